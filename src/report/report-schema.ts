@@ -1,0 +1,215 @@
+import { z } from 'zod'
+import { GATES } from '../generate/verdict.js'
+
+/**
+ * The report: the one object every rendering reads (PR comment, job summary, terminal, check run,
+ * action outputs, `--json`). Nothing shown anywhere is computed outside it.
+ */
+
+export const REPORT_SCHEMA_VERSION = 1
+
+const Count = z.number().int().min(0)
+const Usd = z.number().min(0)
+
+export const RatioSchema = z.object({
+  covered: Count,
+  total: Count,
+  /** Percentage 0..100; 100 when total is 0. */
+  pct: z.number().min(0).max(100)
+})
+export type Ratio = z.infer<typeof RatioSchema>
+
+export const CoverageFiguresSchema = z.object({
+  lines: RatioSchema,
+  branches: RatioSchema,
+  functions: RatioSchema
+})
+export type CoverageFigures = z.infer<typeof CoverageFiguresSchema>
+
+export const PatchCoverageSchema = z.object({
+  lines: RatioSchema,
+  branches: RatioSchema
+})
+export type PatchCoverage = z.infer<typeof PatchCoverageSchema>
+
+export const VerdictSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('accepted') }),
+  z.object({ status: z.literal('rejected'), gate: z.enum(GATES), reason: z.string() })
+])
+
+export const StrategyNameSchema = z.enum(['explorer', 'llm'])
+
+export const CandidateReportSchema = z.object({
+  id: z.string(),
+  strategy: StrategyNameSchema,
+  verdict: VerdictSchema,
+  /** Number of test cases in the candidate file. */
+  tests: Count,
+  healingRounds: Count,
+  durationMs: Count,
+  /** Lines of the module this candidate newly covers (its gain over existing + accepted). */
+  addedLines: Count.default(0),
+  addedBranches: Count.default(0),
+  mutantsKilled: Count.optional(),
+  mutantsTried: Count.optional()
+})
+export type CandidateReport = z.infer<typeof CandidateReportSchema>
+
+export const LlmUsageSchema = z.object({
+  calls: Count,
+  tokensIn: Count,
+  tokensOut: Count,
+  costUsd: Usd
+})
+export type LlmUsage = z.infer<typeof LlmUsageSchema>
+
+export const PossibleBugSchema = z.object({
+  module: z.string(),
+  test: z.string(),
+  assertion: z.string(),
+  explanation: z.string()
+})
+
+export const ModuleReportSchema = z.object({
+  path: z.string(),
+  packageRoot: z.string(),
+  framework: z.enum(['jest', 'vitest']).optional(),
+  strategies: z.array(StrategyNameSchema),
+  status: z.enum(['done', 'skipped', 'failed', 'stopped-by-budget', 'not-run']),
+  /** Why it was skipped, failed or not run. */
+  reason: z.string().optional(),
+  changedLines: Count,
+  /** Repo-relative path of the test file written for this module, when any test was accepted. */
+  testFile: z.string().optional(),
+  candidates: z.array(CandidateReportSchema),
+  coverageBefore: CoverageFiguresSchema.optional(),
+  coverageAfter: CoverageFiguresSchema.optional(),
+  patchCoverageBefore: PatchCoverageSchema.optional(),
+  patchCoverageAfter: PatchCoverageSchema.optional(),
+  llm: LlmUsageSchema,
+  durationMs: Count
+})
+export type ModuleReport = z.infer<typeof ModuleReportSchema>
+
+export const StageSchema = z.object({
+  name: z.string(),
+  status: z.enum(['ran', 'skipped', 'not-run', 'failed']),
+  detail: z.string().optional(),
+  durationMs: Count.optional()
+})
+export type StageReport = z.infer<typeof StageSchema>
+
+export const PlannedModuleSchema = z.object({
+  path: z.string(),
+  priority: z.number(),
+  changedLines: Count,
+  exports: z.array(z.string()),
+  changedExports: z.array(z.string()),
+  estimatedCostUsd: Usd,
+  estimatedPromptTokens: Count
+})
+
+export const LimitNameSchema = z.enum([
+  'run-usd',
+  'pr-usd',
+  'module-usd',
+  'max-calls',
+  'max-tokens',
+  'time'
+])
+export type LimitName = z.infer<typeof LimitNameSchema>
+
+export const BudgetReportSchema = z.object({
+  limits: z.object({
+    runUsd: Usd,
+    prUsd: Usd.optional(),
+    moduleUsd: Usd.optional(),
+    maxCalls: Count.optional(),
+    maxTokens: Count.optional(),
+    timeMinutes: z.number().positive()
+  }),
+  spentUsd: Usd,
+  peakReservedUsd: Usd,
+  calls: Count,
+  tokens: Count,
+  /** The limit that stopped new work, if one did. */
+  stoppedBy: LimitNameSchema.optional(),
+  /** Whether the budget ran out before all changed modules were handled. */
+  exceeded: z.boolean(),
+  /** Spend on this PR before this run (from the ledger), when known. */
+  prSpentBeforeUsd: Usd.optional(),
+  /** Reported overruns: a server answered with more tokens than reserved, or no usage. */
+  overruns: z.array(z.string()).default([])
+})
+
+export const LlmCallSchema = z.object({
+  module: z.string(),
+  purpose: z.enum(['generate', 'heal']),
+  model: z.string(),
+  promptTokens: Count,
+  completionTokens: Count,
+  cachedTokens: Count,
+  costUsd: Usd,
+  latencyMs: Count,
+  outcome: z.enum(['ok', 'no-code', 'truncated', 'error', 'refused-by-budget', 'aborted']),
+  attempt: Count
+})
+export type LlmCallRecord = z.infer<typeof LlmCallSchema>
+
+export const DeliverySchema = z.object({
+  mode: z.enum(['commit', 'pull-request', 'comment', 'none']),
+  status: z.enum(['delivered', 'nothing-to-deliver', 'skipped', 'failed', 'head-moved', 'not-run']),
+  detail: z.string().optional(),
+  commitSha: z.string().optional(),
+  pullRequestUrl: z.string().optional(),
+  files: z.array(z.string())
+})
+
+export const ReportSchema = z.object({
+  schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+  runId: z.string().min(1),
+  toolVersion: z.string(),
+  startedAt: z.iso.datetime(),
+  durationMs: Count,
+  configDigest: z.string(),
+  /** The effective settings (never holds secrets), and any input clamped by the base config. */
+  settings: z.record(z.string(), z.unknown()),
+  clamps: z.array(z.object({ option: z.string(), requested: z.number(), cap: z.number() })),
+  provider: z.enum(['openai', 'explorer', 'replay']),
+  model: z.string().optional(),
+  repo: z.object({
+    base: z.string().optional(),
+    head: z.string(),
+    baseSha: z.string().optional(),
+    headSha: z.string().optional(),
+    mergeBase: z.string().optional()
+  }),
+  plan: z.object({
+    modules: z.array(PlannedModuleSchema),
+    skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+    estimatedCostUsd: Usd
+  }),
+  stages: z.array(StageSchema),
+  modules: z.array(ModuleReportSchema),
+  llmCalls: z.array(LlmCallSchema),
+  possibleBugs: z.array(PossibleBugSchema),
+  budget: BudgetReportSchema,
+  totals: z.object({
+    modules: Count,
+    candidates: Count,
+    accepted: Count,
+    rejected: Count,
+    llm: LlmUsageSchema,
+    coverageBefore: CoverageFiguresSchema.optional(),
+    coverageAfter: CoverageFiguresSchema.optional(),
+    patchCoverageBefore: PatchCoverageSchema.optional(),
+    patchCoverageAfter: PatchCoverageSchema.optional()
+  }),
+  delivery: DeliverySchema,
+  /** The budget/quality gate (`fail-on`): whether it failed and why. */
+  gate: z.object({ failed: z.boolean(), reasons: z.array(z.string()) }),
+  errors: z.array(z.object({ module: z.string().optional(), code: z.string(), message: z.string() })),
+  /** Generated test sources per module (for comment delivery and the artifact). */
+  tests: z.array(z.object({ module: z.string(), path: z.string(), code: z.string() }))
+})
+export type Report = z.infer<typeof ReportSchema>
