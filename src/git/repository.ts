@@ -1,0 +1,280 @@
+/**
+ * The target repository, behind intent-named methods (checkout's IGitCommandManager shape).
+ *
+ * Safety rules (SECURITY item 30): refs that come from outside are resolved to commit SHAs with
+ * `rev-parse --verify --end-of-options` first, and only SHAs are passed to later commands, so a
+ * branch named `--upload-pack=...` can never become an option. Paths always follow `--`. Git never
+ * prompts (`GIT_TERMINAL_PROMPT=0`).
+ */
+import { realpath } from 'node:fs/promises'
+import { simpleGit, type SimpleGit } from 'simple-git'
+import type { ChangedFile } from '../analysis/module-model.js'
+import { GitError } from '../errors.js'
+import { parsePatchSections, parseRawDiff, toChangedFiles } from './changed-lines.js'
+
+export interface GitRepositoryOptions {
+  /** Remote to deepen a shallow clone from (default `origin`). */
+  readonly remote?: string
+  /**
+   * Deepen a shallow clone when the merge base is missing, by these many commits per step
+   * (default [50, 200, 1000]); an empty list never fetches.
+   */
+  readonly deepenSteps?: readonly number[]
+}
+
+/** Default cap on the number of changed files of one diff. */
+export const DEFAULT_MAX_FILES = 3000
+
+const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/
+
+/**
+ * simple-git 4 guards the environment: every `GIT_*` variable and a few others (editor, pager,
+ * askpass) are stripped, and passing one explicitly rejects the command. We pass the ambient
+ * environment minus those, plus GIT_TERMINAL_PROMPT=0, the one guarded variable we need.
+ */
+const ALLOWED_GIT_ENV = ['GIT_TERMINAL_PROMPT'] as const
+const GUARDED_PLAIN_ENV = new Set(['editor', 'visual', 'pager', 'prefix', 'ssh_askpass'])
+
+function gitEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    const lower = key.toLowerCase()
+    if (value === undefined || lower.startsWith('git_') || GUARDED_PLAIN_ENV.has(lower)) continue
+    env[key] = value
+  }
+  env.GIT_TERMINAL_PROMPT = '0'
+  return env
+}
+
+export class GitRepository {
+  private shallowCache: boolean | undefined
+
+  private constructor(
+    /** Absolute path of the work tree's top level. */
+    readonly root: string,
+    private readonly git: SimpleGit,
+    private readonly options: GitRepositoryOptions
+  ) {}
+
+  /**
+   * Opens the repository containing `dir`. Throws GitError `GIT_NOT_A_REPOSITORY` when `dir` is
+   * not inside a git work tree.
+   */
+  static async open(dir: string, options: GitRepositoryOptions = {}): Promise<GitRepository> {
+    let base: string
+    try {
+      base = await realpath(dir)
+    } catch (error) {
+      throw new GitError(
+        'GIT_NOT_A_REPOSITORY',
+        `the directory '${dir}' does not exist`,
+        'run TestMaster inside a checkout of the repository (actions/checkout first)',
+        { cause: error }
+      )
+    }
+    const git = createGit(base)
+    let top: string
+    try {
+      top = (await git.raw(['rev-parse', '--show-toplevel'])).trim()
+    } catch (error) {
+      throw new GitError(
+        'GIT_NOT_A_REPOSITORY',
+        `'${dir}' is not inside a git work tree`,
+        'run TestMaster inside a checkout of the repository (actions/checkout first)',
+        { cause: error }
+      )
+    }
+    return new GitRepository(top, createGit(top), options)
+  }
+
+  /**
+   * Resolves a ref (branch, tag, SHA, `HEAD~2`) to the full SHA of the commit it names. Throws
+   * GitError `GIT_REF_NOT_FOUND` naming the ref.
+   */
+  async revParse(ref: string): Promise<string> {
+    if (ref === '' || ref.startsWith('-')) {
+      throw new GitError(
+        'GIT_REF_INVALID',
+        `'${ref}' is not a valid git ref`,
+        'pass a branch name, tag or commit SHA'
+      )
+    }
+    try {
+      const out = await this.git.raw([
+        'rev-parse',
+        '--verify',
+        '--end-of-options',
+        `${ref}^{commit}`
+      ])
+      return out.trim()
+    } catch (error) {
+      const shallow = await this.isShallow().catch(() => false)
+      throw new GitError(
+        'GIT_REF_NOT_FOUND',
+        `the ref '${ref}' does not name a commit in ${this.root}`,
+        shallow
+          ? 'this is a shallow clone: fetch the ref, or set `fetch-depth: 0` on actions/checkout'
+          : 'check the ref name; for a remote branch fetch it first (e.g. origin/main)',
+        { cause: error }
+      )
+    }
+  }
+
+  /** The full SHA of HEAD. */
+  async headSha(): Promise<string> {
+    return this.revParse('HEAD')
+  }
+
+  /** Whether this is a shallow clone (actions/checkout's default `fetch-depth: 1`). */
+  async isShallow(): Promise<boolean> {
+    if (this.shallowCache === undefined) {
+      const out = await this.run(['rev-parse', '--is-shallow-repository'])
+      this.shallowCache = out.trim() === 'true'
+    }
+    return this.shallowCache
+  }
+
+  /**
+   * The merge base of `base` and `head`: where the PR branched, so the diff from it holds the PR's
+   * own changes and not what landed on the base since. In a shallow clone whose history does not
+   * reach the merge base, deepens from the remote step by step; when that is not possible, throws
+   * GitError `GIT_SHALLOW` naming the `fetch-depth` setting to use.
+   */
+  async mergeBase(base: string, head: string): Promise<string> {
+    const baseSha = await this.revParse(base)
+    const headSha = await this.revParse(head)
+    const found = await this.tryMergeBase(baseSha, headSha)
+    if (found) return found
+    if (!(await this.isShallow())) {
+      throw new GitError(
+        'GIT_NO_MERGE_BASE',
+        `'${base}' (${baseSha.slice(0, 12)}) and '${head}' (${headSha.slice(0, 12)}) have no common ancestor`,
+        'check that the base ref is the branch the pull request targets'
+      )
+    }
+    const remote = this.options.remote ?? 'origin'
+    const steps = this.options.deepenSteps ?? [50, 200, 1000]
+    let deepened = 0
+    for (const step of steps) {
+      try {
+        // Fetch both tips explicitly: a PR checkout may hold neither branch as a remote ref.
+        await this.run(
+          [
+            'fetch',
+            '--no-tags',
+            '--no-recurse-submodules',
+            `--deepen=${step}`,
+            remote,
+            baseSha,
+            headSha
+          ],
+          'deepen'
+        )
+      } catch (error) {
+        throw this.shallowError(base, head, deepened, error)
+      }
+      deepened += step
+      const again = await this.tryMergeBase(baseSha, headSha)
+      if (again) return again
+    }
+    throw this.shallowError(base, head, deepened)
+  }
+
+  /**
+   * The text of `path` at `ref`, or undefined when the path does not exist there (or is not a
+   * file). Used to read the config from the base branch.
+   */
+  async showFile(ref: string, path: string): Promise<string | undefined> {
+    const sha = await this.revParse(ref)
+    const normalized = path.replace(/\\/g, '/').replace(/^\.\//, '')
+    // ls-tree with `--` takes the path literally (no options, no pathspec magic).
+    const listing = await this.run(['ls-tree', '-z', '--full-tree', sha, '--', normalized])
+    for (const entry of listing.split('\0')) {
+      const tab = entry.indexOf('\t')
+      if (tab < 0) continue
+      const [, type, object] = entry.slice(0, tab).split(' ')
+      if (entry.slice(tab + 1) !== normalized || type !== 'blob' || !object) continue
+      return this.run(['cat-file', 'blob', object])
+    }
+    return undefined
+  }
+
+  /**
+   * The files changed between the merge base of `base` and `head`, and `head`: status (renames
+   * with similarity), binary flag and the changed line ranges on the head side. Throws GitError
+   * `GIT_DIFF_TOO_LARGE` when more than `maxFiles` files changed.
+   */
+  async changedFiles(
+    base: string,
+    head: string,
+    options: { maxFiles?: number } = {}
+  ): Promise<ChangedFile[]> {
+    const mergeBase = await this.mergeBase(base, head)
+    const headSha = await this.revParse(head)
+    const maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES
+    const common = [
+      '--no-color',
+      '--no-ext-diff',
+      '--no-textconv',
+      '--find-renames',
+      '--ignore-submodules'
+    ]
+    const raw = parseRawDiff(
+      await this.run(['diff', '--raw', '-z', ...common, mergeBase, headSha, '--'])
+    )
+    if (raw.length > maxFiles) {
+      throw new GitError(
+        'GIT_DIFF_TOO_LARGE',
+        `the pull request changes ${raw.length} files (${mergeBase.slice(0, 12)}..${headSha.slice(0, 12)}), more than the cap of ${maxFiles}`,
+        'restrict `paths` or add `exclude` globs, or raise the cap; generated or vendored trees are usually the cause'
+      )
+    }
+    const patch = await this.run(['diff', '-U0', ...common, mergeBase, headSha, '--'])
+    return toChangedFiles(raw, parsePatchSections(patch))
+  }
+
+  private async tryMergeBase(a: string, b: string): Promise<string | undefined> {
+    try {
+      const out = (await this.git.raw(['merge-base', a, b])).trim()
+      return SHA.test(out) ? out : undefined
+    } catch {
+      // merge-base exits 1 with no output when there is none (or history is cut by a shallow clone).
+      return undefined
+    }
+  }
+
+  private shallowError(base: string, head: string, deepened: number, cause?: unknown): GitError {
+    const tried = deepened > 0 ? ` after deepening by ${deepened} commits` : ''
+    return new GitError(
+      'GIT_SHALLOW',
+      `the merge base of '${base}' and '${head}' is not in this shallow clone${tried}`,
+      'set `fetch-depth: 0` on actions/checkout (with: fetch-depth: 0) so the full history is available',
+      { cause }
+    )
+  }
+
+  private async run(args: string[], what = args[0] ?? 'git'): Promise<string> {
+    try {
+      return await this.git.raw(args)
+    } catch (error) {
+      const message = error instanceof Error ? error.message.trim() : String(error)
+      throw new GitError(
+        'GIT_COMMAND_FAILED',
+        `git ${what} failed in ${this.root}: ${message.split('\n')[0] ?? message}`,
+        'check that the repository is intact and the refs exist',
+        { cause: error }
+      )
+    }
+  }
+}
+
+function createGit(baseDir: string): SimpleGit {
+  return simpleGit({
+    baseDir,
+    maxConcurrentProcesses: 4,
+    trimmed: false,
+    // Paths with non-ASCII characters verbatim in the patch part too.
+    config: ['core.quotePath=false'],
+    allowEnvironment: ALLOWED_GIT_ENV
+  }).env(gitEnvironment())
+}
