@@ -1,0 +1,205 @@
+import { describe, it, expect } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { groupAlive, runSandboxed } from '../../src/runner/sandboxed-process.js'
+import { RunnerError } from '../../src/errors.js'
+
+const node = process.execPath
+
+function script(code: string): string[] {
+  return ['-e', code]
+}
+
+async function waitGone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    if (!groupAlive(pid)) return true
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  return false
+}
+
+/** Running (not zombie) according to /proc. */
+function pidAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))
+  } catch {
+    return false
+  }
+}
+
+describe('runSandboxed', () => {
+  it('returns exit code, stdout and stderr of a finished process', async () => {
+    const result = await runSandboxed({
+      command: node,
+      args: script('console.log("out"); console.error("err"); process.exit(3)'),
+      cwd: tmpdir(),
+      timeoutMs: 10_000
+    })
+    expect(result).toMatchObject({ status: 'exited', exitCode: 3, signal: null, truncated: false })
+    expect(result.stdout).toBe('out\n')
+    expect(result.stderr).toBe('err\n')
+  })
+
+  it('passes input on stdin and runs in the given cwd', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tm-sandbox-'))
+    try {
+      const result = await runSandboxed({
+        command: node,
+        args: script(
+          'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(s.toUpperCase()+":"+process.cwd()))'
+        ),
+        cwd: dir,
+        input: 'hello',
+        timeoutMs: 10_000
+      })
+      expect(result.stdout.trim()).toMatch(/^HELLO:.*tm-sandbox-/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('SECURITY 18: secrets are not visible to the child, ordinary variables are', async () => {
+    const secrets: Record<string, string> = {
+      OPENAI_API_KEY: 'sk-openai-secret-value-1',
+      TESTMASTER_API_KEY: 'sk-testmaster-secret-2',
+      GITHUB_TOKEN: 'ghs_githubtokensecret3',
+      INPUT_API_KEY: 'input-api-key-secret-4',
+      'INPUT_GITHUB-TOKEN': 'input-gh-token-secret-5',
+      ACTIONS_RUNTIME_TOKEN: 'actions-runtime-secret-6',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'actions-id-token-secret-7',
+      GITHUB_ENV: '/tmp/secret-path-github-env',
+      GITHUB_OUTPUT: '/tmp/secret-path-github-output',
+      GITHUB_PATH: '/tmp/secret-path-github-path',
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer otel-secret-8',
+      NPM_TOKEN: 'npm-token-secret-9',
+      AWS_SECRET_ACCESS_KEY: 'aws-secret-value-10',
+      DB_PASSWORD: 'db-password-secret-11',
+      COPY_OF_KEY: 'sk-openai-secret-value-1'
+    }
+    const result = await runSandboxed({
+      command: node,
+      args: script('console.log(JSON.stringify(process.env))'),
+      cwd: tmpdir(),
+      env: { ...secrets, CI: 'true', NODE_OPTIONS: '--max-old-space-size=512', MY_SETTING: 'kept' },
+      timeoutMs: 10_000
+    })
+    const env = JSON.parse(result.stdout) as Record<string, string>
+    for (const [name, value] of Object.entries(secrets)) {
+      expect(env[name]).toBeUndefined()
+      expect(result.stdout).not.toContain(value)
+    }
+    expect(env.CI).toBe('true')
+    expect(env.NODE_OPTIONS).toBe('--max-old-space-size=512')
+    expect(env.MY_SETTING).toBe('kept')
+    expect(env.PATH).toBe(process.env.PATH)
+  })
+
+  it('SECURITY 19: a child writing NODE_OPTIONS to $GITHUB_ENV changes nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tm-sandbox-'))
+    try {
+      const githubEnv = join(dir, 'github_env')
+      await writeFile(githubEnv, '')
+      const result = await runSandboxed({
+        command: node,
+        args: script(
+          'const fs=require("fs");try{fs.appendFileSync(process.env.GITHUB_ENV,"NODE_OPTIONS=--require /tmp/pwn.js\\n");console.log("wrote")}catch(e){console.log("no GITHUB_ENV")};console.log("NODE_OPTIONS="+(process.env.NODE_OPTIONS??""))'
+        ),
+        cwd: dir,
+        env: { GITHUB_ENV: githubEnv, NODE_OPTIONS: '' },
+        timeoutMs: 10_000
+      })
+      expect(result.stdout).toContain('no GITHUB_ENV')
+      expect(result.stdout).toContain('NODE_OPTIONS=\n')
+      expect(await readFile(githubEnv, 'utf8')).toBe('')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('SECURITY 20: an endless loop with forked children is killed at the limit with its whole group', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tm-sandbox-'))
+    try {
+      const pidFile = join(dir, 'grandchild.pid')
+      const result = await runSandboxed({
+        command: node,
+        args: script(
+          `const {spawn}=require("child_process");const c=spawn(process.execPath,["-e","setInterval(()=>{},1000)"],{stdio:"ignore"});require("fs").writeFileSync(${JSON.stringify(pidFile)},String(c.pid));for(;;){}`
+        ),
+        cwd: dir,
+        timeoutMs: 1500
+      })
+      expect(result.status).toBe('timeout')
+      const grandchild = Number(await readFile(pidFile, 'utf8'))
+      expect(await waitGone(result.pid)).toBe(true)
+      expect(pidAlive(grandchild)).toBe(false)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('SECURITY 20: 100 MB of output is truncated at the cap and the group killed', async () => {
+    const result = await runSandboxed({
+      command: node,
+      args: script(
+        'const b="x".repeat(1<<20);for(let i=0;i<100;i++)process.stdout.write(b);setInterval(()=>{},1000)'
+      ),
+      cwd: tmpdir(),
+      timeoutMs: 30_000,
+      maxOutputBytes: 64 * 1024
+    })
+    expect(result.truncated).toBe(true)
+    expect(result.stdout.length).toBeLessThanOrEqual(64 * 1024)
+    expect(result.status).toBe('exited')
+    if (result.status === 'exited') expect(result.signal).toBe('SIGKILL')
+    expect(await waitGone(result.pid)).toBe(true)
+  })
+
+  it('kills the stragglers a finished leader left in its group', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tm-sandbox-'))
+    try {
+      const pidFile = join(dir, 'bg.pid')
+      const result = await runSandboxed({
+        command: node,
+        args: script(
+          `const {spawn}=require("child_process");const c=spawn(process.execPath,["-e","setInterval(()=>{},1000)"],{stdio:"ignore"});c.unref();require("fs").writeFileSync(${JSON.stringify(pidFile)},String(c.pid))`
+        ),
+        cwd: dir,
+        timeoutMs: 10_000
+      })
+      expect(result.status).toBe('exited')
+      const background = Number(await readFile(pidFile, 'utf8'))
+      expect(await waitGone(result.pid)).toBe(true)
+      expect(pidAlive(background)).toBe(false)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('reports an abort as a result and kills the group', async () => {
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 300)
+    const result = await runSandboxed({
+      command: node,
+      args: script('setInterval(()=>{},1000)'),
+      cwd: tmpdir(),
+      timeoutMs: 30_000,
+      signal: controller.signal
+    })
+    expect(result.status).toBe('aborted')
+    expect(await waitGone(result.pid)).toBe(true)
+  })
+
+  it('rejects with a RunnerError when the command does not exist', async () => {
+    await expect(
+      runSandboxed({
+        command: 'definitely-not-a-command-xyz',
+        args: [],
+        cwd: tmpdir(),
+        timeoutMs: 1000
+      })
+    ).rejects.toBeInstanceOf(RunnerError)
+  })
+})
