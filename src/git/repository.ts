@@ -141,8 +141,8 @@ export class GitRepository {
    * GitError `GIT_SHALLOW` naming the `fetch-depth` setting to use.
    */
   async mergeBase(base: string, head: string): Promise<string> {
-    const baseSha = await this.revParse(base)
-    const headSha = await this.revParse(head)
+    const baseSha = await this.resolveOrFetch(base)
+    const headSha = await this.resolveOrFetch(head)
     const found = await this.tryMergeBase(baseSha, headSha)
     if (found) return found
     if (!(await this.isShallow())) {
@@ -231,6 +231,38 @@ export class GitRepository {
     }
     const patch = await this.run(['diff', '-U0', ...common, mergeBase, headSha, '--'])
     return toChangedFiles(raw, parsePatchSections(patch))
+  }
+
+  /**
+   * revParse, and in a shallow clone that lacks the commit (actions/checkout fetches only the PR
+   * ref), fetch it at depth 1 first: a SHA as is, `<remote>/<branch>` or a branch name as
+   * `refs/heads/<branch>`. Both go after the remote name inside a refspec, never as an option.
+   */
+  private async resolveOrFetch(ref: string): Promise<string> {
+    try {
+      return await this.revParse(ref)
+    } catch (error) {
+      if (!(await this.isShallow())) throw error
+      const remote = this.options.remote ?? 'origin'
+      let refspec: string
+      if (/^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(ref)) {
+        refspec = ref
+      } else {
+        const branch = ref.startsWith(`${remote}/`) ? ref.slice(remote.length + 1) : ref
+        if (!/^[\w./-]+$/.test(branch) || branch.startsWith('-') || branch.includes('..'))
+          throw error
+        refspec = `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`
+      }
+      try {
+        await this.run(
+          ['fetch', '--no-tags', '--no-recurse-submodules', '--depth=1', remote, refspec],
+          'fetch'
+        )
+      } catch {
+        throw error
+      }
+      return this.revParse(ref)
+    }
   }
 
   private async tryMergeBase(a: string, b: string): Promise<string | undefined> {

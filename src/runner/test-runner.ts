@@ -43,7 +43,11 @@ export type RunResult =
       readonly coverage?: CoverageMapData
     })
   | (RunResultBase & { readonly status: 'timeout'; readonly timeoutMs: number })
-  | (RunResultBase & { readonly status: 'crashed'; readonly message: string; readonly exitCode: number | null })
+  | (RunResultBase & {
+      readonly status: 'crashed'
+      readonly message: string
+      readonly exitCode: number | null
+    })
 
 export interface RunRequest {
   /** Absolute paths of test files to run. */

@@ -1,0 +1,27 @@
+import ts from 'typescript'
+import type { Verdict } from '../verdict.js'
+import { rejected } from '../verdict.js'
+
+/**
+ * Gate 1: the candidate parses as the language of its file. Type errors are left to the test run
+ * (ts-jest and vitest report them with context the healer can use); syntax errors stop here
+ * without paying a framework start.
+ */
+export function checkCompiles(code: string, fileName: string): { ok: true } | { ok: false; verdict: Verdict; message: string } {
+  const result = ts.transpileModule(code, {
+    fileName,
+    reportDiagnostics: true,
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, jsx: ts.JsxEmit.ReactJSX }
+  })
+  const errors = (result.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error)
+  if (errors.length === 0) return { ok: true }
+  const message = errors
+    .slice(0, 5)
+    .map((d) => {
+      const pos = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined
+      const where = pos ? `${fileName}:${pos.line + 1}:${pos.character + 1}: ` : ''
+      return `${where}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`
+    })
+    .join('\n')
+  return { ok: false, message, verdict: rejected('compiles', message.split('\n')[0] ?? 'syntax error') }
+}

@@ -1,0 +1,86 @@
+import { basename, dirname, extname, join } from 'node:path'
+import type { CoverageMapData } from 'istanbul-lib-coverage'
+import type { LineRange, ModuleAnalysis } from '../../analysis/module-model.js'
+import { coveredLines } from '../../coverage/uncovered-lines.js'
+import type { TestRunner } from '../../runner/test-runner.js'
+import { generateMutants } from '../mutants.js'
+import { removeFile, writeTestFile } from '../test-files.js'
+
+/**
+ * Gate 6: a kept test must fail against at least one mutant of the changed lines it covers, so a
+ * test without real assertions is rejected. Mutants are written beside the module under another
+ * name and the candidate's import is redirected to them, so the module itself is never modified
+ * (other modules' candidates may be running against it at the same time).
+ */
+
+export interface MutantCheck {
+  readonly tried: number
+  readonly killed: number
+}
+
+function intersect(a: readonly LineRange[], lines: ReadonlySet<number>): LineRange[] {
+  const out: LineRange[] = []
+  for (const range of a) {
+    for (let line = range.start; line <= range.end; line++) {
+      if (lines.has(line)) out.push({ start: line, end: line })
+    }
+  }
+  return out
+}
+
+/** Rewrites the last path segment of the module specifier to the mutant's file name. */
+export function redirectImport(testCode: string, specifier: string, mutantStem: string, moduleStem: string): string | undefined {
+  const slash = specifier.lastIndexOf('/')
+  const last = specifier.slice(slash + 1)
+  if (!last.startsWith(moduleStem)) return undefined
+  const redirected = specifier.slice(0, slash + 1) + mutantStem + last.slice(moduleStem.length)
+  const quoted = new RegExp(`(['"])${specifier.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\1`, 'g')
+  if (!quoted.test(testCode)) return undefined
+  return testCode.replace(quoted, (_m, q: string) => `${q}${redirected}${q}`)
+}
+
+export async function checkKillsMutant(input: {
+  runner: TestRunner
+  module: ModuleAnalysis
+  moduleFile: string
+  source: string
+  testCode: string
+  testPath: string
+  coverage: CoverageMapData
+  timeoutMs: number
+  signal: AbortSignal
+  maxMutants?: number
+}): Promise<MutantCheck> {
+  const covered = coveredLines(input.coverage, input.moduleFile)
+  const changedCovered = intersect(input.module.changedLines, covered)
+  // Mutate the changed lines the test reaches; when the change is not reached at all, any covered line.
+  const target = changedCovered.length > 0 ? changedCovered : [...covered].map((l) => ({ start: l, end: l }))
+  if (target.length === 0) return { tried: 0, killed: 0 }
+  const mutants = generateMutants(input.source, input.moduleFile, target, input.maxMutants ?? 6)
+  const ext = extname(input.moduleFile)
+  const stem = basename(input.moduleFile, ext)
+  let tried = 0
+  for (const mutant of mutants) {
+    if (input.signal.aborted) break
+    const mutantStem = `${stem}.testmaster-${mutant.id}-${basename(input.testPath).length}`
+    const mutantFile = join(dirname(input.moduleFile), `${mutantStem}${ext}`)
+    const redirected = redirectImport(input.testCode, input.module.placement.importSpecifier, mutantStem, stem)
+    if (!redirected) return { tried: 0, killed: 0 }
+    const mutantTest = input.testPath.replace(/(\.(test|spec)\.[cm]?[jt]sx?)$/, `-${mutant.id}$1`)
+    try {
+      await writeTestFile(mutantFile, mutant.source)
+      await writeTestFile(mutantTest, redirected)
+      const result = await input.runner.run({ testFiles: [mutantTest], timeoutMs: input.timeoutMs, signal: input.signal })
+      tried++
+      const killed =
+        result.status === 'timeout' ||
+        (result.status === 'completed' &&
+          result.files.some((f) => f.status !== 'passed' || f.tests.some((t) => t.status === 'failed')))
+      if (killed) return { tried, killed: 1 }
+    } finally {
+      await removeFile(mutantFile)
+      await removeFile(mutantTest)
+    }
+  }
+  return { tried, killed: 0 }
+}

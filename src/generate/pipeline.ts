@@ -1,0 +1,368 @@
+import { basename, extname, relative } from 'node:path'
+import type { CoverageMapData } from 'istanbul-lib-coverage'
+import type { LineRange, ModuleAnalysis } from '../analysis/module-model.js'
+import { coverageFigures } from '../coverage/coverage-figures.js'
+import { coverageGain, mergeCoverage } from '../coverage/coverage-gain.js'
+import { patchCoverage } from '../coverage/patch-coverage.js'
+import { uncoveredLines } from '../coverage/uncovered-lines.js'
+import type { EventBus } from '../events/event-bus.js'
+import type { CandidateReport, ModuleReport } from '../report/report-schema.js'
+import { checkStability } from '../runner/stability.js'
+import type { RunResult, TestRunner } from '../runner/test-runner.js'
+import { checkCompiles } from './gates/1-compiles.js'
+import { checkKillsMutant } from './gates/6-asserts.js'
+import type { FailureEvidence, GenerationContext, ProposedTest, Strategy } from './strategy.js'
+import { candidatePath, mergeTestFiles, removeFile, resolveTestPath, writeTestFile } from './test-files.js'
+import { accepted, rejected, type Verdict } from './verdict.js'
+
+/**
+ * The module pipeline: each candidate passes the gates in order (compiles, passes, heals, stable,
+ * adds coverage, asserts) and its fate is kept. Accepted candidates of a module are merged into
+ * one test file written at the path the analysis chose.
+ */
+
+export interface PipelineSettings {
+  readonly testTimeoutMs: number
+  readonly stabilityRuns: number
+  readonly healingRounds: number
+  readonly mutantGate: boolean
+  readonly candidatesPerModule: number
+  readonly includeCovered: boolean
+  readonly testDir?: string
+}
+
+export interface ModuleJob {
+  readonly module: ModuleAnalysis
+  readonly source: string
+  /** Absolute path of the module. */
+  readonly moduleFile: string
+  readonly repoRoot: string
+  /** Coverage of the module by the existing tests (the report's "before"). */
+  readonly baseline: CoverageMapData
+  readonly runner: TestRunner
+  /** In order: the explorer first (free), then the LLM on what is still uncovered. */
+  readonly strategies: readonly Strategy[]
+  readonly styleExample?: { readonly path: string; readonly code: string }
+}
+
+export interface PossibleBug {
+  readonly module: string
+  readonly test: string
+  readonly assertion: string
+  readonly explanation: string
+}
+
+export interface ModuleOutcome {
+  readonly report: Omit<ModuleReport, 'llm' | 'durationMs'>
+  /** The merged test file, when at least one candidate was accepted. */
+  readonly testFile?: { readonly path: string; readonly code: string }
+  readonly possibleBugs: readonly PossibleBug[]
+  /** Set when a budget limit stopped a strategy for this module. */
+  readonly stoppedBy?: string
+}
+
+function changedOrAll(job: ModuleJob): readonly LineRange[] {
+  return job.module.changedLines
+}
+
+function firstFailure(result: RunResult, file: string): string | undefined {
+  if (result.status === 'timeout') return `the test run timed out after ${Math.round(result.timeoutMs / 1000)} s`
+  if (result.status === 'crashed') return `the test run crashed: ${result.message}\n${tail(result.output)}`
+  const fileResult = result.files.find((f) => basename(f.file) === basename(file)) ?? result.files[0]
+  if (!fileResult) return `the framework did not run ${basename(file)} (is it matched by the test configuration?)`
+  if (fileResult.status === 'error') return fileResult.failureMessage ?? 'the test file failed to load'
+  const failed = fileResult.tests.filter((t) => t.status === 'failed' || t.status === 'timeout')
+  if (fileResult.status === 'failed' || failed.length > 0) {
+    return failed.map((t) => `${t.name}: ${t.failureMessage ?? t.status}`).join('\n\n') || fileResult.failureMessage || 'failed'
+  }
+  if (!fileResult.tests.some((t) => t.status === 'passed')) return 'the file contains no passing test'
+  return undefined
+}
+
+function tail(text: string, max = 2000): string {
+  return text.length > max ? `...${text.slice(-max)}` : text
+}
+
+function trimForHealer(message: string): string {
+  return message.length > 4000 ? `${message.slice(0, 4000)}\n... (truncated)` : message
+}
+
+function countTests(result: RunResult, file: string): number {
+  if (result.status !== 'completed') return 0
+  const fileResult = result.files.find((f) => basename(f.file) === basename(file))
+  return fileResult?.tests.filter((t) => t.status === 'passed').length ?? 0
+}
+
+/** Runs every strategy of a module through the gates. Never throws for a candidate's failure. */
+export async function processModule(
+  job: ModuleJob,
+  settings: PipelineSettings,
+  events: EventBus,
+  signal: AbortSignal
+): Promise<ModuleOutcome> {
+  const { module } = job
+  const changed = changedOrAll(job)
+  const before = coverageFigures(job.baseline, job.moduleFile)
+  const patchBefore = patchCoverage(job.baseline, job.moduleFile, changed)
+  const base = {
+    path: module.path,
+    packageRoot: module.package.root,
+    framework: job.runner.framework,
+    strategies: job.strategies.map((s) => s.name),
+    changedLines: changed.reduce((n, r) => n + r.end - r.start + 1, 0),
+    coverageBefore: before,
+    patchCoverageBefore: patchBefore
+  }
+  const fullyCovered =
+    patchBefore.lines.covered === patchBefore.lines.total && patchBefore.branches.covered === patchBefore.branches.total
+  if (!settings.includeCovered && fullyCovered && patchBefore.lines.total > 0) {
+    return {
+      report: { ...base, status: 'skipped', reason: 'its changed lines are already covered by existing tests', candidates: [], coverageAfter: before, patchCoverageAfter: patchBefore },
+      possibleBugs: []
+    }
+  }
+
+  const finalPath = await resolveTestPath(job.repoRoot, module.placement.testPath, settings.testDir)
+  const candidates: CandidateReport[] = []
+  const acceptedCodes: string[] = []
+  const possibleBugs: PossibleBug[] = []
+  let union = job.baseline
+  let stoppedBy: string | undefined
+  let sequence = 0
+
+  for (const strategy of job.strategies) {
+    if (signal.aborted) break
+    const context: GenerationContext = {
+      module,
+      repoRoot: job.repoRoot,
+      source: job.source,
+      uncoveredLines: uncoveredLines(union, job.moduleFile),
+      styleExample: job.styleExample,
+      signal,
+      events
+    }
+    const count = strategy.name === 'llm' ? settings.candidatesPerModule : 1
+    const outcome = await strategy.propose(context, count)
+    if (outcome.status === 'stopped') {
+      stoppedBy = outcome.limit
+      events.emit('budget:limit', { limit: outcome.limit, detail: `${module.path}: ${outcome.reason}` })
+      continue
+    }
+    if (outcome.status === 'no-code') {
+      const id = `${strategy.name}-${++sequence}`
+      const verdict = rejected('generates', outcome.reason)
+      candidates.push({ id, strategy: strategy.name, verdict, tests: 0, healingRounds: 0, durationMs: 0, addedLines: 0, addedBranches: 0 })
+      events.emit('candidate:verdict', { module: module.path, candidate: id, strategy: strategy.name, verdict })
+      continue
+    }
+    for (const proposed of outcome.tests) {
+      if (signal.aborted) break
+      const id = `${strategy.name}-${++sequence}`
+      const started = Date.now()
+      const result = await evaluateCandidate({ job, settings, strategy, context: { ...context, uncoveredLines: uncoveredLines(union, job.moduleFile) }, proposed, id, finalPath, union, signal })
+      if (result.possibleBug) possibleBugs.push(result.possibleBug)
+      if (result.stoppedBy) stoppedBy = result.stoppedBy
+      candidates.push({
+        id,
+        strategy: strategy.name,
+        verdict: result.verdict,
+        tests: result.tests,
+        healingRounds: result.healingRounds,
+        durationMs: Date.now() - started,
+        addedLines: result.addedLines,
+        addedBranches: result.addedBranches,
+        mutantsKilled: result.mutantsKilled,
+        mutantsTried: result.mutantsTried
+      })
+      events.emit('candidate:verdict', { module: module.path, candidate: id, strategy: strategy.name, verdict: result.verdict })
+      if (result.verdict.status === 'accepted' && result.coverage && result.code) {
+        union = mergeCoverage(union, result.coverage)
+        acceptedCodes.push(result.code)
+      }
+    }
+  }
+
+  let testFile: ModuleOutcome['testFile']
+  if (acceptedCodes.length > 0) {
+    testFile = await writeMerged(job, settings, finalPath, acceptedCodes, candidates, signal)
+  }
+  const after = coverageFigures(union, job.moduleFile)
+  const patchAfter = patchCoverage(union, job.moduleFile, changed)
+  const status = testFile ? 'done' : stoppedBy && candidates.length === 0 ? 'stopped-by-budget' : 'done'
+  return {
+    report: {
+      ...base,
+      status,
+      reason: stoppedBy ? `budget limit ${stoppedBy} reached` : undefined,
+      testFile: testFile?.path,
+      candidates,
+      coverageAfter: after,
+      patchCoverageAfter: patchAfter
+    },
+    testFile,
+    possibleBugs,
+    stoppedBy
+  }
+}
+
+/** Merges accepted candidates; if the merged file does not pass, keeps the first one alone. */
+async function writeMerged(
+  job: ModuleJob,
+  settings: PipelineSettings,
+  finalPath: string,
+  codes: readonly string[],
+  candidates: CandidateReport[],
+  signal: AbortSignal
+): Promise<ModuleOutcome['testFile']> {
+  let code = mergeTestFiles(codes, finalPath)
+  await writeTestFile(finalPath, code)
+  if (codes.length > 1) {
+    const check = await job.runner.run({ testFiles: [finalPath], timeoutMs: settings.testTimeoutMs, signal })
+    const failure = firstFailure(check, finalPath)
+    if (failure) {
+      code = codes[0] ?? ''
+      await writeTestFile(finalPath, code)
+      let seen = 0
+      candidates.forEach((c, index) => {
+        if (c.verdict.status !== 'accepted') return
+        if (seen++ > 0) {
+          candidates[index] = { ...c, verdict: rejected('passes', `does not pass when merged with the other accepted tests: ${failure.split('\n')[0] ?? ''}`) }
+        }
+      })
+    }
+  }
+  return { path: relative(job.repoRoot, finalPath).split('\\').join('/'), code }
+}
+
+interface CandidateResult {
+  verdict: Verdict
+  tests: number
+  healingRounds: number
+  addedLines: number
+  addedBranches: number
+  mutantsKilled?: number
+  mutantsTried?: number
+  coverage?: CoverageMapData
+  code?: string
+  possibleBug?: PossibleBug
+  stoppedBy?: string
+}
+
+async function evaluateCandidate(input: {
+  job: ModuleJob
+  settings: PipelineSettings
+  strategy: Strategy
+  context: GenerationContext
+  proposed: ProposedTest
+  id: string
+  finalPath: string
+  union: CoverageMapData
+  signal: AbortSignal
+}): Promise<CandidateResult> {
+  const { job, settings, strategy, context, id, finalPath, signal } = input
+  const path = candidatePath(finalPath, id)
+  let test = input.proposed
+  let rounds = 0
+  const none = { tests: 0, addedLines: 0, addedBranches: 0 }
+  try {
+    let coverage: CoverageMapData | undefined
+    let tests = 0
+    for (;;) {
+      let failure: FailureEvidence | undefined
+      const compiled = checkCompiles(test.code, path)
+      if (!compiled.ok) {
+        failure = { gate: 'compiles', message: compiled.message }
+      } else {
+        await writeTestFile(path, test.code)
+        const result = await job.runner.run({ testFiles: [path], coverageOf: [job.moduleFile], timeoutMs: settings.testTimeoutMs, signal })
+        const message = firstFailure(result, path)
+        if (message === undefined && result.status === 'completed') {
+          coverage = result.coverage
+          tests = countTests(result, path)
+          break
+        }
+        failure = { gate: 'passes', message: trimForHealer(message ?? 'failed') }
+      }
+      const gate = rounds === 0 ? failure.gate : 'heals'
+      if (!strategy.heal || rounds >= settings.healingRounds || signal.aborted) {
+        const reason = rounds > 0 ? `still failing after ${rounds} healing round(s): ${firstLine(failure.message)}` : firstLine(failure.message)
+        return { ...none, verdict: rejected(gate, reason), healingRounds: rounds }
+      }
+      const healed = await strategy.heal(context, test, failure)
+      rounds++
+      if (healed.status === 'possible-bug') {
+        return {
+          ...none,
+          healingRounds: rounds,
+          verdict: rejected('heals', `possible bug in the code, not healed: ${healed.assertion}`),
+          possibleBug: { module: job.module.path, test: id, assertion: healed.assertion, explanation: healed.explanation }
+        }
+      }
+      if (healed.status === 'stopped') {
+        return { ...none, healingRounds: rounds, verdict: rejected('heals', `healing stopped: ${healed.reason}`), stoppedBy: healed.limit }
+      }
+      if (healed.status === 'no-code') {
+        return { ...none, healingRounds: rounds, verdict: rejected('heals', healed.reason) }
+      }
+      test = healed.test
+    }
+
+    const stability = await checkStability(job.runner, path, settings.stabilityRuns, settings.testTimeoutMs)
+    if (!stability.stable) {
+      return { ...none, tests, healingRounds: rounds, verdict: rejected('stable', stability.reason) }
+    }
+
+    if (!coverage) {
+      return { ...none, tests, healingRounds: rounds, verdict: rejected('adds-coverage', 'the run reported no coverage for the module') }
+    }
+    const gain = coverageGain(input.union, coverage, job.moduleFile, job.module.changedLines)
+    if (!gain.adds) {
+      return { ...none, tests, healingRounds: rounds, verdict: rejected('adds-coverage', 'covers nothing that existing or already accepted tests do not') }
+    }
+
+    let mutantsKilled: number | undefined
+    let mutantsTried: number | undefined
+    if (settings.mutantGate) {
+      const check = await checkKillsMutant({
+        runner: job.runner,
+        module: job.module,
+        moduleFile: job.moduleFile,
+        source: job.source,
+        testCode: test.code,
+        testPath: path,
+        coverage,
+        timeoutMs: settings.testTimeoutMs,
+        signal
+      })
+      mutantsKilled = check.killed
+      mutantsTried = check.tried
+      if (check.tried > 0 && check.killed === 0) {
+        return { ...none, tests, healingRounds: rounds, addedLines: gain.addedLines, addedBranches: gain.addedBranches, mutantsKilled, mutantsTried, verdict: rejected('asserts', `survived all ${check.tried} mutant(s) of the lines it covers: it asserts nothing that would catch a change`) }
+      }
+    }
+
+    return {
+      verdict: accepted(),
+      tests,
+      healingRounds: rounds,
+      addedLines: gain.addedLines,
+      addedBranches: gain.addedBranches,
+      mutantsKilled,
+      mutantsTried,
+      coverage,
+      code: test.code
+    }
+  } finally {
+    await removeFile(path)
+  }
+}
+
+function firstLine(message: string): string {
+  const line = message.split('\n').find((l) => l.trim().length > 0) ?? message
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line.trim()
+}
+
+/** The module name used to derive sibling file names (`math` for `src/math.ts`). */
+export function moduleStem(moduleFile: string): string {
+  return basename(moduleFile, extname(moduleFile))
+}

@@ -1,0 +1,101 @@
+import { lstat, mkdir, realpath, rm, writeFile } from 'node:fs/promises'
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
+import ts from 'typescript'
+import { GenerationError } from '../errors.js'
+
+/**
+ * Where generated tests are written. Paths come from our analysis (the module path and the
+ * repository's conventions), never from model output, and are checked to stay inside the test
+ * area: inside the repository, inside `test-dir` when set, outside `.github/`, and not through a
+ * symlinked directory that leads elsewhere.
+ */
+
+function isInside(child: string, parent: string): boolean {
+  const rel = relative(parent, child)
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
+}
+
+/** The real path of the deepest existing ancestor, so a symlinked test dir cannot lead outside. */
+async function realAncestor(path: string): Promise<string> {
+  let current = path
+  for (;;) {
+    try {
+      return join(await realpath(current), relative(current, path))
+    } catch {
+      const parent = dirname(current)
+      if (parent === current) return path
+      current = parent
+    }
+  }
+}
+
+export async function resolveTestPath(repoRoot: string, testPath: string, testDir?: string): Promise<string> {
+  const refuse = (why: string): never => {
+    throw new GenerationError('UNSAFE_TEST_PATH', `refusing to write test file ${JSON.stringify(testPath)}: ${why}`, 'generated tests are only written under the test directory')
+  }
+  if (isAbsolute(testPath) || testPath.split(/[\\/]/).includes('..')) refuse('not a plain relative path')
+  const root = await realpath(repoRoot)
+  const absolute = resolve(root, testPath)
+  if (!isInside(absolute, root)) refuse('outside the repository')
+  const rel = relative(root, absolute).split(sep).join('/')
+  if (rel.startsWith('.github/') || rel.startsWith('.git/') || rel.includes('/node_modules/') || rel.startsWith('node_modules/')) {
+    refuse('inside a protected directory')
+  }
+  if (testDir && !isInside(absolute, resolve(root, testDir))) refuse(`outside test-dir ${JSON.stringify(testDir)}`)
+  if (!/\.(test|spec)\.[cm]?[jt]sx?$/.test(absolute)) refuse('not named as a test file')
+  const real = await realAncestor(absolute)
+  if (!isInside(real, root)) refuse('a directory on the way is a symlink that leads outside the repository')
+  try {
+    if ((await lstat(absolute)).isSymbolicLink()) refuse('the file is a symlink')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  return absolute
+}
+
+/** `src/a.testmaster.test.ts` + `c1` -> `src/a.testmaster-c1.test.ts` (a sibling, so imports resolve). */
+export function candidatePath(finalPath: string, id: string): string {
+  const replaced = finalPath.replace(/\.(test|spec)(\.[cm]?[jt]sx?)$/, `-${id}.$1$2`)
+  return replaced === finalPath ? `${finalPath}-${id}.test.ts` : replaced
+}
+
+export async function writeTestFile(absolutePath: string, code: string): Promise<void> {
+  await mkdir(dirname(absolutePath), { recursive: true })
+  await writeFile(absolutePath, code.endsWith('\n') ? code : `${code}\n`, 'utf8')
+}
+
+export async function removeFile(absolutePath: string): Promise<void> {
+  await rm(absolutePath, { force: true })
+}
+
+/**
+ * Merges accepted candidates of one module into one file: import declarations deduplicated at the
+ * top, each candidate's body in its own block so top-level names cannot clash.
+ */
+export function mergeTestFiles(codes: readonly string[], fileName: string): string {
+  if (codes.length === 1) return codes[0] ?? ''
+  const imports: string[] = []
+  const bodies: string[] = []
+  for (const code of codes) {
+    const file = ts.createSourceFile(fileName, code, ts.ScriptTarget.Latest, true)
+    const body: string[] = []
+    for (const statement of file.statements) {
+      const text = statement.getFullText(file).trim()
+      if (ts.isImportDeclaration(statement)) {
+        if (!imports.includes(text)) imports.push(text)
+      } else if (isHoistedMockCall(statement, file)) {
+        if (!imports.includes(text)) imports.push(text)
+      } else {
+        body.push(text)
+      }
+    }
+    bodies.push(`{\n${body.join('\n\n')}\n}`)
+  }
+  return `${imports.join('\n')}\n\n${bodies.join('\n\n')}\n`
+}
+
+function isHoistedMockCall(statement: ts.Statement, file: ts.SourceFile): boolean {
+  if (!ts.isExpressionStatement(statement) || !ts.isCallExpression(statement.expression)) return false
+  const callee = statement.expression.expression.getText(file)
+  return /^(jest|vi)\.(mock|unmock|doMock)$/.test(callee)
+}

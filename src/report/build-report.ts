@@ -1,0 +1,97 @@
+import type { Settings } from '../config/schema.js'
+import type { Clamp } from '../config/resolve-config.js'
+import {
+  REPORT_SCHEMA_VERSION,
+  ReportSchema,
+  type CoverageFigures,
+  type LlmUsage,
+  type ModuleReport,
+  type PatchCoverage,
+  type Ratio,
+  type Report
+} from './report-schema.js'
+
+/** Sums ratios; 100% when nothing is coverable. */
+export function ratio(covered: number, total: number): Ratio {
+  return { covered, total, pct: total === 0 ? 100 : Math.round((covered / total) * 10000) / 100 }
+}
+
+function sumRatios(items: readonly Ratio[]): Ratio {
+  return ratio(
+    items.reduce((n, r) => n + r.covered, 0),
+    items.reduce((n, r) => n + r.total, 0)
+  )
+}
+
+export function sumCoverage(items: readonly CoverageFigures[]): CoverageFigures | undefined {
+  if (items.length === 0) return undefined
+  return {
+    lines: sumRatios(items.map((c) => c.lines)),
+    branches: sumRatios(items.map((c) => c.branches)),
+    functions: sumRatios(items.map((c) => c.functions))
+  }
+}
+
+export function sumPatch(items: readonly PatchCoverage[]): PatchCoverage | undefined {
+  if (items.length === 0) return undefined
+  return { lines: sumRatios(items.map((c) => c.lines)), branches: sumRatios(items.map((c) => c.branches)) }
+}
+
+export function sumUsage(items: readonly LlmUsage[]): LlmUsage {
+  return {
+    calls: items.reduce((n, u) => n + u.calls, 0),
+    tokensIn: items.reduce((n, u) => n + u.tokensIn, 0),
+    tokensOut: items.reduce((n, u) => n + u.tokensOut, 0),
+    costUsd: items.reduce((n, u) => n + u.costUsd, 0)
+  }
+}
+
+export function totalsOf(modules: readonly ModuleReport[]): Report['totals'] {
+  const present = <T>(v: T | undefined): v is T => v !== undefined
+  const candidates = modules.flatMap((m) => m.candidates)
+  return {
+    modules: modules.length,
+    candidates: candidates.length,
+    accepted: candidates.filter((c) => c.verdict.status === 'accepted').length,
+    rejected: candidates.filter((c) => c.verdict.status === 'rejected').length,
+    llm: sumUsage(modules.map((m) => m.llm)),
+    coverageBefore: sumCoverage(modules.map((m) => m.coverageBefore).filter(present)),
+    coverageAfter: sumCoverage(modules.map((m) => m.coverageAfter).filter(present)),
+    patchCoverageBefore: sumPatch(modules.map((m) => m.patchCoverageBefore).filter(present)),
+    patchCoverageAfter: sumPatch(modules.map((m) => m.patchCoverageAfter).filter(present))
+  }
+}
+
+/** The `fail-on` gate, from the report alone. */
+export function evaluateGate(
+  settings: Pick<Settings, 'failOn' | 'patchCoverageThreshold' | 'dryRun'>,
+  budget: Report['budget'],
+  totals: Report['totals'],
+  plan: Report['plan']
+): Report['gate'] {
+  const reasons: string[] = []
+  if (settings.failOn === 'budget-exceeded') {
+    if (budget.exceeded) {
+      reasons.push(`the budget ran out (${budget.stoppedBy ?? 'limit'}) before all changed modules were handled`)
+    }
+    if (settings.dryRun && plan.estimatedCostUsd > budget.limits.runUsd) {
+      reasons.push(`the estimated cost $${plan.estimatedCostUsd.toFixed(4)} is over the run budget $${budget.limits.runUsd.toFixed(2)}`)
+    }
+  }
+  if (settings.failOn === 'coverage-below' && !settings.dryRun) {
+    const patch = totals.patchCoverageAfter
+    if (patch && patch.lines.total > 0 && patch.lines.pct < settings.patchCoverageThreshold) {
+      reasons.push(`patch coverage ${patch.lines.pct}% is below the threshold ${settings.patchCoverageThreshold}%`)
+    }
+  }
+  return { failed: reasons.length > 0, reasons }
+}
+
+/** Validates a report before anything renders or writes it: a bug here must not reach users. */
+export function finalizeReport(report: Omit<Report, 'schemaVersion'>): Report {
+  return ReportSchema.parse({ schemaVersion: REPORT_SCHEMA_VERSION, ...report })
+}
+
+export function settingsForReport(settings: Settings, clamps: readonly Clamp[]): { settings: Record<string, unknown>; clamps: Clamp[] } {
+  return { settings: JSON.parse(JSON.stringify(settings)) as Record<string, unknown>, clamps: [...clamps] }
+}

@@ -1,0 +1,223 @@
+import type { CoverageFigures, ModuleReport, PatchCoverage, Ratio, Report } from './report-schema.js'
+import { escapeHtml, escapeMarkdown, fencedCode, truncateMarkdown } from './escape-markdown.js'
+
+/**
+ * The PR comment and the job summary, rendered from the Report alone (plus the PR ledger figures
+ * the action read from the previous comment). Every PR-derived string is escaped.
+ */
+
+/** What the action knows beyond one run: the PR ledger and notes about delivery. */
+export interface MarkdownContext {
+  /** Spend on this PR across all runs, this one included (from the ledger). */
+  readonly prSpentUsd?: number
+  /** This PR's budget (config, or raised by `/testmaster budget`). */
+  readonly prBudgetUsd?: number
+  /** Runs recorded in the ledger, this one included. */
+  readonly prRuns?: number
+  /** Plain-text notes shown under the first line (fork PR explanation, API trouble). Escaped. */
+  readonly notes?: readonly string[]
+  /** Fold the generated tests into the body (comment delivery). */
+  readonly includeTests?: boolean
+}
+
+/** GitHub refuses comment bodies above this many characters. */
+export const COMMENT_MAX_CHARS = 65_536
+
+export function formatUsd(usd: number): string {
+  return usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`
+}
+
+function pct(ratio: Ratio | undefined): string {
+  return ratio ? `${ratio.pct.toFixed(1)}%` : '–'
+}
+
+function change(before: Ratio | undefined, after: Ratio | undefined): string {
+  if (!before && !after) return '–'
+  if (!after || (before && before.pct === after.pct)) return pct(before ?? after)
+  return `${pct(before)} → ${pct(after)}`
+}
+
+function duration(ms: number): string {
+  const seconds = Math.round(ms / 1000)
+  return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m ${seconds % 60}s`
+}
+
+function accepted(module: ModuleReport): number {
+  return module.candidates.filter((c) => c.verdict.status === 'accepted').length
+}
+
+function setting(report: Report, key: string): unknown {
+  return report.settings[key]
+}
+
+function isDryRun(report: Report): boolean {
+  return setting(report, 'dryRun') === true
+}
+
+/** The first line: the verdict in one sentence. */
+export function renderVerdictLine(report: Report): string {
+  const t = report.totals
+  const patch =
+    t.patchCoverageBefore || t.patchCoverageAfter
+      ? `, changed lines covered ${change(t.patchCoverageBefore?.lines, t.patchCoverageAfter?.lines)}`
+      : ''
+  if (isDryRun(report)) {
+    const verdict = report.gate.failed ? '❌' : '🧮'
+    return `${verdict} **TestMaster dry run**: ${report.plan.modules.length} module(s) to test, estimated cost ${formatUsd(report.plan.estimatedCostUsd)}${report.gate.failed ? ` (${escapeMarkdown(report.gate.reasons.join('; '))})` : ''}`
+  }
+  if (report.gate.failed) {
+    return `❌ **TestMaster**: ${escapeMarkdown(report.gate.reasons.join('; '))} (${t.accepted} test(s) accepted${patch})`
+  }
+  if (report.delivery.status === 'head-moved' || report.delivery.status === 'failed') {
+    return `⚠️ **TestMaster**: ${t.accepted} test(s) accepted but not delivered: ${escapeMarkdown(report.delivery.detail ?? report.delivery.status)}`
+  }
+  if (t.accepted > 0) {
+    const modules = report.modules.filter((m) => accepted(m) > 0).length
+    return `✅ **TestMaster** added ${t.accepted} test(s) for ${modules} module(s)${patch}, cost ${formatUsd(t.llm.costUsd)}`
+  }
+  if (report.modules.length === 0) return 'ℹ️ **TestMaster**: no changed module to test in this pull request'
+  return `ℹ️ **TestMaster**: no new test accepted for ${report.modules.length} module(s)${patch}, cost ${formatUsd(t.llm.costUsd)}`
+}
+
+const STATUS_LABEL: Record<ModuleReport['status'], string> = {
+  done: '',
+  skipped: ' (skipped)',
+  failed: ' (failed)',
+  'stopped-by-budget': ' (stopped by budget)',
+  'not-run': ' (not run)'
+}
+
+function coverageCell(before: CoverageFigures | PatchCoverage | undefined, after: CoverageFigures | PatchCoverage | undefined, key: 'lines' | 'branches'): string {
+  return change(before?.[key], after?.[key])
+}
+
+/** One row per module: tests, coverage before/after, patch coverage, cost. */
+export function renderModuleTable(report: Report): string {
+  if (report.modules.length === 0) return ''
+  const rows = report.modules.map((m) => {
+    const rejected = m.candidates.length - accepted(m)
+    return `| ${escapeMarkdown(m.path)}${STATUS_LABEL[m.status]} | ${accepted(m)} | ${rejected} | ${coverageCell(m.coverageBefore, m.coverageAfter, 'lines')} | ${coverageCell(m.coverageBefore, m.coverageAfter, 'branches')} | ${coverageCell(m.patchCoverageBefore, m.patchCoverageAfter, 'lines')} | ${formatUsd(m.llm.costUsd)} |`
+  })
+  return [
+    '| Module | Accepted | Rejected | Lines | Branches | Changed lines | Cost |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows
+  ].join('\n')
+}
+
+/** Tokens, cost, run and PR budget used, time. */
+export function renderTotals(report: Report, context: MarkdownContext = {}): string {
+  const t = report.totals
+  const b = report.budget
+  const parts = [
+    `${t.accepted} accepted, ${t.rejected} rejected`,
+    `${t.llm.calls} LLM call(s), ${t.llm.tokensIn.toLocaleString('en-US')} tokens in / ${t.llm.tokensOut.toLocaleString('en-US')} out`,
+    `${formatUsd(b.spentUsd)} of the ${formatUsd(b.limits.runUsd)} run budget`
+  ]
+  if (context.prSpentUsd !== undefined) {
+    const budget = context.prBudgetUsd ?? b.limits.prUsd
+    const runs = context.prRuns !== undefined ? ` over ${context.prRuns} run(s)` : ''
+    parts.push(`${formatUsd(context.prSpentUsd)}${budget !== undefined ? ` of the ${formatUsd(budget)}` : ''} PR budget${runs}`)
+  }
+  parts.push(duration(report.durationMs))
+  const stopped = b.stoppedBy ? `\n\n⏹️ The ${b.stoppedBy} limit stopped the run before every changed module was handled.` : ''
+  const overruns = b.overruns.length > 0 ? `\n\nBudget overruns: ${b.overruns.map(escapeMarkdown).join('; ')}` : ''
+  return `**Totals**: ${parts.join(' · ')}${stopped}${overruns}`
+}
+
+function details(summary: string, body: string): string {
+  return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`
+}
+
+function renderDelivery(report: Report): string {
+  const d = report.delivery
+  const what = (() => {
+    switch (d.status) {
+      case 'delivered':
+        if (d.commitSha) return `committed as ${d.commitSha.slice(0, 12)}`
+        if (d.pullRequestUrl) return `opened ${escapeMarkdown(d.pullRequestUrl)}`
+        return d.mode === 'comment' ? 'posted below' : 'delivered'
+      case 'nothing-to-deliver':
+        return 'nothing to deliver'
+      default:
+        return d.status
+    }
+  })()
+  const detail = d.detail ? `: ${escapeMarkdown(d.detail)}` : ''
+  return `**Delivery** (${d.mode}): ${what}${detail}`
+}
+
+function renderRejected(report: Report): string | undefined {
+  const lines: string[] = []
+  for (const m of report.modules) {
+    for (const c of m.candidates) {
+      if (c.verdict.status !== 'rejected') continue
+      lines.push(`- ${escapeMarkdown(m.path)} · ${escapeMarkdown(c.id)} (${c.strategy}): rejected at **${c.verdict.gate}**: ${escapeMarkdown(c.verdict.reason)}`)
+    }
+  }
+  for (const m of report.modules) {
+    if (m.reason && m.status !== 'done') lines.push(`- ${escapeMarkdown(m.path)}: ${m.status}: ${escapeMarkdown(m.reason)}`)
+  }
+  return lines.length > 0 ? details(`Rejected candidates and skipped modules (${lines.length})`, lines.join('\n')) : undefined
+}
+
+function renderBugs(report: Report): string | undefined {
+  if (report.possibleBugs.length === 0) return undefined
+  const lines = report.possibleBugs.map(
+    (b) => `- ${escapeMarkdown(b.module)} · ${escapeMarkdown(b.test)}: ${escapeMarkdown(b.assertion)}: ${escapeMarkdown(b.explanation)}`
+  )
+  return details(`Possible bugs found (${lines.length})`, lines.join('\n'))
+}
+
+function renderSettings(report: Report): string {
+  const lines = [
+    `- provider: ${report.provider}${report.model ? `, model ${escapeMarkdown(report.model)}` : ''}`,
+    `- depth: ${escapeMarkdown(String(setting(report, 'depth') ?? 'medium'))}, config digest ${escapeMarkdown(report.configDigest)}`,
+    `- run id: ${escapeMarkdown(report.runId)}, TestMaster ${escapeMarkdown(report.toolVersion)}`
+  ]
+  if (report.repo.baseSha || report.repo.headSha) {
+    lines.push(`- base ${escapeMarkdown((report.repo.baseSha ?? report.repo.base ?? '?').slice(0, 12))}, head ${escapeMarkdown((report.repo.headSha ?? report.repo.head).slice(0, 12))}`)
+  }
+  for (const clamp of report.clamps) {
+    lines.push(`- input ${escapeMarkdown(clamp.option)} asked for ${clamp.requested}, clamped to the base config's ${clamp.cap}`)
+  }
+  for (const skipped of report.plan.skipped) lines.push(`- not planned: ${escapeMarkdown(skipped.path)}: ${escapeMarkdown(skipped.reason)}`)
+  for (const error of report.errors) {
+    lines.push(`- error ${escapeMarkdown(error.code)}${error.module ? ` in ${escapeMarkdown(error.module)}` : ''}: ${escapeMarkdown(error.message)}`)
+  }
+  return details('Model and settings', lines.join('\n'))
+}
+
+function renderTests(report: Report): string | undefined {
+  if (report.tests.length === 0) return undefined
+  const blocks = report.tests.map((t) => details(escapeHtml(t.path), fencedCode(t.code, 'ts')))
+  return `**Generated tests** (add them to the branch yourself, or ask a maintainer):\n\n${blocks.join('\n\n')}`
+}
+
+/** The sections shared by the comment and the job summary, in order. */
+export function renderReportSections(report: Report, context: MarkdownContext = {}): string[] {
+  const sections = [renderVerdictLine(report)]
+  for (const note of context.notes ?? []) sections.push(`> ${escapeMarkdown(note)}`)
+  const table = renderModuleTable(report)
+  if (table) sections.push(table)
+  sections.push(renderTotals(report, context))
+  sections.push(renderDelivery(report))
+  const rejected = renderRejected(report)
+  if (rejected) sections.push(rejected)
+  const bugs = renderBugs(report)
+  if (bugs) sections.push(bugs)
+  sections.push(renderSettings(report))
+  if (context.includeTests) {
+    const tests = renderTests(report)
+    if (tests) sections.push(tests)
+  }
+  return sections
+}
+
+/**
+ * The visible body of the sticky comment, at most `maxChars` long (the caller adds the hidden
+ * marker and ledger block and reserves room for them).
+ */
+export function renderComment(report: Report, context: MarkdownContext = {}, maxChars = COMMENT_MAX_CHARS - 4_000): string {
+  return truncateMarkdown(renderReportSections(report, context).join('\n\n'), maxChars)
+}

@@ -1,0 +1,314 @@
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import pLimit from 'p-limit'
+import type { CoverageMapData } from 'istanbul-lib-coverage'
+import type { Framework, ModuleAnalysis } from './analysis/module-model.js'
+import { buildPlan, type Plan, type PlannedModule } from './analysis/plan.js'
+import type { ResolvedConfig } from './config/resolve-config.js'
+import { DEPTH_PROFILES, type Settings } from './config/schema.js'
+import { measureBaseline } from './coverage/baseline.js'
+import { GitError, isTestMasterError } from './errors.js'
+import type { EventBus } from './events/event-bus.js'
+import { processModule, type ModuleOutcome, type PipelineSettings } from './generate/pipeline.js'
+import { createExplorerStrategy } from './generate/strategies/explorer/explorer-strategy.js'
+import type { Strategy } from './generate/strategy.js'
+import { GitRepository } from './git/repository.js'
+import { estimateModuleCost } from './llm/estimate-cost.js'
+import { createLlmSession, type LlmSession } from './generate/llm-session.js'
+import { evaluateGate, finalizeReport, settingsForReport, totalsOf } from './report/build-report.js'
+import type { ModuleReport, Report, StageReport } from './report/report-schema.js'
+import { createTestRunner } from './runner/create-test-runner.js'
+import type { TestRunner } from './runner/test-runner.js'
+import { TOOL_VERSION } from './version.js'
+
+/**
+ * The one run both entries call: plan -> baseline -> generate (per module, concurrently) -> report.
+ * Delivery (commit, comment, check run) belongs to the caller and starts from the returned report.
+ */
+
+export interface RunOptions {
+  readonly resolved: ResolvedConfig
+  readonly secrets: { readonly apiKey?: string }
+  readonly events: EventBus
+  readonly runId: string
+  readonly signal?: AbortSignal
+  /** Spend on this PR by earlier runs, from the ledger in the sticky comment. */
+  readonly prSpentBeforeUsd?: number
+  /** The head SHA pinned when the run was requested; the run stops if the checkout differs. */
+  readonly headSha?: string
+}
+
+export type ProviderName = Report['provider']
+
+export function chooseProvider(settings: Settings, apiKey: string | undefined): ProviderName {
+  const wanted = settings.llm.provider
+  if (wanted === 'auto') return apiKey ? 'openai' : 'explorer'
+  return wanted
+}
+
+class Stages {
+  readonly list: StageReport[] = []
+  constructor(private readonly events: EventBus) {}
+
+  async run<T>(name: string, work: () => Promise<T>, detail?: (value: T) => string | undefined): Promise<T> {
+    this.events.emit('stage:start', { stage: name })
+    const started = Date.now()
+    try {
+      const value = await work()
+      const text = detail?.(value)
+      this.list.push({ name, status: 'ran', durationMs: Date.now() - started, detail: text })
+      this.events.emit('stage:end', { stage: name, status: 'ran', detail: text })
+      return value
+    } catch (error) {
+      const text = error instanceof Error ? error.message.split('\n')[0] : String(error)
+      this.list.push({ name, status: 'failed', durationMs: Date.now() - started, detail: text })
+      this.events.emit('stage:end', { stage: name, status: 'failed', detail: text })
+      throw error
+    }
+  }
+
+  notRun(name: string, detail: string): void {
+    this.list.push({ name, status: 'not-run', detail })
+    this.events.emit('stage:end', { stage: name, status: 'not-run', detail })
+  }
+}
+
+function frameworkFor(settings: Settings, module: ModuleAnalysis): Framework | undefined {
+  return settings.testFramework === 'auto' ? module.package.framework : settings.testFramework
+}
+
+function emptyModuleReport(planned: PlannedModule, status: ModuleReport['status'], reason: string): ModuleReport {
+  const m = planned.analysis
+  return {
+    path: m.path,
+    packageRoot: m.package.root,
+    framework: m.package.framework,
+    strategies: [],
+    status,
+    reason,
+    changedLines: m.changedLines.reduce((n, r) => n + r.end - r.start + 1, 0),
+    candidates: [],
+    llm: { calls: 0, tokensIn: 0, tokensOut: 0, costUsd: 0 },
+    durationMs: 0
+  }
+}
+
+async function readStyleExample(repoRoot: string, module: ModuleAnalysis): Promise<{ path: string; code: string } | undefined> {
+  const path = module.placement.existingTests[0]
+  if (!path) return undefined
+  try {
+    const code = await readFile(join(repoRoot, path), 'utf8')
+    return { path, code: code.length > 6000 ? code.slice(0, 6000) : code }
+  } catch {
+    return undefined
+  }
+}
+
+export async function run(options: RunOptions): Promise<Report> {
+  const { settings, clamps, digest } = options.resolved
+  const { events } = options
+  const startedAt = new Date()
+  const repoRoot = resolve(settings.repo)
+  const stages = new Stages(events)
+  const provider = chooseProvider(settings, options.secrets.apiKey)
+  const profile = DEPTH_PROFILES[settings.depth]
+
+  const repo = await GitRepository.open(repoRoot)
+  if (options.headSha) {
+    const actual = await repo.headSha()
+    if (actual !== options.headSha) {
+      throw new GitError('HEAD_MOVED', `the pull request head moved: the command was for ${options.headSha.slice(0, 12)} but the checkout is at ${actual.slice(0, 12)}`, 'run the command again on the new head')
+    }
+  }
+  const head = settings.head
+  const base = settings.base ?? `${head}~1`
+
+  // The LLM session owns the client, the budget and the session record; explorer-only runs still
+  // get a budget (all limits, zero spend) so the report has one shape.
+  const llm: LlmSession = await createLlmSession({
+    provider,
+    settings,
+    apiKey: options.secrets.apiKey,
+    events,
+    prSpentBeforeUsd: options.prSpentBeforeUsd,
+    signal: options.signal
+  })
+
+  try {
+    const plan: Plan = await stages.run(
+      'plan',
+      () =>
+        buildPlan({
+          repo,
+          base,
+          head,
+          paths: settings.paths,
+          exclude: settings.exclude,
+          testDir: settings.testDir,
+          framework: settings.testFramework,
+          estimate: (module, source) => estimateModuleCost(module, source, settings.llm)
+        }),
+      (p) => `${p.modules.length} module(s), ${p.skipped.length} file(s) skipped`
+    )
+    const estimatedCostUsd = plan.modules.reduce((n, m) => n + m.estimate.costUsd * profile.candidatesPerModule, 0)
+    events.emit('run:start', { runId: options.runId, provider, model: provider === 'explorer' ? undefined : settings.llm.model, modules: plan.modules.length })
+
+    const outcomes = new Map<string, ModuleReport>()
+    const tests: Report['tests'] = []
+    const possibleBugs: Report['possibleBugs'] = []
+    const errors: Report['errors'] = []
+
+    if (settings.dryRun) {
+      for (const planned of plan.modules) outcomes.set(planned.analysis.path, emptyModuleReport(planned, 'not-run', 'dry run: planned and estimated only'))
+      stages.notRun('baseline', 'dry run')
+      stages.notRun('generate', 'dry run')
+    } else if (plan.modules.length > 0) {
+      const runners = new Map<string, TestRunner>()
+      try {
+        const baselines = await stages.run('baseline', async () => {
+          const byPackage = new Map<string, PlannedModule[]>()
+          for (const planned of plan.modules) {
+            const framework = frameworkFor(settings, planned.analysis)
+            if (!framework) {
+              outcomes.set(planned.analysis.path, emptyModuleReport(planned, 'skipped', `no jest or vitest found for package '${planned.analysis.package.root || '.'}'; set test-framework`))
+              continue
+            }
+            const key = `${planned.analysis.package.root}\0${framework}`
+            byPackage.set(key, [...(byPackage.get(key) ?? []), planned])
+            if (!runners.has(key)) {
+              runners.set(key, await createTestRunner({ framework, packageRoot: join(repoRoot, planned.analysis.package.root) }))
+            }
+          }
+          const result = new Map<string, CoverageMapData>()
+          for (const [key, modules] of byPackage) {
+            const runner = runners.get(key)
+            if (!runner) continue
+            const existing = [...new Set(modules.flatMap((m) => m.analysis.placement.existingTests))].map((p) => join(repoRoot, p))
+            const data = await measureBaseline(runner, existing, modules.map((m) => join(repoRoot, m.analysis.path)), settings.testTimeoutSeconds * 1000)
+            for (const m of modules) result.set(m.analysis.path, data)
+          }
+          return result
+        }, (b) => `existing tests measured for ${b.size} module(s)`)
+
+        const pipelineSettings: PipelineSettings = {
+          testTimeoutMs: settings.testTimeoutSeconds * 1000,
+          stabilityRuns: settings.stabilityRuns,
+          healingRounds: settings.maxHealingRounds ?? profile.healingRounds,
+          mutantGate: profile.mutantGate,
+          candidatesPerModule: profile.candidatesPerModule,
+          includeCovered: settings.includeCovered,
+          testDir: settings.testDir
+        }
+        const explorer = createExplorerStrategy()
+        const limit = pLimit(settings.concurrency)
+        await stages.run('generate', async () => {
+          await Promise.all(
+            plan.modules
+              .filter((planned) => !outcomes.has(planned.analysis.path))
+              .map((planned) =>
+                limit(async () => {
+                  const module = planned.analysis
+                  const framework = frameworkFor(settings, module)
+                  const runner = runners.get(`${module.package.root}\0${framework ?? ''}`)
+                  const baseline = baselines.get(module.path)
+                  if (!runner || !baseline) return
+                  if (llm.signal.aborted) {
+                    outcomes.set(module.path, emptyModuleReport(planned, 'not-run', 'the time budget ran out before this module started'))
+                    return
+                  }
+                  const strategies: Strategy[] = [explorer]
+                  const llmStrategy = llm.strategyFor(module.path)
+                  if (llmStrategy) strategies.push(llmStrategy)
+                  events.emit('module:start', { module: module.path, strategies: strategies.map((s) => s.name) })
+                  const started = Date.now()
+                  try {
+                    const outcome: ModuleOutcome = await processModule(
+                      {
+                        module,
+                        source: planned.source,
+                        moduleFile: join(repoRoot, module.path),
+                        repoRoot,
+                        baseline,
+                        runner,
+                        strategies,
+                        styleExample: await readStyleExample(repoRoot, module)
+                      },
+                      pipelineSettings,
+                      events,
+                      llm.signal
+                    )
+                    const report: ModuleReport = { ...outcome.report, llm: llm.usageFor(module.path), durationMs: Date.now() - started }
+                    outcomes.set(module.path, report)
+                    if (outcome.testFile) tests.push({ module: module.path, ...outcome.testFile })
+                    possibleBugs.push(...outcome.possibleBugs)
+                    events.emit('module:end', {
+                      module: module.path,
+                      status: report.status,
+                      accepted: report.candidates.filter((c) => c.verdict.status === 'accepted').length,
+                      rejected: report.candidates.filter((c) => c.verdict.status === 'rejected').length
+                    })
+                  } catch (error) {
+                    // One module's failure never loses another module's accepted tests.
+                    const message = error instanceof Error ? error.message : String(error)
+                    errors.push({ module: module.path, code: isTestMasterError(error) ? error.code : 'UNEXPECTED', message })
+                    outcomes.set(module.path, { ...emptyModuleReport(planned, 'failed', message.split('\n')[0] ?? message), durationMs: Date.now() - started })
+                    events.emit('module:end', { module: module.path, status: 'failed', accepted: 0, rejected: 0 })
+                    if (isTestMasterError(error) && !error.userFixable) events.log('error', `${module.path}: ${message}`)
+                  }
+                })
+              )
+          )
+        }, () => `${tests.length} test file(s) written`)
+      } finally {
+        await Promise.all([...runners.values()].map((r) => r.close()))
+      }
+    } else {
+      stages.notRun('baseline', 'no changed module to test')
+      stages.notRun('generate', 'no changed module to test')
+    }
+
+    const modules = plan.modules.map((p) => outcomes.get(p.analysis.path) ?? emptyModuleReport(p, 'not-run', 'not reached'))
+    const budget = llm.budgetReport(modules.some((m) => m.status === 'stopped-by-budget' || m.status === 'not-run') && !settings.dryRun)
+    const totals = totalsOf(modules)
+    const reportPlan: Report['plan'] = {
+      modules: plan.modules.map((p) => ({
+        path: p.analysis.path,
+        priority: p.priority,
+        changedLines: p.analysis.changedLines.reduce((n, r) => n + r.end - r.start + 1, 0),
+        exports: p.analysis.exports.map((e) => e.name),
+        changedExports: p.analysis.exports.filter((e) => e.changed).map((e) => e.name),
+        estimatedCostUsd: p.estimate.costUsd,
+        estimatedPromptTokens: p.estimate.promptTokens
+      })),
+      skipped: plan.skipped.map((s) => ({ path: s.path, reason: s.reason })),
+      estimatedCostUsd
+    }
+    await llm.writeSession(join(repoRoot, settings.sessionDir), options.runId)
+    const report = finalizeReport({
+      runId: options.runId,
+      toolVersion: TOOL_VERSION,
+      startedAt: startedAt.toISOString(),
+      durationMs: Date.now() - startedAt.getTime(),
+      configDigest: digest,
+      ...settingsForReport(settings, clamps),
+      provider,
+      model: provider === 'explorer' ? undefined : settings.llm.model,
+      repo: { base, head, baseSha: plan.baseSha, headSha: plan.headSha, mergeBase: plan.mergeBase },
+      plan: reportPlan,
+      stages: [...stages.list, { name: 'deliver', status: 'not-run', detail: 'delivery is done by the caller' }],
+      modules,
+      llmCalls: llm.calls(),
+      possibleBugs,
+      budget,
+      totals,
+      delivery: { mode: settings.delivery, status: 'not-run', files: tests.map((t) => t.path) },
+      gate: evaluateGate(settings, budget, totals, reportPlan),
+      errors,
+      tests
+    })
+    events.emit('run:end', { runId: options.runId, accepted: totals.accepted, rejected: totals.rejected, costUsd: budget.spentUsd, durationMs: report.durationMs })
+    return report
+  } finally {
+    llm.dispose()
+  }
+}
