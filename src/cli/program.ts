@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
+import { Command, CommanderError, Option } from 'commander'
+import { buildPlan } from '../analysis/plan.js'
+import { loadSettings } from '../config/load-settings.js'
+import type { FlatValues } from '../config/resolve-config.js'
+import { EXIT_CODES, exitCodeFor, formatError } from '../errors.js'
+import { EventBus } from '../events/event-bus.js'
+import { createProgressListener, detectProgressMode } from '../events/progress-listener.js'
+import { GitRepository } from '../git/repository.js'
+import { estimateModuleCost } from '../llm/estimate-cost.js'
+import { renderComment } from '../report/render-comment.js'
+import { renderTerminal } from '../report/render-terminal.js'
+import type { Report } from '../report/report-schema.js'
+import { run } from '../run.js'
+import { TOOL_VERSION } from '../version.js'
+import { createDemoRepository } from './demo-repository.js'
+
+/** What the CLI touches outside itself, injectable so tests run it in-process. */
+export interface CliDeps {
+  readonly stdout: { write(text: string): unknown; isTTY?: boolean }
+  readonly stderr: { write(text: string): unknown }
+  readonly env: NodeJS.ProcessEnv
+  readonly cwd: string
+}
+
+const defaultDeps = (): CliDeps => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() })
+
+interface CommonFlags {
+  repo?: string
+  base?: string
+  head?: string
+  json?: string
+  verbose?: boolean
+  comment?: boolean
+  [flag: string]: unknown
+}
+
+/** Flags that map one-to-one onto settings (see config/flat-options.ts). */
+const RUN_FLAGS: readonly [name: string, description: string][] = [
+  ['provider', 'explorer (offline, free), openai (any OpenAI-compatible endpoint) or replay'],
+  ['model', 'model name'],
+  ['base-url', 'OpenAI-compatible endpoint URL'],
+  ['max-cost-usd', 'hard cap on LLM spend for this run, in USD'],
+  ['max-calls', 'maximum LLM calls in this run'],
+  ['time-budget-minutes', 'wall-time budget in minutes'],
+  ['depth', 'low, medium or high'],
+  ['paths', 'comma-separated globs restricting the changed files considered'],
+  ['exclude', 'comma-separated globs of files to leave alone'],
+  ['test-framework', 'auto, jest or vitest'],
+  ['test-dir', 'directory generated tests must be written under'],
+  ['max-healing-rounds', 'healing rounds per failing candidate'],
+  ['stability-runs', 'consecutive passing runs required'],
+  ['concurrency', 'modules processed at once'],
+  ['fail-on', 'never, budget-exceeded or coverage-below'],
+  ['patch-coverage-threshold', 'patch coverage percentage for fail-on coverage-below'],
+  ['config', 'config file path inside the repository (default .github/testmaster.yml)']
+]
+
+function addRepoOptions(command: Command): Command {
+  return command
+    .option('--repo <dir>', 'repository to work on', '.')
+    .option('--base <ref>', "base ref of the change (default: the head's first parent)")
+    .option('--head <ref>', 'head ref of the change', 'HEAD')
+    .option('--json <file>', 'write the JSON report (run) or plan (plan) to this file')
+    .option('--verbose', 'print every candidate and call, and stacks of errors')
+}
+
+function flatValues(flags: CommonFlags): FlatValues {
+  const values: Record<string, string | undefined> = {}
+  for (const [name] of RUN_FLAGS) {
+    const key = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+    const value = flags[key]
+    if (value !== undefined) values[name] = String(value)
+  }
+  if (flags.dryRun) values['dry-run'] = 'true'
+  return { kind: 'flag', values }
+}
+
+function apiKeyFrom(env: NodeJS.ProcessEnv): string | undefined {
+  return env.TESTMASTER_API_KEY || env.OPENAI_API_KEY || undefined
+}
+
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true })
+  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`, 'utf8')
+}
+
+async function runCommand(flags: CommonFlags, deps: CliDeps, forced?: { provider?: string }): Promise<Report> {
+  const repoRoot = resolve(deps.cwd, flags.repo ?? '.')
+  const flat = flatValues({ ...flags, ...(forced?.provider ? { provider: forced.provider } : {}) })
+  const resolved = await loadSettings({
+    repoRoot,
+    baseRef: flags.base,
+    flat,
+    overrides: {
+      repo: repoRoot,
+      ...(flags.base ? { base: flags.base } : {}),
+      head: flags.head ?? 'HEAD',
+      ...(flags.json ? { reportPath: resolve(deps.cwd, flags.json) } : {})
+    }
+  })
+  const events = new EventBus()
+  const mode = detectProgressMode(deps.env, Boolean(deps.stdout.isTTY))
+  events.subscribe(createProgressListener(mode === 'actions' ? 'plain' : mode, { write: (t) => deps.stderr.write(t) }, { verbose: Boolean(flags.verbose) }))
+  for (const clamp of resolved.clamps) {
+    deps.stderr.write(`note: --${clamp.option} ${clamp.requested} is above the config file's cap; using ${clamp.cap}\n`)
+  }
+  const report = await run({ resolved, secrets: { apiKey: apiKeyFrom(deps.env) }, events, runId: randomUUID() })
+  if (flags.json) await writeJson(resolve(deps.cwd, flags.json), report)
+  deps.stdout.write(flags.comment ? `${renderComment(report)}\n` : `${renderTerminal(report)}\n`)
+  return report
+}
+
+async function planCommand(flags: CommonFlags, deps: CliDeps): Promise<void> {
+  const repoRoot = resolve(deps.cwd, flags.repo ?? '.')
+  const resolved = await loadSettings({ repoRoot, baseRef: flags.base, flat: flatValues(flags), overrides: { repo: repoRoot } })
+  const { settings } = resolved
+  const head = flags.head ?? 'HEAD'
+  const plan = await buildPlan({
+    repo: await GitRepository.open(repoRoot),
+    base: flags.base ?? `${head}~1`,
+    head,
+    paths: settings.paths,
+    exclude: settings.exclude,
+    testDir: settings.testDir,
+    framework: settings.testFramework,
+    estimate: (module, source) => estimateModuleCost(module, source, settings.llm)
+  })
+  const out = {
+    baseSha: plan.baseSha,
+    headSha: plan.headSha,
+    mergeBase: plan.mergeBase,
+    model: settings.llm.model,
+    estimatedCostUsd: plan.modules.reduce((n, m) => n + m.estimate.costUsd, 0),
+    modules: plan.modules.map((m) => ({ priority: m.priority, estimate: m.estimate, ...m.analysis })),
+    skipped: plan.skipped
+  }
+  if (flags.json) await writeJson(resolve(deps.cwd, flags.json), out)
+  const lines = [`Plan ${plan.mergeBase.slice(0, 8)}..${plan.headSha.slice(0, 8)}: ${plan.modules.length} module(s), estimated $${out.estimatedCostUsd.toFixed(4)} with ${settings.llm.model}`]
+  for (const m of plan.modules) {
+    const changed = m.analysis.exports.filter((e) => e.changed).map((e) => e.name)
+    lines.push(`  ${m.analysis.path}  [${m.analysis.package.framework ?? 'no framework'}]  exports: ${m.analysis.exports.map((e) => e.name).join(', ') || '-'}${changed.length ? `  changed: ${changed.join(', ')}` : ''}  ~${m.estimate.promptTokens} tokens`)
+    if (flags.verbose) {
+      for (const e of m.analysis.exports) {
+        for (const s of e.signatures ?? []) lines.push(`      ${s.text}`)
+        if (e.constructorSignature) lines.push(`      new ${e.name}${e.constructorSignature.text}`)
+      }
+    }
+  }
+  for (const s of plan.skipped) lines.push(`  skipped ${s.path}: ${s.reason}`)
+  deps.stdout.write(`${lines.join('\n')}\n`)
+}
+
+/** Builds the CLI program; `run` and friends are injected through `deps` for tests. */
+export function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
+  const program = new Command('testmaster')
+    .description('Generates reliable, coverage-adding unit tests for the changed modules of a change, under a hard cost budget.')
+    .version(TOOL_VERSION, '-V, --version')
+    .configureOutput({ writeOut: (t) => deps.stdout.write(t), writeErr: (t) => deps.stderr.write(t) })
+    .exitOverride()
+    .showHelpAfterError()
+
+  const withRunFlags = (command: Command): Command => {
+    addRepoOptions(command)
+    for (const [name, description] of RUN_FLAGS) command.addOption(new Option(`--${name} <value>`, description))
+    return command
+      .option('--dry-run', 'plan and estimate only: no LLM call, no test written')
+      .option('--comment', 'print the PR comment markdown instead of the terminal summary')
+  }
+
+  const gateExit = (report: Report): void => setExit(report.gate.failed ? EXIT_CODES.gateFailed : EXIT_CODES.ok)
+
+  withRunFlags(program.command('run').description('generate tests for the changed modules between --base and --head')).action(async (flags: CommonFlags) => {
+    gateExit(await runCommand(flags, deps))
+  })
+  withRunFlags(program.command('explore').description('run the offline explorer only (no API key, zero cost)')).action(async (flags: CommonFlags) => {
+    gateExit(await runCommand(flags, deps, { provider: 'explorer' }))
+  })
+  addRepoOptions(program.command('plan').description('list the changed modules, their exports and the estimated cost')).action(async (flags: CommonFlags) => {
+    await planCommand(flags, deps)
+  })
+  program
+    .command('demo')
+    .description('create the demo repository in a temp dir and run the offline explorer on its pull request')
+    .option('--keep', 'keep the demo repository and print its path')
+    .option('--json <file>', 'write the JSON report to this file')
+    .option('--verbose', 'print every candidate')
+    .action(async (flags: { keep?: boolean; json?: string; verbose?: boolean }) => {
+      const demo = await createDemoRepository()
+      try {
+        deps.stderr.write(`Demo repository: ${demo.root} (base ${demo.base.slice(0, 8)}, PR head ${demo.head.slice(0, 8)})\n`)
+        const report = await runCommand({ repo: demo.root, base: demo.base, head: 'HEAD', json: flags.json, verbose: flags.verbose, comment: true }, deps, { provider: 'explorer' })
+        gateExit(report)
+      } finally {
+        if (!flags.keep) await demo.remove()
+      }
+    })
+  return program
+}
+
+/** Runs the CLI; returns the exit code (documented in the README). */
+export async function main(argv: readonly string[], deps: CliDeps = defaultDeps()): Promise<number> {
+  let exitCode: number = EXIT_CODES.ok
+  const program = buildProgram(deps, (code) => (exitCode = code))
+  const verbose = argv.includes('--verbose')
+  try {
+    await program.parseAsync([...argv])
+    return exitCode
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage
+    }
+    deps.stderr.write(`${formatError(error, verbose)}\n`)
+    return exitCodeFor(error)
+  }
+}
