@@ -101,7 +101,7 @@ export function describeIssues(
       return issue.keys
         .map((key) => {
           const where = [...issue.path, key]
-          const suggestion = suggestKey(key, known)
+          const suggestion = suggestKey(camelToKebab(key), known)
           const base = `${place}: unknown key ${nameFor(where)}`
           return suggestion
             ? `${base} (did you mean ${nameFor([...issue.path, suggestion])}?)`
