@@ -1,9 +1,19 @@
 import { describe, expect, it } from '@jest/globals'
-import { ConfigError, EXIT_CODES, exitCodeFor, formatError, GitError, LlmError, UnexpectedError } from '../src/errors.js'
+import {
+  ConfigError,
+  EXIT_CODES,
+  exitCodeFor,
+  formatError,
+  GitError,
+  LlmError,
+  UnexpectedError
+} from '../src/errors.js'
 
 describe('errors', () => {
   it('prints user-fixable errors plainly with the hint and no stack', () => {
-    const text = formatError(new ConfigError('CONFIG_INVALID', 'file: depth must be one of ...', 'fix it'))
+    const text = formatError(
+      new ConfigError('CONFIG_INVALID', 'file: depth must be one of ...', 'fix it')
+    )
     expect(text).toBe('error CONFIG_INVALID: file: depth must be one of ...\n  hint: fix it')
   })
 
@@ -11,7 +21,9 @@ describe('errors', () => {
     const text = formatError(new TypeError('x is undefined'))
     expect(text).toMatch(/^unexpected error: x is undefined\nTypeError: x is undefined\n\s+at /)
     expect(text).toMatch(/please report it at https:\/\//)
-    expect(formatError(new UnexpectedError('generation', 'invariant broken'))).toMatch(/this is a bug in TestMaster/)
+    expect(formatError(new UnexpectedError('generation', 'invariant broken'))).toMatch(
+      /this is a bug in TestMaster/
+    )
   })
 
   it('maps errors to the documented exit codes', () => {

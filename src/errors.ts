@@ -5,14 +5,7 @@
  */
 
 export type ErrorArea =
-  | 'config'
-  | 'git'
-  | 'analysis'
-  | 'runner'
-  | 'llm'
-  | 'budget'
-  | 'github'
-  | 'generation'
+  'config' | 'git' | 'analysis' | 'runner' | 'llm' | 'budget' | 'github' | 'generation'
 
 export const ISSUES_URL = 'https://github.com/testmaster/testmaster/issues'
 
@@ -106,7 +99,13 @@ export class GenerationError extends TestMasterError {
 export class UnexpectedError extends TestMasterError {
   override readonly userFixable = false
   constructor(area: ErrorArea, message: string, options?: { cause?: unknown }) {
-    super(area, 'UNEXPECTED', message, `this is a bug in TestMaster; please report it at ${ISSUES_URL}`, options)
+    super(
+      area,
+      'UNEXPECTED',
+      message,
+      `this is a bug in TestMaster; please report it at ${ISSUES_URL}`,
+      options
+    )
   }
 }
 

@@ -50,7 +50,11 @@ class Stages {
   readonly list: StageReport[] = []
   constructor(private readonly events: EventBus) {}
 
-  async run<T>(name: string, work: () => Promise<T>, detail?: (value: T) => string | undefined): Promise<T> {
+  async run<T>(
+    name: string,
+    work: () => Promise<T>,
+    detail?: (value: T) => string | undefined
+  ): Promise<T> {
     this.events.emit('stage:start', { stage: name })
     const started = Date.now()
     try {
@@ -77,7 +81,11 @@ function frameworkFor(settings: Settings, module: ModuleAnalysis): Framework | u
   return settings.testFramework === 'auto' ? module.package.framework : settings.testFramework
 }
 
-function emptyModuleReport(planned: PlannedModule, status: ModuleReport['status'], reason: string): ModuleReport {
+function emptyModuleReport(
+  planned: PlannedModule,
+  status: ModuleReport['status'],
+  reason: string
+): ModuleReport {
   const m = planned.analysis
   return {
     path: m.path,
@@ -93,7 +101,10 @@ function emptyModuleReport(planned: PlannedModule, status: ModuleReport['status'
   }
 }
 
-async function readStyleExample(repoRoot: string, module: ModuleAnalysis): Promise<{ path: string; code: string } | undefined> {
+async function readStyleExample(
+  repoRoot: string,
+  module: ModuleAnalysis
+): Promise<{ path: string; code: string } | undefined> {
   const path = module.placement.existingTests[0]
   if (!path) return undefined
   try {
@@ -117,7 +128,11 @@ export async function run(options: RunOptions): Promise<Report> {
   if (options.headSha) {
     const actual = await repo.headSha()
     if (actual !== options.headSha) {
-      throw new GitError('HEAD_MOVED', `the pull request head moved: the command was for ${options.headSha.slice(0, 12)} but the checkout is at ${actual.slice(0, 12)}`, 'run the command again on the new head')
+      throw new GitError(
+        'HEAD_MOVED',
+        `the pull request head moved: the command was for ${options.headSha.slice(0, 12)} but the checkout is at ${actual.slice(0, 12)}`,
+        'run the command again on the new head'
+      )
     }
   }
   const head = settings.head
@@ -150,8 +165,16 @@ export async function run(options: RunOptions): Promise<Report> {
         }),
       (p) => `${p.modules.length} module(s), ${p.skipped.length} file(s) skipped`
     )
-    const estimatedCostUsd = plan.modules.reduce((n, m) => n + m.estimate.costUsd * profile.candidatesPerModule, 0)
-    events.emit('run:start', { runId: options.runId, provider, model: provider === 'explorer' ? undefined : settings.llm.model, modules: plan.modules.length })
+    const estimatedCostUsd = plan.modules.reduce(
+      (n, m) => n + m.estimate.costUsd * profile.candidatesPerModule,
+      0
+    )
+    events.emit('run:start', {
+      runId: options.runId,
+      provider,
+      model: provider === 'explorer' ? undefined : settings.llm.model,
+      modules: plan.modules.length
+    })
 
     const outcomes = new Map<string, ModuleReport>()
     const tests: Report['tests'] = []
@@ -159,36 +182,64 @@ export async function run(options: RunOptions): Promise<Report> {
     const errors: Report['errors'] = []
 
     if (settings.dryRun) {
-      for (const planned of plan.modules) outcomes.set(planned.analysis.path, emptyModuleReport(planned, 'not-run', 'dry run: planned and estimated only'))
+      for (const planned of plan.modules)
+        outcomes.set(
+          planned.analysis.path,
+          emptyModuleReport(planned, 'not-run', 'dry run: planned and estimated only')
+        )
       stages.notRun('baseline', 'dry run')
       stages.notRun('generate', 'dry run')
     } else if (plan.modules.length > 0) {
       const runners = new Map<string, TestRunner>()
       try {
-        const baselines = await stages.run('baseline', async () => {
-          const byPackage = new Map<string, PlannedModule[]>()
-          for (const planned of plan.modules) {
-            const framework = frameworkFor(settings, planned.analysis)
-            if (!framework) {
-              outcomes.set(planned.analysis.path, emptyModuleReport(planned, 'skipped', `no jest or vitest found for package '${planned.analysis.package.root || '.'}'; set test-framework`))
-              continue
+        const baselines = await stages.run(
+          'baseline',
+          async () => {
+            const byPackage = new Map<string, PlannedModule[]>()
+            for (const planned of plan.modules) {
+              const framework = frameworkFor(settings, planned.analysis)
+              if (!framework) {
+                outcomes.set(
+                  planned.analysis.path,
+                  emptyModuleReport(
+                    planned,
+                    'skipped',
+                    `no jest or vitest found for package '${planned.analysis.package.root || '.'}'; set test-framework`
+                  )
+                )
+                continue
+              }
+              const key = `${planned.analysis.package.root}\0${framework}`
+              byPackage.set(key, [...(byPackage.get(key) ?? []), planned])
+              if (!runners.has(key)) {
+                runners.set(
+                  key,
+                  await createTestRunner({
+                    framework,
+                    packageRoot: join(repoRoot, planned.analysis.package.root)
+                  })
+                )
+              }
             }
-            const key = `${planned.analysis.package.root}\0${framework}`
-            byPackage.set(key, [...(byPackage.get(key) ?? []), planned])
-            if (!runners.has(key)) {
-              runners.set(key, await createTestRunner({ framework, packageRoot: join(repoRoot, planned.analysis.package.root) }))
+            const result = new Map<string, CoverageMapData>()
+            for (const [key, modules] of byPackage) {
+              const runner = runners.get(key)
+              if (!runner) continue
+              const existing = [
+                ...new Set(modules.flatMap((m) => m.analysis.placement.existingTests))
+              ].map((p) => join(repoRoot, p))
+              const data = await measureBaseline(
+                runner,
+                existing,
+                modules.map((m) => join(repoRoot, m.analysis.path)),
+                settings.testTimeoutSeconds * 1000
+              )
+              for (const m of modules) result.set(m.analysis.path, data)
             }
-          }
-          const result = new Map<string, CoverageMapData>()
-          for (const [key, modules] of byPackage) {
-            const runner = runners.get(key)
-            if (!runner) continue
-            const existing = [...new Set(modules.flatMap((m) => m.analysis.placement.existingTests))].map((p) => join(repoRoot, p))
-            const data = await measureBaseline(runner, existing, modules.map((m) => join(repoRoot, m.analysis.path)), settings.testTimeoutSeconds * 1000)
-            for (const m of modules) result.set(m.analysis.path, data)
-          }
-          return result
-        }, (b) => `existing tests measured for ${b.size} module(s)`)
+            return result
+          },
+          (b) => `existing tests measured for ${b.size} module(s)`
+        )
 
         const pipelineSettings: PipelineSettings = {
           testTimeoutMs: settings.testTimeoutSeconds * 1000,
@@ -201,64 +252,97 @@ export async function run(options: RunOptions): Promise<Report> {
         }
         const explorer = createExplorerStrategy()
         const limit = pLimit(settings.concurrency)
-        await stages.run('generate', async () => {
-          await Promise.all(
-            plan.modules
-              .filter((planned) => !outcomes.has(planned.analysis.path))
-              .map((planned) =>
-                limit(async () => {
-                  const module = planned.analysis
-                  const framework = frameworkFor(settings, module)
-                  const runner = runners.get(`${module.package.root}\0${framework ?? ''}`)
-                  const baseline = baselines.get(module.path)
-                  if (!runner || !baseline) return
-                  if (llm.signal.aborted) {
-                    outcomes.set(module.path, emptyModuleReport(planned, 'not-run', 'the time budget ran out before this module started'))
-                    return
-                  }
-                  const strategies: Strategy[] = [explorer]
-                  const llmStrategy = llm.strategyFor(module.path)
-                  if (llmStrategy) strategies.push(llmStrategy)
-                  events.emit('module:start', { module: module.path, strategies: strategies.map((s) => s.name) })
-                  const started = Date.now()
-                  try {
-                    const outcome: ModuleOutcome = await processModule(
-                      {
-                        module,
-                        source: planned.source,
-                        moduleFile: join(repoRoot, module.path),
-                        repoRoot,
-                        baseline,
-                        runner,
-                        strategies,
-                        styleExample: await readStyleExample(repoRoot, module)
-                      },
-                      pipelineSettings,
-                      events,
-                      llm.signal
-                    )
-                    const report: ModuleReport = { ...outcome.report, llm: llm.usageFor(module.path), durationMs: Date.now() - started }
-                    outcomes.set(module.path, report)
-                    if (outcome.testFile) tests.push({ module: module.path, ...outcome.testFile })
-                    possibleBugs.push(...outcome.possibleBugs)
-                    events.emit('module:end', {
+        await stages.run(
+          'generate',
+          async () => {
+            await Promise.all(
+              plan.modules
+                .filter((planned) => !outcomes.has(planned.analysis.path))
+                .map((planned) =>
+                  limit(async () => {
+                    const module = planned.analysis
+                    const framework = frameworkFor(settings, module)
+                    const runner = runners.get(`${module.package.root}\0${framework ?? ''}`)
+                    const baseline = baselines.get(module.path)
+                    if (!runner || !baseline) return
+                    if (llm.signal.aborted) {
+                      outcomes.set(
+                        module.path,
+                        emptyModuleReport(
+                          planned,
+                          'not-run',
+                          'the time budget ran out before this module started'
+                        )
+                      )
+                      return
+                    }
+                    const strategies: Strategy[] = [explorer]
+                    const llmStrategy = llm.strategyFor(module.path)
+                    if (llmStrategy) strategies.push(llmStrategy)
+                    events.emit('module:start', {
                       module: module.path,
-                      status: report.status,
-                      accepted: report.candidates.filter((c) => c.verdict.status === 'accepted').length,
-                      rejected: report.candidates.filter((c) => c.verdict.status === 'rejected').length
+                      strategies: strategies.map((s) => s.name)
                     })
-                  } catch (error) {
-                    // One module's failure never loses another module's accepted tests.
-                    const message = error instanceof Error ? error.message : String(error)
-                    errors.push({ module: module.path, code: isTestMasterError(error) ? error.code : 'UNEXPECTED', message })
-                    outcomes.set(module.path, { ...emptyModuleReport(planned, 'failed', message.split('\n')[0] ?? message), durationMs: Date.now() - started })
-                    events.emit('module:end', { module: module.path, status: 'failed', accepted: 0, rejected: 0 })
-                    if (isTestMasterError(error) && !error.userFixable) events.log('error', `${module.path}: ${message}`)
-                  }
-                })
-              )
-          )
-        }, () => `${tests.length} test file(s) written`)
+                    const started = Date.now()
+                    try {
+                      const outcome: ModuleOutcome = await processModule(
+                        {
+                          module,
+                          source: planned.source,
+                          moduleFile: join(repoRoot, module.path),
+                          repoRoot,
+                          baseline,
+                          runner,
+                          strategies,
+                          styleExample: await readStyleExample(repoRoot, module)
+                        },
+                        pipelineSettings,
+                        events,
+                        llm.signal
+                      )
+                      const report: ModuleReport = {
+                        ...outcome.report,
+                        llm: llm.usageFor(module.path),
+                        durationMs: Date.now() - started
+                      }
+                      outcomes.set(module.path, report)
+                      if (outcome.testFile) tests.push({ module: module.path, ...outcome.testFile })
+                      possibleBugs.push(...outcome.possibleBugs)
+                      events.emit('module:end', {
+                        module: module.path,
+                        status: report.status,
+                        accepted: report.candidates.filter((c) => c.verdict.status === 'accepted')
+                          .length,
+                        rejected: report.candidates.filter((c) => c.verdict.status === 'rejected')
+                          .length
+                      })
+                    } catch (error) {
+                      // One module's failure never loses another module's accepted tests.
+                      const message = error instanceof Error ? error.message : String(error)
+                      errors.push({
+                        module: module.path,
+                        code: isTestMasterError(error) ? error.code : 'UNEXPECTED',
+                        message
+                      })
+                      outcomes.set(module.path, {
+                        ...emptyModuleReport(planned, 'failed', message.split('\n')[0] ?? message),
+                        durationMs: Date.now() - started
+                      })
+                      events.emit('module:end', {
+                        module: module.path,
+                        status: 'failed',
+                        accepted: 0,
+                        rejected: 0
+                      })
+                      if (isTestMasterError(error) && !error.userFixable)
+                        events.log('error', `${module.path}: ${message}`)
+                    }
+                  })
+                )
+            )
+          },
+          () => `${tests.length} test file(s) written`
+        )
       } finally {
         await Promise.all([...runners.values()].map((r) => r.close()))
       }
@@ -267,8 +351,13 @@ export async function run(options: RunOptions): Promise<Report> {
       stages.notRun('generate', 'no changed module to test')
     }
 
-    const modules = plan.modules.map((p) => outcomes.get(p.analysis.path) ?? emptyModuleReport(p, 'not-run', 'not reached'))
-    const budget = llm.budgetReport(modules.some((m) => m.status === 'stopped-by-budget' || m.status === 'not-run') && !settings.dryRun)
+    const modules = plan.modules.map(
+      (p) => outcomes.get(p.analysis.path) ?? emptyModuleReport(p, 'not-run', 'not reached')
+    )
+    const budget = llm.budgetReport(
+      modules.some((m) => m.status === 'stopped-by-budget' || m.status === 'not-run') &&
+        !settings.dryRun
+    )
     const totals = totalsOf(modules)
     const reportPlan: Report['plan'] = {
       modules: plan.modules.map((p) => ({
@@ -295,7 +384,10 @@ export async function run(options: RunOptions): Promise<Report> {
       model: provider === 'explorer' ? undefined : settings.llm.model,
       repo: { base, head, baseSha: plan.baseSha, headSha: plan.headSha, mergeBase: plan.mergeBase },
       plan: reportPlan,
-      stages: [...stages.list, { name: 'deliver', status: 'not-run', detail: 'delivery is done by the caller' }],
+      stages: [
+        ...stages.list,
+        { name: 'deliver', status: 'not-run', detail: 'delivery is done by the caller' }
+      ],
       modules,
       llmCalls: llm.calls(),
       possibleBugs,
@@ -306,7 +398,13 @@ export async function run(options: RunOptions): Promise<Report> {
       errors,
       tests
     })
-    events.emit('run:end', { runId: options.runId, accepted: totals.accepted, rejected: totals.rejected, costUsd: budget.spentUsd, durationMs: report.durationMs })
+    events.emit('run:end', {
+      runId: options.runId,
+      accepted: totals.accepted,
+      rejected: totals.rejected,
+      costUsd: budget.spentUsd,
+      durationMs: report.durationMs
+    })
     return report
   } finally {
     llm.dispose()

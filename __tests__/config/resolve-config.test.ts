@@ -37,31 +37,45 @@ describe('resolveConfig', () => {
 
   it('rejects an unknown key and suggests the close one', () => {
     const message = messageOf(() => resolveConfig({ file: file('budget:\n  run-uds: 2\n') }))
-    expect(message).toBe('.github/testmaster.yml: unknown key budget.run-uds (did you mean budget.run-usd?)')
+    expect(message).toBe(
+      '.github/testmaster.yml: unknown key budget.run-uds (did you mean budget.run-usd?)'
+    )
   })
 
   it('lists the known keys when nothing is close', () => {
     const message = messageOf(() => resolveConfig({ file: file('colour: blue\n') }))
-    expect(message).toMatch(/^\.github\/testmaster\.yml: unknown key colour \(known keys here: repo, base, head, config, llm, budget, depth/)
+    expect(message).toMatch(
+      /^\.github\/testmaster\.yml: unknown key colour \(known keys here: repo, base, head, config, llm, budget, depth/
+    )
   })
 
   it('names enum values', () => {
     const message = messageOf(() => resolveConfig({ file: file('depth: deep\n') }))
-    expect(message).toBe('.github/testmaster.yml: depth must be one of "low", "medium", "high", got "deep"')
+    expect(message).toBe(
+      '.github/testmaster.yml: depth must be one of "low", "medium", "high", got "deep"'
+    )
   })
 
   it('keeps model names in price tables as they are', () => {
-    const { settings } = resolveConfig({ file: file('llm:\n  prices:\n    my-model-1:\n      input-per-mtok: 1\n      output-per-mtok: 2\n') })
+    const { settings } = resolveConfig({
+      file: file(
+        'llm:\n  prices:\n    my-model-1:\n      input-per-mtok: 1\n      output-per-mtok: 2\n'
+      )
+    })
     expect(settings.llm.prices['my-model-1']).toEqual({ inputPerMtok: 1, outputPerMtok: 2 })
   })
 
   it('names the action input at fault', () => {
-    const message = messageOf(() => resolveConfig({ flat: { kind: 'input', values: { 'max-cost-usd': 'ten' } } }))
+    const message = messageOf(() =>
+      resolveConfig({ flat: { kind: 'input', values: { 'max-cost-usd': 'ten' } } })
+    )
     expect(message).toBe('input max-cost-usd must be a number, got "ten"')
   })
 
   it('names the CLI flag at fault', () => {
-    const message = messageOf(() => resolveConfig({ flat: { kind: 'flag', values: { depth: 'extreme' } } }))
+    const message = messageOf(() =>
+      resolveConfig({ flat: { kind: 'flag', values: { depth: 'extreme' } } })
+    )
     expect(message).toBe('--depth must be one of "low", "medium", "high", got "extreme"')
   })
 
@@ -87,7 +101,9 @@ describe('resolveConfig', () => {
   })
 
   it('ignores empty inputs (unset action inputs arrive as empty strings)', () => {
-    const { settings } = resolveConfig({ flat: { kind: 'input', values: { 'pr-budget-usd': '', 'max-calls': '  ' } } })
+    const { settings } = resolveConfig({
+      flat: { kind: 'input', values: { 'pr-budget-usd': '', 'max-calls': '  ' } }
+    })
     expect(settings.budget.prUsd).toBeUndefined()
     expect(settings.budget.maxCalls).toBeUndefined()
   })
@@ -107,7 +123,9 @@ describe('parseConfigText', () => {
   })
 
   it('refuses a top level that is not a mapping', () => {
-    expect(messageOf(() => file('- a\n- b\n'))).toBe('.github/testmaster.yml: the top level must be a mapping of options, got a list')
+    expect(messageOf(() => file('- a\n- b\n'))).toBe(
+      '.github/testmaster.yml: the top level must be a mapping of options, got a list'
+    )
   })
 
   it('treats an empty file as no options', () => {

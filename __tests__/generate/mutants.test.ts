@@ -19,7 +19,11 @@ describe('generateMutants', () => {
     expect(mutants.length).toBeGreaterThan(0)
     expect(mutants.every((m) => m.line === 3)).toBe(true)
     expect(mutants.map((m) => m.description)).toEqual(
-      expect.arrayContaining(['line 3: > -> >=', 'line 3: negate if (x > hi)', 'line 3: return hi -> return undefined'])
+      expect.arrayContaining([
+        'line 3: > -> >=',
+        'line 3: negate if (x > hi)',
+        'line 3: return hi -> return undefined'
+      ])
     )
     const boundary = mutants.find((m) => m.description === 'line 3: > -> >=')
     expect(boundary?.source.split('\n')[2]).toBe('  if (x >= hi) return hi')
@@ -37,19 +41,25 @@ describe('generateMutants', () => {
     const js = 'export function id(x) {\n  return x\n}\n'
     const [mutant] = generateMutants(js, 'id.js', [{ start: 2, end: 2 }])
     expect(mutant?.source).toContain('return undefined\n')
-    for (const m of generateMutants(source, 'clamp.ts', [])) expect(checkCompiles(m.source, 'clamp.ts').ok).toBe(true)
+    for (const m of generateMutants(source, 'clamp.ts', []))
+      expect(checkCompiles(m.source, 'clamp.ts').ok).toBe(true)
   })
 })
 
 describe('redirectImport', () => {
   it('points the module import at the mutant and leaves others alone', () => {
-    const code = "import { clamp } from '../src/clamp.js'\nimport { x } from '../src/clamp-helpers.js'\n"
+    const code =
+      "import { clamp } from '../src/clamp.js'\nimport { x } from '../src/clamp-helpers.js'\n"
     const out = redirectImport(code, '../src/clamp.js', 'clamp.testmaster-m1', 'clamp')
-    expect(out).toBe("import { clamp } from '../src/clamp.testmaster-m1.js'\nimport { x } from '../src/clamp-helpers.js'\n")
+    expect(out).toBe(
+      "import { clamp } from '../src/clamp.testmaster-m1.js'\nimport { x } from '../src/clamp-helpers.js'\n"
+    )
   })
 
   it('gives up when the test does not import the module by its specifier', () => {
-    expect(redirectImport("import { clamp } from 'clamp'\n", './clamp.js', 'clamp.m', 'clamp')).toBeUndefined()
+    expect(
+      redirectImport("import { clamp } from 'clamp'\n", './clamp.js', 'clamp.m', 'clamp')
+    ).toBeUndefined()
   })
 })
 

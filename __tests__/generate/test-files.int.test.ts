@@ -21,7 +21,9 @@ afterAll(async () => {
 
 describe('resolveTestPath (SECURITY 23)', () => {
   it('accepts a test file inside the repository', async () => {
-    await expect(resolveTestPath(root, 'src/a.testmaster.test.ts')).resolves.toMatch(/\/src\/a\.testmaster\.test\.ts$/)
+    await expect(resolveTestPath(root, 'src/a.testmaster.test.ts')).resolves.toMatch(
+      /\/src\/a\.testmaster\.test\.ts$/
+    )
   })
 
   it.each([
@@ -35,26 +37,36 @@ describe('resolveTestPath (SECURITY 23)', () => {
   })
 
   it('SECURITY 23: refuses a symlinked test dir that leads outside the repository', async () => {
-    await expect(resolveTestPath(root, 'linked-tests/a.test.ts')).rejects.toThrow(/symlink that leads outside/)
+    await expect(resolveTestPath(root, 'linked-tests/a.test.ts')).rejects.toThrow(
+      /symlink that leads outside/
+    )
   })
 
   it('keeps files under test-dir when it is set', async () => {
-    await expect(resolveTestPath(root, 'src/a.test.ts', 'tests')).rejects.toThrow(/outside test-dir/)
-    await expect(resolveTestPath(root, 'tests/a.test.ts', 'tests')).resolves.toMatch(/\/tests\/a\.test\.ts$/)
+    await expect(resolveTestPath(root, 'src/a.test.ts', 'tests')).rejects.toThrow(
+      /outside test-dir/
+    )
+    await expect(resolveTestPath(root, 'tests/a.test.ts', 'tests')).resolves.toMatch(
+      /\/tests\/a\.test\.ts$/
+    )
   })
 })
 
 describe('candidatePath', () => {
   it('names candidates as siblings so relative imports still resolve', () => {
-    expect(candidatePath('/r/src/a.testmaster.test.ts', 'llm-2')).toBe('/r/src/a.testmaster-llm-2.test.ts')
+    expect(candidatePath('/r/src/a.testmaster.test.ts', 'llm-2')).toBe(
+      '/r/src/a.testmaster-llm-2.test.ts'
+    )
     expect(candidatePath('/r/src/a.spec.mjs', 'c1')).toBe('/r/src/a-c1.spec.mjs')
   })
 })
 
 describe('mergeTestFiles', () => {
   it('deduplicates imports and scopes each body', () => {
-    const a = "import { expect, it } from 'vitest'\nimport { f } from './f.js'\nconst x = 1\nit('a', () => expect(f(x)).toBe(1))\n"
-    const b = "import { expect, it } from 'vitest'\nimport { g } from './f.js'\nconst x = 2\nit('b', () => expect(g(x)).toBe(2))\n"
+    const a =
+      "import { expect, it } from 'vitest'\nimport { f } from './f.js'\nconst x = 1\nit('a', () => expect(f(x)).toBe(1))\n"
+    const b =
+      "import { expect, it } from 'vitest'\nimport { g } from './f.js'\nconst x = 2\nit('b', () => expect(g(x)).toBe(2))\n"
     const merged = mergeTestFiles([a, b], 'f.test.ts')
     expect(merged).toBe(
       "import { expect, it } from 'vitest'\nimport { f } from './f.js'\nimport { g } from './f.js'\n\n" +

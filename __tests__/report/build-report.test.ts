@@ -18,7 +18,10 @@ const totals = (pct: number, total = 10): Report['totals'] => ({
   accepted: 1,
   rejected: 0,
   llm: { calls: 0, tokensIn: 0, tokensOut: 0, costUsd: 0 },
-  patchCoverageAfter: { lines: ratio(Math.round((pct / 100) * total), total), branches: ratio(0, 0) }
+  patchCoverageAfter: {
+    lines: ratio(Math.round((pct / 100) * total), total),
+    branches: ratio(0, 0)
+  }
 })
 const plan: Report['plan'] = { modules: [], skipped: [], estimatedCostUsd: 0.5 }
 
@@ -37,21 +40,41 @@ describe('ratio and sums', () => {
 describe('evaluateGate', () => {
   const settings = { failOn: 'never', patchCoverageThreshold: 80, dryRun: false } as const
   it('never fails with fail-on never', () => {
-    expect(evaluateGate(settings, budget({ exceeded: true }), totals(0), plan)).toEqual({ failed: false, reasons: [] })
+    expect(evaluateGate(settings, budget({ exceeded: true }), totals(0), plan)).toEqual({
+      failed: false,
+      reasons: []
+    })
   })
   it('fails on an exceeded budget with the limit named', () => {
-    const gate = evaluateGate({ ...settings, failOn: 'budget-exceeded' }, budget({ exceeded: true, stoppedBy: 'run-usd' }), totals(100), plan)
-    expect(gate).toEqual({ failed: true, reasons: ['the budget ran out (run-usd) before all changed modules were handled'] })
+    const gate = evaluateGate(
+      { ...settings, failOn: 'budget-exceeded' },
+      budget({ exceeded: true, stoppedBy: 'run-usd' }),
+      totals(100),
+      plan
+    )
+    expect(gate).toEqual({
+      failed: true,
+      reasons: ['the budget ran out (run-usd) before all changed modules were handled']
+    })
   })
   it('fails a dry run whose estimate is over the run budget', () => {
-    const gate = evaluateGate({ ...settings, failOn: 'budget-exceeded', dryRun: true }, budget({ limits: { runUsd: 0.25, timeMinutes: 20 } }), totals(100), plan)
+    const gate = evaluateGate(
+      { ...settings, failOn: 'budget-exceeded', dryRun: true },
+      budget({ limits: { runUsd: 0.25, timeMinutes: 20 } }),
+      totals(100),
+      plan
+    )
     expect(gate.reasons).toEqual(['the estimated cost $0.5000 is over the run budget $0.25'])
   })
   it('fails when patch coverage after is below the threshold', () => {
-    expect(evaluateGate({ ...settings, failOn: 'coverage-below' }, budget(), totals(70), plan)).toEqual({
+    expect(
+      evaluateGate({ ...settings, failOn: 'coverage-below' }, budget(), totals(70), plan)
+    ).toEqual({
       failed: true,
       reasons: ['patch coverage 70% is below the threshold 80%']
     })
-    expect(evaluateGate({ ...settings, failOn: 'coverage-below' }, budget(), totals(90), plan).failed).toBe(false)
+    expect(
+      evaluateGate({ ...settings, failOn: 'coverage-below' }, budget(), totals(90), plan).failed
+    ).toBe(false)
   })
 })

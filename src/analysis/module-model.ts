@@ -17,7 +17,11 @@ export type TypeModel =
   | { readonly kind: 'union'; readonly types: readonly TypeModel[] }
   | { readonly kind: 'array'; readonly element: TypeModel }
   | { readonly kind: 'tuple'; readonly elements: readonly TypeModel[] }
-  | { readonly kind: 'object'; readonly properties: readonly PropertyModel[]; readonly name?: string }
+  | {
+      readonly kind: 'object'
+      readonly properties: readonly PropertyModel[]
+      readonly name?: string
+    }
   | { readonly kind: 'record'; readonly key: TypeModel; readonly value: TypeModel }
   | { readonly kind: 'enum'; readonly name: string; readonly members: readonly EnumMember[] }
   | { readonly kind: 'promise'; readonly type: TypeModel }
@@ -95,13 +99,7 @@ export interface ImportModel {
 }
 
 export type SideEffectHint =
-  | 'fs'
-  | 'network'
-  | 'child-process'
-  | 'timers'
-  | 'date'
-  | 'random'
-  | 'env'
+  'fs' | 'network' | 'child-process' | 'timers' | 'date' | 'random' | 'env'
 
 export type Framework = 'jest' | 'vitest'
 
@@ -140,7 +138,8 @@ export interface ModuleAnalysis {
   readonly lineCount: number
 }
 
-export type FileChangeStatus = 'added' | 'modified' | 'renamed' | 'deleted' | 'copied' | 'type-changed'
+export type FileChangeStatus =
+  'added' | 'modified' | 'renamed' | 'deleted' | 'copied' | 'type-changed'
 
 export interface ChangedFile {
   readonly path: string

@@ -34,7 +34,11 @@ async function projectRoot(): Promise<string> {
     if (await exists(join(dir, 'examples', 'demo', 'base'))) return dir
     const parent = dirname(dir)
     if (parent === dir) {
-      throw new ConfigError('DEMO_MISSING', 'the demo needs examples/demo from the TestMaster repository', 'run `npm run demo` from a clone of the repository')
+      throw new ConfigError(
+        'DEMO_MISSING',
+        'the demo needs examples/demo from the TestMaster repository',
+        'run `npm run demo` from a clone of the repository'
+      )
     }
     dir = parent
   }
@@ -43,9 +47,17 @@ async function projectRoot(): Promise<string> {
 export async function createDemoRepository(): Promise<DemoRepository> {
   const project = await projectRoot()
   const root = await mkdtemp(join(tmpdir(), 'testmaster-demo-'))
-  const git = simpleGit(root).env({ ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' })
+  const git = simpleGit(root).env({
+    ...process.env,
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
+    GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z'
+  })
   await git.init(['--initial-branch=main'])
-  await git.addConfig('user.name', 'Demo Author').addConfig('user.email', 'demo@example.com').addConfig('commit.gpgSign', 'false')
+  await git
+    .addConfig('user.name', 'Demo Author')
+    .addConfig('user.email', 'demo@example.com')
+    .addConfig('commit.gpgSign', 'false')
   await cp(join(project, 'examples', 'demo', 'base'), root, { recursive: true })
   await git.add('.').commit('Shop library: cart totals')
   const base = (await git.revparse(['HEAD'])).trim()
@@ -55,6 +67,9 @@ export async function createDemoRepository(): Promise<DemoRepository> {
   const head = (await git.revparse(['HEAD'])).trim()
   // Linked after the commits so node_modules is never part of the demo's history.
   await symlink(join(project, 'node_modules'), join(root, 'node_modules'), 'dir')
-  await cp(join(project, 'examples', 'demo', 'gitignore'), join(root, '.git', 'info', 'exclude')).catch(() => undefined)
+  await cp(
+    join(project, 'examples', 'demo', 'gitignore'),
+    join(root, '.git', 'info', 'exclude')
+  ).catch(() => undefined)
   return { root, base, head, remove: () => rm(root, { recursive: true, force: true }) }
 }

@@ -25,7 +25,12 @@ export interface CliDeps {
   readonly cwd: string
 }
 
-const defaultDeps = (): CliDeps => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() })
+const defaultDeps = (): CliDeps => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd()
+})
 
 interface CommonFlags {
   repo?: string
@@ -87,7 +92,11 @@ async function writeJson(path: string, value: unknown): Promise<void> {
   await writeFile(path, `${JSON.stringify(value, null, 2)}\n`, 'utf8')
 }
 
-async function runCommand(flags: CommonFlags, deps: CliDeps, forced?: { provider?: string }): Promise<Report> {
+async function runCommand(
+  flags: CommonFlags,
+  deps: CliDeps,
+  forced?: { provider?: string }
+): Promise<Report> {
   const repoRoot = resolve(deps.cwd, flags.repo ?? '.')
   const flat = flatValues({ ...flags, ...(forced?.provider ? { provider: forced.provider } : {}) })
   const resolved = await loadSettings({
@@ -103,11 +112,24 @@ async function runCommand(flags: CommonFlags, deps: CliDeps, forced?: { provider
   })
   const events = new EventBus()
   const mode = detectProgressMode(deps.env, Boolean(deps.stdout.isTTY))
-  events.subscribe(createProgressListener(mode === 'actions' ? 'plain' : mode, { write: (t) => deps.stderr.write(t) }, { verbose: Boolean(flags.verbose) }))
+  events.subscribe(
+    createProgressListener(
+      mode === 'actions' ? 'plain' : mode,
+      { write: (t) => deps.stderr.write(t) },
+      { verbose: Boolean(flags.verbose) }
+    )
+  )
   for (const clamp of resolved.clamps) {
-    deps.stderr.write(`note: --${clamp.option} ${clamp.requested} is above the config file's cap; using ${clamp.cap}\n`)
+    deps.stderr.write(
+      `note: --${clamp.option} ${clamp.requested} is above the config file's cap; using ${clamp.cap}\n`
+    )
   }
-  const report = await run({ resolved, secrets: { apiKey: apiKeyFrom(deps.env) }, events, runId: randomUUID() })
+  const report = await run({
+    resolved,
+    secrets: { apiKey: apiKeyFrom(deps.env) },
+    events,
+    runId: randomUUID()
+  })
   if (flags.json) await writeJson(resolve(deps.cwd, flags.json), report)
   deps.stdout.write(flags.comment ? `${renderComment(report)}\n` : `${renderTerminal(report)}\n`)
   return report
@@ -115,7 +137,12 @@ async function runCommand(flags: CommonFlags, deps: CliDeps, forced?: { provider
 
 async function planCommand(flags: CommonFlags, deps: CliDeps): Promise<void> {
   const repoRoot = resolve(deps.cwd, flags.repo ?? '.')
-  const resolved = await loadSettings({ repoRoot, baseRef: flags.base, flat: flatValues(flags), overrides: { repo: repoRoot } })
+  const resolved = await loadSettings({
+    repoRoot,
+    baseRef: flags.base,
+    flat: flatValues(flags),
+    overrides: { repo: repoRoot }
+  })
   const { settings } = resolved
   const head = flags.head ?? 'HEAD'
   const plan = await buildPlan({
@@ -134,14 +161,22 @@ async function planCommand(flags: CommonFlags, deps: CliDeps): Promise<void> {
     mergeBase: plan.mergeBase,
     model: settings.llm.model,
     estimatedCostUsd: plan.modules.reduce((n, m) => n + m.estimate.costUsd, 0),
-    modules: plan.modules.map((m) => ({ priority: m.priority, estimate: m.estimate, ...m.analysis })),
+    modules: plan.modules.map((m) => ({
+      priority: m.priority,
+      estimate: m.estimate,
+      ...m.analysis
+    })),
     skipped: plan.skipped
   }
   if (flags.json) await writeJson(resolve(deps.cwd, flags.json), out)
-  const lines = [`Plan ${plan.mergeBase.slice(0, 8)}..${plan.headSha.slice(0, 8)}: ${plan.modules.length} module(s), estimated $${out.estimatedCostUsd.toFixed(4)} with ${settings.llm.model}`]
+  const lines = [
+    `Plan ${plan.mergeBase.slice(0, 8)}..${plan.headSha.slice(0, 8)}: ${plan.modules.length} module(s), estimated $${out.estimatedCostUsd.toFixed(4)} with ${settings.llm.model}`
+  ]
   for (const m of plan.modules) {
     const changed = m.analysis.exports.filter((e) => e.changed).map((e) => e.name)
-    lines.push(`  ${m.analysis.path}  [${m.analysis.package.framework ?? 'no framework'}]  exports: ${m.analysis.exports.map((e) => e.name).join(', ') || '-'}${changed.length ? `  changed: ${changed.join(', ')}` : ''}  ~${m.estimate.promptTokens} tokens`)
+    lines.push(
+      `  ${m.analysis.path}  [${m.analysis.package.framework ?? 'no framework'}]  exports: ${m.analysis.exports.map((e) => e.name).join(', ') || '-'}${changed.length ? `  changed: ${changed.join(', ')}` : ''}  ~${m.estimate.promptTokens} tokens`
+    )
     if (flags.verbose) {
       for (const e of m.analysis.exports) {
         for (const s of e.signatures ?? []) lines.push(`      ${s.text}`)
@@ -156,42 +191,74 @@ async function planCommand(flags: CommonFlags, deps: CliDeps): Promise<void> {
 /** Builds the CLI program; `run` and friends are injected through `deps` for tests. */
 export function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
   const program = new Command('testmaster')
-    .description('Generates reliable, coverage-adding unit tests for the changed modules of a change, under a hard cost budget.')
+    .description(
+      'Generates reliable, coverage-adding unit tests for the changed modules of a change, under a hard cost budget.'
+    )
     .version(TOOL_VERSION, '-V, --version')
-    .configureOutput({ writeOut: (t) => deps.stdout.write(t), writeErr: (t) => deps.stderr.write(t) })
+    .configureOutput({
+      writeOut: (t) => deps.stdout.write(t),
+      writeErr: (t) => deps.stderr.write(t)
+    })
     .exitOverride()
     .showHelpAfterError()
 
   const withRunFlags = (command: Command): Command => {
     addRepoOptions(command)
-    for (const [name, description] of RUN_FLAGS) command.addOption(new Option(`--${name} <value>`, description))
+    for (const [name, description] of RUN_FLAGS)
+      command.addOption(new Option(`--${name} <value>`, description))
     return command
       .option('--dry-run', 'plan and estimate only: no LLM call, no test written')
       .option('--comment', 'print the PR comment markdown instead of the terminal summary')
   }
 
-  const gateExit = (report: Report): void => setExit(report.gate.failed ? EXIT_CODES.gateFailed : EXIT_CODES.ok)
+  const gateExit = (report: Report): void =>
+    setExit(report.gate.failed ? EXIT_CODES.gateFailed : EXIT_CODES.ok)
 
-  withRunFlags(program.command('run').description('generate tests for the changed modules between --base and --head')).action(async (flags: CommonFlags) => {
+  withRunFlags(
+    program
+      .command('run')
+      .description('generate tests for the changed modules between --base and --head')
+  ).action(async (flags: CommonFlags) => {
     gateExit(await runCommand(flags, deps))
   })
-  withRunFlags(program.command('explore').description('run the offline explorer only (no API key, zero cost)')).action(async (flags: CommonFlags) => {
+  withRunFlags(
+    program.command('explore').description('run the offline explorer only (no API key, zero cost)')
+  ).action(async (flags: CommonFlags) => {
     gateExit(await runCommand(flags, deps, { provider: 'explorer' }))
   })
-  addRepoOptions(program.command('plan').description('list the changed modules, their exports and the estimated cost')).action(async (flags: CommonFlags) => {
+  addRepoOptions(
+    program
+      .command('plan')
+      .description('list the changed modules, their exports and the estimated cost')
+  ).action(async (flags: CommonFlags) => {
     await planCommand(flags, deps)
   })
   program
     .command('demo')
-    .description('create the demo repository in a temp dir and run the offline explorer on its pull request')
+    .description(
+      'create the demo repository in a temp dir and run the offline explorer on its pull request'
+    )
     .option('--keep', 'keep the demo repository and print its path')
     .option('--json <file>', 'write the JSON report to this file')
     .option('--verbose', 'print every candidate')
     .action(async (flags: { keep?: boolean; json?: string; verbose?: boolean }) => {
       const demo = await createDemoRepository()
       try {
-        deps.stderr.write(`Demo repository: ${demo.root} (base ${demo.base.slice(0, 8)}, PR head ${demo.head.slice(0, 8)})\n`)
-        const report = await runCommand({ repo: demo.root, base: demo.base, head: 'HEAD', json: flags.json, verbose: flags.verbose, comment: true }, deps, { provider: 'explorer' })
+        deps.stderr.write(
+          `Demo repository: ${demo.root} (base ${demo.base.slice(0, 8)}, PR head ${demo.head.slice(0, 8)})\n`
+        )
+        const report = await runCommand(
+          {
+            repo: demo.root,
+            base: demo.base,
+            head: 'HEAD',
+            json: flags.json,
+            verbose: flags.verbose,
+            comment: true
+          },
+          deps,
+          { provider: 'explorer' }
+        )
         gateExit(report)
       } finally {
         if (!flags.keep) await demo.remove()
@@ -201,7 +268,10 @@ export function buildProgram(deps: CliDeps, setExit: (code: number) => void): Co
 }
 
 /** Runs the CLI; returns the exit code (documented in the README). */
-export async function main(argv: readonly string[], deps: CliDeps = defaultDeps()): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  deps: CliDeps = defaultDeps()
+): Promise<number> {
   let exitCode: number = EXIT_CODES.ok
   const program = buildProgram(deps, (code) => (exitCode = code))
   const verbose = argv.includes('--verbose')

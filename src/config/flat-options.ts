@@ -68,7 +68,11 @@ export function coerceFlatValue(option: FlatOption, raw: string): unknown {
 }
 
 /** Sets `value` at `path` in a nested plain object, creating levels as needed. */
-export function setAtPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+export function setAtPath(
+  target: Record<string, unknown>,
+  path: readonly string[],
+  value: unknown
+): void {
   let current = target
   path.forEach((key, index) => {
     if (index === path.length - 1) {

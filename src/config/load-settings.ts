@@ -62,5 +62,9 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Resolv
     }
   }
   const file = await loadConfigFile(path, reader, origin)
-  return resolveConfig({ file, flat: options.flat, overrides: { ...options.overrides, config: path } })
+  return resolveConfig({
+    file,
+    flat: options.flat,
+    overrides: { ...options.overrides, config: path }
+  })
 }

@@ -33,12 +33,19 @@ function prefix(kind: FlatValues['kind'], name: string): string {
   return kind === 'input' ? `input ${name}` : `--${name}`
 }
 
-function validateLayer(raw: Record<string, unknown>, place: string, nameFor?: (p: readonly PropertyKey[]) => string): void {
+function validateLayer(
+  raw: Record<string, unknown>,
+  place: string,
+  nameFor?: (p: readonly PropertyKey[]) => string
+): void {
   const result = SettingsSchema.safeParse(raw)
   if (!result.success) throw configErrorFrom(result.error, raw, place, SettingsSchema, nameFor)
 }
 
-function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+function deepMerge(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base }
   for (const [key, value] of Object.entries(over)) {
     const current = out[key]
@@ -93,7 +100,13 @@ export function resolveConfig(options: {
     const result = SettingsSchema.safeParse(deepMerge(fileRaw, flatRaw))
     if (!result.success) {
       // Report against the layer the user wrote: the flat values when the bad path is one of them.
-      const error = configErrorFrom(result.error, deepMerge(fileRaw, flatRaw), '', SettingsSchema, nameFor)
+      const error = configErrorFrom(
+        result.error,
+        deepMerge(fileRaw, flatRaw),
+        '',
+        SettingsSchema,
+        nameFor
+      )
       throw new ConfigError(error.code, error.message.replace(/^: /gm, ''), error.hint)
     }
   }

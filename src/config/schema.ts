@@ -52,7 +52,9 @@ export const LlmSchema = z.strictObject({
   /** OpenAI-compatible endpoint. Always passed explicitly to the SDK. */
   baseUrl: z.url().default('https://api.openai.com/v1'),
   /** Name of the output-limit parameter the endpoint understands. */
-  outputLimitParam: z.enum(['max_completion_tokens', 'max_tokens']).default('max_completion_tokens'),
+  outputLimitParam: z
+    .enum(['max_completion_tokens', 'max_tokens'])
+    .default('max_completion_tokens'),
   /** Output cap per call; the budget reserves this many completion tokens. */
   maxOutputTokens: positiveInt.default(4096),
   /** Concurrent LLM requests and per-minute limits shared by every module. */
@@ -135,7 +137,12 @@ export type ModelPrices = Settings['llm']['prices']
 /** Per-depth defaults for what `depth` controls. */
 export const DEPTH_PROFILES: Record<
   Depth,
-  { candidatesPerModule: number; healingRounds: number; mutantGate: boolean; reasoningEffort: 'low' | 'medium' | 'high' }
+  {
+    candidatesPerModule: number
+    healingRounds: number
+    mutantGate: boolean
+    reasoningEffort: 'low' | 'medium' | 'high'
+  }
 > = {
   low: { candidatesPerModule: 1, healingRounds: 1, mutantGate: false, reasoningEffort: 'low' },
   medium: { candidatesPerModule: 2, healingRounds: 2, mutantGate: true, reasoningEffort: 'medium' },

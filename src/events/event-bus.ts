@@ -7,7 +7,13 @@ import type { Verdict } from '../generate/verdict.js'
 
 export interface TestMasterEvents {
   'run:start': { runId: string; provider: string; model?: string; modules: number }
-  'run:end': { runId: string; accepted: number; rejected: number; costUsd: number; durationMs: number }
+  'run:end': {
+    runId: string
+    accepted: number
+    rejected: number
+    costUsd: number
+    durationMs: number
+  }
   'stage:start': { stage: string }
   'stage:end': { stage: string; status: 'ran' | 'skipped' | 'not-run' | 'failed'; detail?: string }
   'module:start': { module: string; strategies: readonly string[] }
@@ -56,7 +62,9 @@ export class EventBus {
       } catch (error) {
         // A reporter's bug must not stop the pipeline; say so once and mute that listener.
         this.broken.add(listener)
-        process.stderr.write(`testmaster: an event listener failed and was disabled: ${String(error)}\n`)
+        process.stderr.write(
+          `testmaster: an event listener failed and was disabled: ${String(error)}\n`
+        )
       }
     }
   }

@@ -47,14 +47,17 @@ export function createProgressListener(
   return {
     'run:start': (e) => {
       modulesTotal = e.modules
-      line(`TestMaster run ${e.runId}: ${e.modules} module(s), provider ${e.provider}${e.model ? ` (${e.model})` : ''}`)
+      line(
+        `TestMaster run ${e.runId}: ${e.modules} module(s), provider ${e.provider}${e.model ? ` (${e.model})` : ''}`
+      )
     },
     'stage:start': (e) => {
       if (mode === 'actions') out.write(`::group::${e.stage}\n`)
       else if (options.verbose) line(`> ${e.stage}`)
     },
     'stage:end': (e) => {
-      if (e.status !== 'ran' || e.detail) line(`  ${e.stage}: ${e.status}${e.detail ? ` (${e.detail})` : ''}`)
+      if (e.status !== 'ran' || e.detail)
+        line(`  ${e.stage}: ${e.status}${e.detail ? ` (${e.detail})` : ''}`)
       if (mode === 'actions') out.write('::endgroup::\n')
     },
     'module:end': (e) => {
@@ -67,14 +70,18 @@ export function createProgressListener(
       else rejected++
       if (options.verbose) {
         const v = e.verdict
-        line(`    ${e.candidate} [${e.strategy}] ${v.status === 'accepted' ? 'accepted' : `rejected at ${v.gate}: ${v.reason}`}`)
+        line(
+          `    ${e.candidate} [${e.strategy}] ${v.status === 'accepted' ? 'accepted' : `rejected at ${v.gate}: ${v.reason}`}`
+        )
       }
       live()
     },
     'llm:call': (e) => {
       spent += e.costUsd
       if (options.verbose) {
-        line(`    llm ${e.purpose} ${e.module}: ${e.tokensIn}+${e.tokensOut} tokens, $${e.costUsd.toFixed(5)}, ${e.outcome}`)
+        line(
+          `    llm ${e.purpose} ${e.module}: ${e.tokensIn}+${e.tokensOut} tokens, $${e.costUsd.toFixed(5)}, ${e.outcome}`
+        )
       }
       live()
     },
@@ -82,13 +89,16 @@ export function createProgressListener(
     delivery: (e) => line(`  delivery (${e.mode}): ${e.status}${e.detail ? `: ${e.detail}` : ''}`),
     log: (e) => {
       if (e.level === 'debug' && !options.verbose) return
-      if (mode === 'actions' && e.level !== 'info' && e.level !== 'debug') out.write(`::${e.level}::${e.message}\n`)
+      if (mode === 'actions' && e.level !== 'info' && e.level !== 'debug')
+        out.write(`::${e.level}::${e.message}\n`)
       else line(e.level === 'info' || e.level === 'debug' ? e.message : `${e.level}: ${e.message}`)
     },
     'run:end': (e) => {
       if (liveLine) out.write('\n')
       liveLine = false
-      line(`Done in ${(e.durationMs / 1000).toFixed(1)} s: ${e.accepted} accepted, ${e.rejected} rejected, $${e.costUsd.toFixed(4)}`)
+      line(
+        `Done in ${(e.durationMs / 1000).toFixed(1)} s: ${e.accepted} accepted, ${e.rejected} rejected, $${e.costUsd.toFixed(4)}`
+      )
     }
   }
 }

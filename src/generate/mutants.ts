@@ -55,11 +55,24 @@ export function generateMutants(
   lines: readonly LineRange[],
   limit = 12
 ): Mutant[] {
-  const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true, scriptKindFor(fileName))
-  const found: { start: number; end: number; text: string; line: number; description: string }[] = []
+  const file = ts.createSourceFile(
+    fileName,
+    source,
+    ts.ScriptTarget.Latest,
+    true,
+    scriptKindFor(fileName)
+  )
+  const found: { start: number; end: number; text: string; line: number; description: string }[] =
+    []
   const lineOf = (pos: number): number => file.getLineAndCharacterOfPosition(pos).line + 1
 
-  const add = (node: ts.Node, start: number, end: number, text: string, description: string): void => {
+  const add = (
+    node: ts.Node,
+    start: number,
+    end: number,
+    text: string,
+    description: string
+  ): void => {
     const line = lineOf(start)
     if (lines.length > 0 && !inRanges(line, lines)) return
     found.push({ start, end, text, line, description })
@@ -71,30 +84,61 @@ export function generateMutants(
       const swap = BINARY_SWAPS.get(node.operatorToken.kind)
       if (swap !== undefined) {
         const op = node.operatorToken
-        add(op, op.getStart(file), op.getEnd(), ts.tokenToString(swap) ?? '', `${op.getText(file)} -> ${ts.tokenToString(swap)}`)
+        add(
+          op,
+          op.getStart(file),
+          op.getEnd(),
+          ts.tokenToString(swap) ?? '',
+          `${op.getText(file)} -> ${ts.tokenToString(swap)}`
+        )
       }
-    } else if (node.kind === ts.SyntaxKind.TrueKeyword || node.kind === ts.SyntaxKind.FalseKeyword) {
+    } else if (
+      node.kind === ts.SyntaxKind.TrueKeyword ||
+      node.kind === ts.SyntaxKind.FalseKeyword
+    ) {
       const flipped = node.kind === ts.SyntaxKind.TrueKeyword ? 'false' : 'true'
       add(node, node.getStart(file), node.getEnd(), flipped, `${node.getText(file)} -> ${flipped}`)
-    } else if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) {
+    } else if (
+      ts.isPrefixUnaryExpression(node) &&
+      node.operator === ts.SyntaxKind.ExclamationToken
+    ) {
       add(node, node.getStart(file), node.operand.getStart(file), '', `remove !`)
     } else if (ts.isNumericLiteral(node) && !ts.isEnumMember(node.parent)) {
       const value = Number(node.text)
       if (Number.isFinite(value)) {
-        add(node, node.getStart(file), node.getEnd(), String(value + 1), `${node.text} -> ${value + 1}`)
+        add(
+          node,
+          node.getStart(file),
+          node.getEnd(),
+          String(value + 1),
+          `${node.text} -> ${value + 1}`
+        )
       }
     } else if (ts.isReturnStatement(node) && node.expression) {
       const expr = node.expression
-      add(node, expr.getStart(file), expr.getEnd(), 'undefined as any', `return ${truncate(expr.getText(file))} -> return undefined`)
+      add(
+        node,
+        expr.getStart(file),
+        expr.getEnd(),
+        'undefined as any',
+        `return ${truncate(expr.getText(file))} -> return undefined`
+      )
     } else if (ts.isIfStatement(node)) {
       const cond = node.expression
-      add(node, cond.getStart(file), cond.getEnd(), `!(${cond.getText(file)})`, `negate if (${truncate(cond.getText(file))})`)
+      add(
+        node,
+        cond.getStart(file),
+        cond.getEnd(),
+        `!(${cond.getText(file)})`,
+        `negate if (${truncate(cond.getText(file))})`
+      )
     }
     ts.forEachChild(node, visit)
   }
   visit(file)
 
-  const isJs = scriptKindFor(fileName) === ts.ScriptKind.JS || scriptKindFor(fileName) === ts.ScriptKind.JSX
+  const isJs =
+    scriptKindFor(fileName) === ts.ScriptKind.JS || scriptKindFor(fileName) === ts.ScriptKind.JSX
   // Round-robin over lines so the first mutants cover different changed statements.
   const byLine = new Map<number, typeof found>()
   for (const m of found) byLine.set(m.line, [...(byLine.get(m.line) ?? []), m])

@@ -12,7 +12,13 @@ import type { RunResult, TestRunner } from '../runner/test-runner.js'
 import { checkCompiles } from './gates/1-compiles.js'
 import { checkKillsMutant } from './gates/6-asserts.js'
 import type { FailureEvidence, GenerationContext, ProposedTest, Strategy } from './strategy.js'
-import { candidatePath, mergeTestFiles, removeFile, resolveTestPath, writeTestFile } from './test-files.js'
+import {
+  candidatePath,
+  mergeTestFiles,
+  removeFile,
+  resolveTestPath,
+  writeTestFile
+} from './test-files.js'
 import { accepted, rejected, type Verdict } from './verdict.js'
 
 /**
@@ -66,16 +72,26 @@ function changedOrAll(job: ModuleJob): readonly LineRange[] {
 }
 
 function firstFailure(result: RunResult, file: string): string | undefined {
-  if (result.status === 'timeout') return `the test run timed out after ${Math.round(result.timeoutMs / 1000)} s`
-  if (result.status === 'crashed') return `the test run crashed: ${result.message}\n${tail(result.output)}`
-  const fileResult = result.files.find((f) => basename(f.file) === basename(file)) ?? result.files[0]
-  if (!fileResult) return `the framework did not run ${basename(file)} (is it matched by the test configuration?)`
-  if (fileResult.status === 'error') return fileResult.failureMessage ?? 'the test file failed to load'
+  if (result.status === 'timeout')
+    return `the test run timed out after ${Math.round(result.timeoutMs / 1000)} s`
+  if (result.status === 'crashed')
+    return `the test run crashed: ${result.message}\n${tail(result.output)}`
+  const fileResult =
+    result.files.find((f) => basename(f.file) === basename(file)) ?? result.files[0]
+  if (!fileResult)
+    return `the framework did not run ${basename(file)} (is it matched by the test configuration?)`
+  if (fileResult.status === 'error')
+    return fileResult.failureMessage ?? 'the test file failed to load'
   const failed = fileResult.tests.filter((t) => t.status === 'failed' || t.status === 'timeout')
   if (fileResult.status === 'failed' || failed.length > 0) {
-    return failed.map((t) => `${t.name}: ${t.failureMessage ?? t.status}`).join('\n\n') || fileResult.failureMessage || 'failed'
+    return (
+      failed.map((t) => `${t.name}: ${t.failureMessage ?? t.status}`).join('\n\n') ||
+      fileResult.failureMessage ||
+      'failed'
+    )
   }
-  if (!fileResult.tests.some((t) => t.status === 'passed')) return 'the file contains no passing test'
+  if (!fileResult.tests.some((t) => t.status === 'passed'))
+    return 'the file contains no passing test'
   return undefined
 }
 
@@ -114,10 +130,18 @@ export async function processModule(
     patchCoverageBefore: patchBefore
   }
   const fullyCovered =
-    patchBefore.lines.covered === patchBefore.lines.total && patchBefore.branches.covered === patchBefore.branches.total
+    patchBefore.lines.covered === patchBefore.lines.total &&
+    patchBefore.branches.covered === patchBefore.branches.total
   if (!settings.includeCovered && fullyCovered && patchBefore.lines.total > 0) {
     return {
-      report: { ...base, status: 'skipped', reason: 'its changed lines are already covered by existing tests', candidates: [], coverageAfter: before, patchCoverageAfter: patchBefore },
+      report: {
+        ...base,
+        status: 'skipped',
+        reason: 'its changed lines are already covered by existing tests',
+        candidates: [],
+        coverageAfter: before,
+        patchCoverageAfter: patchBefore
+      },
       possibleBugs: []
     }
   }
@@ -145,21 +169,48 @@ export async function processModule(
     const outcome = await strategy.propose(context, count)
     if (outcome.status === 'stopped') {
       stoppedBy = outcome.limit
-      events.emit('budget:limit', { limit: outcome.limit, detail: `${module.path}: ${outcome.reason}` })
+      events.emit('budget:limit', {
+        limit: outcome.limit,
+        detail: `${module.path}: ${outcome.reason}`
+      })
       continue
     }
     if (outcome.status === 'no-code') {
       const id = `${strategy.name}-${++sequence}`
       const verdict = rejected('generates', outcome.reason)
-      candidates.push({ id, strategy: strategy.name, verdict, tests: 0, healingRounds: 0, durationMs: 0, addedLines: 0, addedBranches: 0 })
-      events.emit('candidate:verdict', { module: module.path, candidate: id, strategy: strategy.name, verdict })
+      candidates.push({
+        id,
+        strategy: strategy.name,
+        verdict,
+        tests: 0,
+        healingRounds: 0,
+        durationMs: 0,
+        addedLines: 0,
+        addedBranches: 0
+      })
+      events.emit('candidate:verdict', {
+        module: module.path,
+        candidate: id,
+        strategy: strategy.name,
+        verdict
+      })
       continue
     }
     for (const proposed of outcome.tests) {
       if (signal.aborted) break
       const id = `${strategy.name}-${++sequence}`
       const started = Date.now()
-      const result = await evaluateCandidate({ job, settings, strategy, context: { ...context, uncoveredLines: uncoveredLines(union, job.moduleFile) }, proposed, id, finalPath, union, signal })
+      const result = await evaluateCandidate({
+        job,
+        settings,
+        strategy,
+        context: { ...context, uncoveredLines: uncoveredLines(union, job.moduleFile) },
+        proposed,
+        id,
+        finalPath,
+        union,
+        signal
+      })
       if (result.possibleBug) possibleBugs.push(result.possibleBug)
       if (result.stoppedBy) stoppedBy = result.stoppedBy
       candidates.push({
@@ -174,7 +225,12 @@ export async function processModule(
         mutantsKilled: result.mutantsKilled,
         mutantsTried: result.mutantsTried
       })
-      events.emit('candidate:verdict', { module: module.path, candidate: id, strategy: strategy.name, verdict: result.verdict })
+      events.emit('candidate:verdict', {
+        module: module.path,
+        candidate: id,
+        strategy: strategy.name,
+        verdict: result.verdict
+      })
       if (result.verdict.status === 'accepted' && result.coverage && result.code) {
         union = mergeCoverage(union, result.coverage)
         acceptedCodes.push(result.code)
@@ -188,7 +244,11 @@ export async function processModule(
   }
   const after = coverageFigures(union, job.moduleFile)
   const patchAfter = patchCoverage(union, job.moduleFile, changed)
-  const status = testFile ? 'done' : stoppedBy && candidates.length === 0 ? 'stopped-by-budget' : 'done'
+  const status = testFile
+    ? 'done'
+    : stoppedBy && candidates.length === 0
+      ? 'stopped-by-budget'
+      : 'done'
   return {
     report: {
       ...base,
@@ -217,7 +277,11 @@ async function writeMerged(
   let code = mergeTestFiles(codes, finalPath)
   await writeTestFile(finalPath, code)
   if (codes.length > 1) {
-    const check = await job.runner.run({ testFiles: [finalPath], timeoutMs: settings.testTimeoutMs, signal })
+    const check = await job.runner.run({
+      testFiles: [finalPath],
+      timeoutMs: settings.testTimeoutMs,
+      signal
+    })
     const failure = firstFailure(check, finalPath)
     if (failure) {
       code = codes[0] ?? ''
@@ -226,7 +290,13 @@ async function writeMerged(
       candidates.forEach((c, index) => {
         if (c.verdict.status !== 'accepted') return
         if (seen++ > 0) {
-          candidates[index] = { ...c, verdict: rejected('passes', `does not pass when merged with the other accepted tests: ${failure.split('\n')[0] ?? ''}`) }
+          candidates[index] = {
+            ...c,
+            verdict: rejected(
+              'passes',
+              `does not pass when merged with the other accepted tests: ${failure.split('\n')[0] ?? ''}`
+            )
+          }
         }
       })
     }
@@ -274,7 +344,12 @@ async function evaluateCandidate(input: {
         failure = { gate: 'compiles', message: compiled.message }
       } else {
         await writeTestFile(path, test.code)
-        const result = await job.runner.run({ testFiles: [path], coverageOf: [job.moduleFile], timeoutMs: settings.testTimeoutMs, signal })
+        const result = await job.runner.run({
+          testFiles: [path],
+          coverageOf: [job.moduleFile],
+          timeoutMs: settings.testTimeoutMs,
+          signal
+        })
         const message = firstFailure(result, path)
         if (message === undefined && result.status === 'completed') {
           coverage = result.coverage
@@ -285,7 +360,10 @@ async function evaluateCandidate(input: {
       }
       const gate = rounds === 0 ? failure.gate : 'heals'
       if (!strategy.heal || rounds >= settings.healingRounds || signal.aborted) {
-        const reason = rounds > 0 ? `still failing after ${rounds} healing round(s): ${firstLine(failure.message)}` : firstLine(failure.message)
+        const reason =
+          rounds > 0
+            ? `still failing after ${rounds} healing round(s): ${firstLine(failure.message)}`
+            : firstLine(failure.message)
         return { ...none, verdict: rejected(gate, reason), healingRounds: rounds }
       }
       const healed = await strategy.heal(context, test, failure)
@@ -295,11 +373,21 @@ async function evaluateCandidate(input: {
           ...none,
           healingRounds: rounds,
           verdict: rejected('heals', `possible bug in the code, not healed: ${healed.assertion}`),
-          possibleBug: { module: job.module.path, test: id, assertion: healed.assertion, explanation: healed.explanation }
+          possibleBug: {
+            module: job.module.path,
+            test: id,
+            assertion: healed.assertion,
+            explanation: healed.explanation
+          }
         }
       }
       if (healed.status === 'stopped') {
-        return { ...none, healingRounds: rounds, verdict: rejected('heals', `healing stopped: ${healed.reason}`), stoppedBy: healed.limit }
+        return {
+          ...none,
+          healingRounds: rounds,
+          verdict: rejected('heals', `healing stopped: ${healed.reason}`),
+          stoppedBy: healed.limit
+        }
       }
       if (healed.status === 'no-code') {
         return { ...none, healingRounds: rounds, verdict: rejected('heals', healed.reason) }
@@ -307,17 +395,40 @@ async function evaluateCandidate(input: {
       test = healed.test
     }
 
-    const stability = await checkStability(job.runner, path, settings.stabilityRuns, settings.testTimeoutMs)
+    const stability = await checkStability(
+      job.runner,
+      path,
+      settings.stabilityRuns,
+      settings.testTimeoutMs
+    )
     if (!stability.stable) {
-      return { ...none, tests, healingRounds: rounds, verdict: rejected('stable', stability.reason) }
+      return {
+        ...none,
+        tests,
+        healingRounds: rounds,
+        verdict: rejected('stable', stability.reason)
+      }
     }
 
     if (!coverage) {
-      return { ...none, tests, healingRounds: rounds, verdict: rejected('adds-coverage', 'the run reported no coverage for the module') }
+      return {
+        ...none,
+        tests,
+        healingRounds: rounds,
+        verdict: rejected('adds-coverage', 'the run reported no coverage for the module')
+      }
     }
     const gain = coverageGain(input.union, coverage, job.moduleFile, job.module.changedLines)
     if (!gain.adds) {
-      return { ...none, tests, healingRounds: rounds, verdict: rejected('adds-coverage', 'covers nothing that existing or already accepted tests do not') }
+      return {
+        ...none,
+        tests,
+        healingRounds: rounds,
+        verdict: rejected(
+          'adds-coverage',
+          'covers nothing that existing or already accepted tests do not'
+        )
+      }
     }
 
     let mutantsKilled: number | undefined
@@ -337,7 +448,19 @@ async function evaluateCandidate(input: {
       mutantsKilled = check.killed
       mutantsTried = check.tried
       if (check.tried > 0 && check.killed === 0) {
-        return { ...none, tests, healingRounds: rounds, addedLines: gain.addedLines, addedBranches: gain.addedBranches, mutantsKilled, mutantsTried, verdict: rejected('asserts', `survived all ${check.tried} mutant(s) of the lines it covers: it asserts nothing that would catch a change`) }
+        return {
+          ...none,
+          tests,
+          healingRounds: rounds,
+          addedLines: gain.addedLines,
+          addedBranches: gain.addedBranches,
+          mutantsKilled,
+          mutantsTried,
+          verdict: rejected(
+            'asserts',
+            `survived all ${check.tried} mutant(s) of the lines it covers: it asserts nothing that would catch a change`
+          )
+        }
       }
     }
 

@@ -58,5 +58,9 @@ export interface Strategy {
   /** Up to `count` candidate test files for the module. */
   propose(context: GenerationContext, count: number): Promise<ProposeOutcome>
   /** Repairs a failing candidate. Strategies that cannot heal leave this out. */
-  heal?(context: GenerationContext, test: ProposedTest, failure: FailureEvidence): Promise<HealOutcome>
+  heal?(
+    context: GenerationContext,
+    test: ProposedTest,
+    failure: FailureEvidence
+  ): Promise<HealOutcome>
 }

@@ -29,22 +29,38 @@ async function realAncestor(path: string): Promise<string> {
   }
 }
 
-export async function resolveTestPath(repoRoot: string, testPath: string, testDir?: string): Promise<string> {
+export async function resolveTestPath(
+  repoRoot: string,
+  testPath: string,
+  testDir?: string
+): Promise<string> {
   const refuse = (why: string): never => {
-    throw new GenerationError('UNSAFE_TEST_PATH', `refusing to write test file ${JSON.stringify(testPath)}: ${why}`, 'generated tests are only written under the test directory')
+    throw new GenerationError(
+      'UNSAFE_TEST_PATH',
+      `refusing to write test file ${JSON.stringify(testPath)}: ${why}`,
+      'generated tests are only written under the test directory'
+    )
   }
-  if (isAbsolute(testPath) || testPath.split(/[\\/]/).includes('..')) refuse('not a plain relative path')
+  if (isAbsolute(testPath) || testPath.split(/[\\/]/).includes('..'))
+    refuse('not a plain relative path')
   const root = await realpath(repoRoot)
   const absolute = resolve(root, testPath)
   if (!isInside(absolute, root)) refuse('outside the repository')
   const rel = relative(root, absolute).split(sep).join('/')
-  if (rel.startsWith('.github/') || rel.startsWith('.git/') || rel.includes('/node_modules/') || rel.startsWith('node_modules/')) {
+  if (
+    rel.startsWith('.github/') ||
+    rel.startsWith('.git/') ||
+    rel.includes('/node_modules/') ||
+    rel.startsWith('node_modules/')
+  ) {
     refuse('inside a protected directory')
   }
-  if (testDir && !isInside(absolute, resolve(root, testDir))) refuse(`outside test-dir ${JSON.stringify(testDir)}`)
+  if (testDir && !isInside(absolute, resolve(root, testDir)))
+    refuse(`outside test-dir ${JSON.stringify(testDir)}`)
   if (!/\.(test|spec)\.[cm]?[jt]sx?$/.test(absolute)) refuse('not named as a test file')
   const real = await realAncestor(absolute)
-  if (!isInside(real, root)) refuse('a directory on the way is a symlink that leads outside the repository')
+  if (!isInside(real, root))
+    refuse('a directory on the way is a symlink that leads outside the repository')
   try {
     if ((await lstat(absolute)).isSymbolicLink()) refuse('the file is a symlink')
   } catch (error) {
@@ -95,7 +111,8 @@ export function mergeTestFiles(codes: readonly string[], fileName: string): stri
 }
 
 function isHoistedMockCall(statement: ts.Statement, file: ts.SourceFile): boolean {
-  if (!ts.isExpressionStatement(statement) || !ts.isCallExpression(statement.expression)) return false
+  if (!ts.isExpressionStatement(statement) || !ts.isCallExpression(statement.expression))
+    return false
   const callee = statement.expression.expression.getText(file)
   return /^(jest|vi)\.(mock|unmock|doMock)$/.test(callee)
 }

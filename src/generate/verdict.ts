@@ -1,5 +1,13 @@
 /** The gates of the module pipeline, in order (../shared DESIGN: our standard operating procedure). */
-export const GATES = ['generates', 'compiles', 'passes', 'heals', 'stable', 'adds-coverage', 'asserts'] as const
+export const GATES = [
+  'generates',
+  'compiles',
+  'passes',
+  'heals',
+  'stable',
+  'adds-coverage',
+  'asserts'
+] as const
 export type Gate = (typeof GATES)[number]
 
 export type Verdict =
@@ -7,4 +15,8 @@ export type Verdict =
   | { readonly status: 'rejected'; readonly gate: Gate; readonly reason: string }
 
 export const accepted = (): Verdict => ({ status: 'accepted' })
-export const rejected = (gate: Gate, reason: string): Verdict => ({ status: 'rejected', gate, reason })
+export const rejected = (gate: Gate, reason: string): Verdict => ({
+  status: 'rejected',
+  gate,
+  reason
+})

@@ -34,7 +34,10 @@ export function sumCoverage(items: readonly CoverageFigures[]): CoverageFigures 
 
 export function sumPatch(items: readonly PatchCoverage[]): PatchCoverage | undefined {
   if (items.length === 0) return undefined
-  return { lines: sumRatios(items.map((c) => c.lines)), branches: sumRatios(items.map((c) => c.branches)) }
+  return {
+    lines: sumRatios(items.map((c) => c.lines)),
+    branches: sumRatios(items.map((c) => c.branches))
+  }
 }
 
 export function sumUsage(items: readonly LlmUsage[]): LlmUsage {
@@ -72,16 +75,22 @@ export function evaluateGate(
   const reasons: string[] = []
   if (settings.failOn === 'budget-exceeded') {
     if (budget.exceeded) {
-      reasons.push(`the budget ran out (${budget.stoppedBy ?? 'limit'}) before all changed modules were handled`)
+      reasons.push(
+        `the budget ran out (${budget.stoppedBy ?? 'limit'}) before all changed modules were handled`
+      )
     }
     if (settings.dryRun && plan.estimatedCostUsd > budget.limits.runUsd) {
-      reasons.push(`the estimated cost $${plan.estimatedCostUsd.toFixed(4)} is over the run budget $${budget.limits.runUsd.toFixed(2)}`)
+      reasons.push(
+        `the estimated cost $${plan.estimatedCostUsd.toFixed(4)} is over the run budget $${budget.limits.runUsd.toFixed(2)}`
+      )
     }
   }
   if (settings.failOn === 'coverage-below' && !settings.dryRun) {
     const patch = totals.patchCoverageAfter
     if (patch && patch.lines.total > 0 && patch.lines.pct < settings.patchCoverageThreshold) {
-      reasons.push(`patch coverage ${patch.lines.pct}% is below the threshold ${settings.patchCoverageThreshold}%`)
+      reasons.push(
+        `patch coverage ${patch.lines.pct}% is below the threshold ${settings.patchCoverageThreshold}%`
+      )
     }
   }
   return { failed: reasons.length > 0, reasons }
@@ -92,6 +101,12 @@ export function finalizeReport(report: Omit<Report, 'schemaVersion'>): Report {
   return ReportSchema.parse({ schemaVersion: REPORT_SCHEMA_VERSION, ...report })
 }
 
-export function settingsForReport(settings: Settings, clamps: readonly Clamp[]): { settings: Record<string, unknown>; clamps: Clamp[] } {
-  return { settings: JSON.parse(JSON.stringify(settings)) as Record<string, unknown>, clamps: [...clamps] }
+export function settingsForReport(
+  settings: Settings,
+  clamps: readonly Clamp[]
+): { settings: Record<string, unknown>; clamps: Clamp[] } {
+  return {
+    settings: JSON.parse(JSON.stringify(settings)) as Record<string, unknown>,
+    clamps: [...clamps]
+  }
 }

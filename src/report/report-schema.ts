@@ -208,7 +208,9 @@ export const ReportSchema = z.object({
   delivery: DeliverySchema,
   /** The budget/quality gate (`fail-on`): whether it failed and why. */
   gate: z.object({ failed: z.boolean(), reasons: z.array(z.string()) }),
-  errors: z.array(z.object({ module: z.string().optional(), code: z.string(), message: z.string() })),
+  errors: z.array(
+    z.object({ module: z.string().optional(), code: z.string(), message: z.string() })
+  ),
   /** Generated test sources per module (for comment delivery and the artifact). */
   tests: z.array(z.object({ module: z.string(), path: z.string(), code: z.string() }))
 })

@@ -7,21 +7,35 @@ import { rejected } from '../verdict.js'
  * (ts-jest and vitest report them with context the healer can use); syntax errors stop here
  * without paying a framework start.
  */
-export function checkCompiles(code: string, fileName: string): { ok: true } | { ok: false; verdict: Verdict; message: string } {
+export function checkCompiles(
+  code: string,
+  fileName: string
+): { ok: true } | { ok: false; verdict: Verdict; message: string } {
   const result = ts.transpileModule(code, {
     fileName,
     reportDiagnostics: true,
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, jsx: ts.JsxEmit.ReactJSX }
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+      jsx: ts.JsxEmit.ReactJSX
+    }
   })
-  const errors = (result.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error)
+  const errors = (result.diagnostics ?? []).filter(
+    (d) => d.category === ts.DiagnosticCategory.Error
+  )
   if (errors.length === 0) return { ok: true }
   const message = errors
     .slice(0, 5)
     .map((d) => {
-      const pos = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined
+      const pos =
+        d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined
       const where = pos ? `${fileName}:${pos.line + 1}:${pos.character + 1}: ` : ''
       return `${where}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`
     })
     .join('\n')
-  return { ok: false, message, verdict: rejected('compiles', message.split('\n')[0] ?? 'syntax error') }
+  return {
+    ok: false,
+    message,
+    verdict: rejected('compiles', message.split('\n')[0] ?? 'syntax error')
+  }
 }

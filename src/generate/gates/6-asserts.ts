@@ -29,7 +29,12 @@ function intersect(a: readonly LineRange[], lines: ReadonlySet<number>): LineRan
 }
 
 /** Rewrites the last path segment of the module specifier to the mutant's file name. */
-export function redirectImport(testCode: string, specifier: string, mutantStem: string, moduleStem: string): string | undefined {
+export function redirectImport(
+  testCode: string,
+  specifier: string,
+  mutantStem: string,
+  moduleStem: string
+): string | undefined {
   const slash = specifier.lastIndexOf('/')
   const last = specifier.slice(slash + 1)
   if (!last.startsWith(moduleStem)) return undefined
@@ -54,7 +59,8 @@ export async function checkKillsMutant(input: {
   const covered = coveredLines(input.coverage, input.moduleFile)
   const changedCovered = intersect(input.module.changedLines, covered)
   // Mutate the changed lines the test reaches; when the change is not reached at all, any covered line.
-  const target = changedCovered.length > 0 ? changedCovered : [...covered].map((l) => ({ start: l, end: l }))
+  const target =
+    changedCovered.length > 0 ? changedCovered : [...covered].map((l) => ({ start: l, end: l }))
   if (target.length === 0) return { tried: 0, killed: 0 }
   const mutants = generateMutants(input.source, input.moduleFile, target, input.maxMutants ?? 6)
   const ext = extname(input.moduleFile)
@@ -64,18 +70,29 @@ export async function checkKillsMutant(input: {
     if (input.signal.aborted) break
     const mutantStem = `${stem}.testmaster-${mutant.id}-${basename(input.testPath).length}`
     const mutantFile = join(dirname(input.moduleFile), `${mutantStem}${ext}`)
-    const redirected = redirectImport(input.testCode, input.module.placement.importSpecifier, mutantStem, stem)
+    const redirected = redirectImport(
+      input.testCode,
+      input.module.placement.importSpecifier,
+      mutantStem,
+      stem
+    )
     if (!redirected) return { tried: 0, killed: 0 }
     const mutantTest = input.testPath.replace(/(\.(test|spec)\.[cm]?[jt]sx?)$/, `-${mutant.id}$1`)
     try {
       await writeTestFile(mutantFile, mutant.source)
       await writeTestFile(mutantTest, redirected)
-      const result = await input.runner.run({ testFiles: [mutantTest], timeoutMs: input.timeoutMs, signal: input.signal })
+      const result = await input.runner.run({
+        testFiles: [mutantTest],
+        timeoutMs: input.timeoutMs,
+        signal: input.signal
+      })
       tried++
       const killed =
         result.status === 'timeout' ||
         (result.status === 'completed' &&
-          result.files.some((f) => f.status !== 'passed' || f.tests.some((t) => t.status === 'failed')))
+          result.files.some(
+            (f) => f.status !== 'passed' || f.tests.some((t) => t.status === 'failed')
+          ))
       if (killed) return { tried, killed: 1 }
     } finally {
       await removeFile(mutantFile)
