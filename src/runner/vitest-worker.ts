@@ -1,0 +1,135 @@
+/**
+ * A warm vitest, run as our child in the target package root (its own process group, scrubbed
+ * environment: see vitest-runner.ts). It loads the repository's own vitest through its Node API
+ * and its own config, then runs test files on request over the IPC channel, so candidates after
+ * the first pay no cold start. Results are written by vitest's json reporter and coverage by the
+ * configured provider as istanbul `coverage-final.json`; the parent reads both.
+ *
+ * Started from source with tsx (`src/runner/vitest-worker.ts`) and from the bundle as
+ * `dist/vitest-worker.js`. Self-contained: it imports nothing of ours.
+ */
+import { rm } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+
+export interface VitestWorkerConfig {
+  /** Where the json reporter writes, overwritten by each run. */
+  readonly reportFile: string
+  readonly coverageDirectory: string
+  /** Globs relative to the package root; null: no coverage. */
+  readonly coverageInclude: readonly string[] | null
+}
+
+export type ParentMessage = {
+  readonly type: 'run'
+  readonly id: number
+  readonly files: readonly string[]
+}
+
+export type WorkerMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'fatal'; readonly message: string }
+  | { readonly type: 'done'; readonly id: number; readonly errors: readonly string[] }
+  | { readonly type: 'failed'; readonly id: number; readonly message: string }
+
+/** The slice of vitest's Node API we use (typed here: vitest is the target's, not a dependency of ours). */
+interface TestProjectLike {
+  matchesTestGlob(moduleId: string): boolean
+  createSpecification(moduleId: string): unknown
+}
+interface VitestLike {
+  standalone(): Promise<void>
+  readonly projects: readonly TestProjectLike[]
+  getRootProject(): TestProjectLike
+  invalidateFile(path: string): void
+  runTestSpecifications(specs: unknown[]): Promise<{ unhandledErrors: unknown[] }>
+}
+interface VitestNodeModule {
+  createVitest(
+    mode: 'test',
+    options: Record<string, unknown>,
+    viteOverrides?: Record<string, unknown>,
+    vitestOptions?: Record<string, unknown>
+  ): Promise<VitestLike>
+}
+
+function send(message: WorkerMessage): void {
+  process.send?.(message)
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error)
+}
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.argv[2] ?? '{}') as VitestWorkerConfig
+  const root = process.cwd()
+  const require = createRequire(join(root, 'package.json'))
+  const vitestNode = (await import(
+    pathToFileURL(require.resolve('vitest/node')).href
+  )) as VitestNodeModule
+
+  // Tests' console output goes to our stdout/stderr, which the parent captures (capped).
+  const consoleReporter = {
+    onUserConsoleLog(log: { content: string; type: string }) {
+      ;(log.type === 'stderr' ? process.stderr : process.stdout).write(log.content)
+    }
+  }
+  const coverage = config.coverageInclude
+    ? {
+        enabled: true,
+        include: config.coverageInclude,
+        reporter: ['json'],
+        reportsDirectory: config.coverageDirectory,
+        reportOnFailure: true,
+        thresholds: {}
+      }
+    : { enabled: false }
+  const vitest = await vitestNode.createVitest(
+    'test',
+    {
+      watch: false,
+      reporters: ['json', consoleReporter],
+      outputFile: { json: config.reportFile },
+      coverage,
+      passWithNoTests: true
+    },
+    {},
+    { stdout: process.stdout, stderr: process.stderr }
+  )
+  await vitest.standalone()
+
+  process.on('message', (message: ParentMessage) => {
+    if (message.type !== 'run') return
+    void runFiles(vitest, config, message)
+  })
+  process.on('disconnect', () => process.exit(0))
+  send({ type: 'ready' })
+}
+
+async function runFiles(
+  vitest: VitestLike,
+  config: VitestWorkerConfig,
+  message: ParentMessage
+): Promise<void> {
+  try {
+    await rm(config.reportFile, { force: true })
+    // Candidates are rewritten in place while healing: never reuse a stale transform.
+    for (const file of message.files) vitest.invalidateFile(file)
+    const specifications = message.files.map((file) => {
+      const project = vitest.projects.find((candidate) => candidate.matchesTestGlob(file))
+      return (project ?? vitest.getRootProject()).createSpecification(file)
+    })
+    const result = await vitest.runTestSpecifications(specifications)
+    send({ type: 'done', id: message.id, errors: result.unhandledErrors.map(describe) })
+  } catch (error) {
+    send({ type: 'failed', id: message.id, message: describe(error) })
+  }
+}
+
+main().catch((error: unknown) => {
+  send({ type: 'fatal', message: describe(error) })
+  process.exitCode = 1
+  process.disconnect?.()
+})
