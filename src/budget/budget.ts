@@ -181,6 +181,16 @@ export class Budget {
     return usd(Math.max(0, this.runCap - this.spent - this.reserved))
   }
 
+  /** Whether a token limit bounds the run (what lets an unpriced model run on token limits alone). */
+  get hasTokenLimit(): boolean {
+    return this.maxTokens !== undefined
+  }
+
+  /** Milliseconds left on the wall-time budget (Infinity without one). */
+  remainingMs(): number {
+    return this.deadline.remainingMs()
+  }
+
   /** The wall-time deadline the budget enforces. */
   get signal(): AbortSignal {
     return this.deadline.signal
@@ -335,15 +345,15 @@ export class Budget {
    * Charges a finished call. With `usage`, the actual cost, never more than the reservation: a
    * server that reports more than the output cap, or a prompt larger than we counted, is charged
    * the reservation and the overrun is recorded. Without `usage` (the server omitted it, or the
-   * call failed after it was sent) the whole reservation is charged.
+   * call failed after it was sent) the whole reservation is charged; `note` says why in the report.
    */
-  settle(reservation: Reservation, usage: TokenUsage | undefined): Settlement {
+  settle(reservation: Reservation, usage: TokenUsage | undefined, note?: string): Settlement {
     const held = this.take(reservation)
     let pico = held.pico
     let tokens = held.tokens
     let overrun: string | undefined
     if (!usage) {
-      overrun = `${reservation.module}: no usage reported; charged the reservation $${usd(held.pico).toFixed(6)}`
+      overrun = `${reservation.module}: no usage reported${note ? ` (${note})` : ''}; charged the reservation $${usd(held.pico).toFixed(6)}`
     } else {
       const actual = costPico(reservation.price, usage)
       const actualTokens = Math.max(0, usage.promptTokens) + Math.max(0, usage.completionTokens)
