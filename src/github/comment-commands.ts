@@ -79,7 +79,7 @@ export function parseCommentCommand(body: string): ParsedComment {
   const [name, ...args] = tokens.slice(1)
   const invalid = (reason: string): ParsedComment => ({ kind: 'invalid', reason })
   const noArgs = (command: Command): ParsedComment =>
-    args.length === 0 ? { kind: 'command', command } : invalid(`${show(name)} takes no arguments, got ${show(args.join(' '))}`)
+    args.length === 0 ? { kind: 'command', command } : invalid(`${show(name ?? "")} takes no arguments, got ${show(args.join(' '))}`)
 
   switch (name?.toLowerCase()) {
     case undefined:
@@ -143,6 +143,6 @@ export function parseCommentCommand(body: string): ParsedComment {
       }
     }
     default:
-      return invalid(`unknown command ${show(name)}`)
+      return invalid(`unknown command ${show(name ?? "")}`)
   }
 }

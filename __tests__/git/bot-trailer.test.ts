@@ -1,0 +1,25 @@
+import { describe, expect, it } from '@jest/globals'
+import { isBotCommit, readBotTrailer, withBotTrailer } from '../../src/git/bot-trailer.js'
+
+describe('bot trailer', () => {
+  it('round-trips the run id in the last paragraph', () => {
+    const message = withBotTrailer('test: add tests\n\n- src/a.ts: 2 test(s)\n', 'gh-42-1')
+    expect(message).toBe('test: add tests\n\n- src/a.ts: 2 test(s)\n\nTestMaster-Run: gh-42-1\n')
+    expect(readBotTrailer(message)).toBe('gh-42-1')
+    expect(isBotCommit(message)).toBe(true)
+  })
+
+  it('ignores the trailer mentioned in the body or subject', () => {
+    expect(isBotCommit('TestMaster-Run: gh-1-1')).toBe(false)
+    expect(isBotCommit('fix\n\nTestMaster-Run: gh-1-1 was wrong, see below\n\nSigned-off-by: a <a@b>')).toBe(false)
+    expect(isBotCommit('feat: human work\n\nSigned-off-by: a <a@b>')).toBe(false)
+  })
+
+  it('finds it among other trailers', () => {
+    expect(readBotTrailer('x\n\nCo-authored-by: a <a@b>\nTestMaster-Run: gh-7-2\n')).toBe('gh-7-2')
+  })
+
+  it('refuses a run id that would break the trailer', () => {
+    expect(() => withBotTrailer('x', 'a b\nc')).toThrow('not a valid trailer value')
+  })
+})

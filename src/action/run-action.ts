@@ -1,0 +1,480 @@
+import * as core from '@actions/core'
+import { randomUUID } from 'node:crypto'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, isAbsolute, join } from 'node:path'
+import { addRun, emptyLedger, ledgerTotal } from '../budget/ledger.js'
+import { loadSettings } from '../config/load-settings.js'
+import type { FlatValues, ResolvedConfig } from '../config/resolve-config.js'
+import type { Settings } from '../config/schema.js'
+import { ConfigError, formatError, isTestMasterError } from '../errors.js'
+import { EventBus } from '../events/event-bus.js'
+import { createProgressListener } from '../events/progress-listener.js'
+import { isBotCommit } from '../git/bot-trailer.js'
+import { checkoutDetached, commitMessage, fetchPullRequest } from '../git/pull-request-checkout.js'
+import { checkRunContent, postCheckRun } from '../github/check-run.js'
+import { createGitHubClient, statusOf, type GitHubClient } from '../github/client.js'
+import { COMMAND_HELP, parseCommentCommand, type Command } from '../github/comment-commands.js'
+import { checkCommandPermission } from '../github/permissions.js'
+import { getPullRequest, replyOnPullRequest, setLabel } from '../github/pull-requests.js'
+import { react } from '../github/reactions.js'
+import { buildStickyBody, findStickyComment, tokenLogin, upsertStickyComment, type StickyComment, type StickyState } from '../github/sticky-comment.js'
+import type { PullRequestInfo, RepoRef, TriggerEvent } from '../github/trigger-event.js'
+import { formatUsd, renderComment } from '../report/render-comment.js'
+import { renderSummary } from '../report/render-summary.js'
+import type { Report } from '../report/report-schema.js'
+import { run } from '../run.js'
+import { deliverTests } from './deliver.js'
+import { readEvent } from './read-event.js'
+import { readInputs, type ActionInputs } from './read-inputs.js'
+
+/**
+ * The action: event → (who asked, which PR, which SHA) → config from the base ref → run() →
+ * deliver → sticky comment, check run, job summary, outputs. Every phase is a log group.
+ */
+
+const RUN_EVENTS = new Set(['opened', 'synchronize', 'reopened', 'ready_for_review'])
+
+/** Why the action stopped without running, or what it ran for. */
+interface Trigger {
+  readonly repo: RepoRef
+  readonly number: number
+  /** The command that asked, when a comment did. */
+  readonly command?: Command
+  readonly commentId?: number
+  /** The SHA the user pinned (`sha=`, workflow_dispatch `sha`). */
+  readonly requestedSha?: string
+  readonly eventKind: TriggerEvent['kind']
+  readonly action?: string
+  /** Flat values from the command (`--budget`, `--depth`, paths) over the inputs. */
+  readonly commandFlat: Record<string, string>
+}
+
+export interface RunActionOptions {
+  readonly env?: NodeJS.ProcessEnv
+  /** Test hook: called before each push attempt (races in e2e are made by the fake remote instead). */
+  readonly beforePush?: (attempt: number) => Promise<void>
+}
+
+/** The entry: never throws; failures end in `core.setFailed`. */
+export async function runAction(options: RunActionOptions = {}): Promise<void> {
+  try {
+    const failure = await execute(options)
+    if (failure) core.setFailed(failure)
+  } catch (error) {
+    core.setFailed(formatError(error, core.isDebug()))
+  }
+}
+
+function runIdFrom(env: NodeJS.ProcessEnv): string {
+  const id = env.GITHUB_RUN_ID
+  if (id && /^\d+$/.test(id)) return `gh-${id}-${/^\d+$/.test(env.GITHUB_RUN_ATTEMPT ?? '') ? env.GITHUB_RUN_ATTEMPT : '1'}`
+  return `local-${randomUUID()}`
+}
+
+async function group<T>(name: string, work: () => Promise<T>): Promise<T> {
+  core.startGroup(name)
+  try {
+    return await work()
+  } finally {
+    core.endGroup()
+  }
+}
+
+/** A reply that never fails the run (a fork's read-only token answers 403). */
+async function tryReply(client: GitHubClient, repo: RepoRef, number: number, body: string): Promise<void> {
+  try {
+    await replyOnPullRequest(client, repo, number, body)
+  } catch (error) {
+    core.warning(`could not reply on #${number}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
+async function finishReaction(client: GitHubClient, trigger: Trigger, ok: boolean): Promise<void> {
+  if (trigger.commentId !== undefined) await react(client, trigger.repo, trigger.commentId, ok ? 'rocket' : 'confused')
+}
+
+function commandFlat(command: Command): Record<string, string> {
+  const flat: Record<string, string> = {}
+  if (command.name === 'regenerate') {
+    if (command.budgetUsd !== undefined) flat['max-cost-usd'] = String(command.budgetUsd)
+    if (command.depth) flat.depth = command.depth
+    if (command.paths.length > 0) flat.paths = command.paths.join(',')
+  }
+  return flat
+}
+
+/** Decides from the event alone whether to go on; returns undefined after a notice when not. */
+function triggerFrom(event: TriggerEvent): Trigger | undefined {
+  switch (event.kind) {
+    case 'unsupported':
+      core.notice(`TestMaster does not act on the ${event.name} event; use pull_request, issue_comment or workflow_dispatch.`)
+      return undefined
+    case 'pull_request':
+    case 'pull_request_target':
+      if (!RUN_EVENTS.has(event.action)) {
+        core.notice(`TestMaster ignores pull_request action ${event.action}.`)
+        return undefined
+      }
+      return { repo: event.repo, number: event.pullRequest.number, eventKind: event.kind, action: event.action, commandFlat: {} }
+    case 'issue_comment': {
+      // SECURITY 4, 5, 6: only new comments, on pull requests, by people.
+      if (event.action !== 'created') {
+        core.notice(`TestMaster ignores ${event.action} comments.`)
+        return undefined
+      }
+      if (!event.isPullRequest) {
+        core.notice('TestMaster ignores comments on issues that are not pull requests.')
+        return undefined
+      }
+      if (event.author.type === 'Bot' || event.author.login.endsWith('[bot]')) {
+        core.notice(`TestMaster ignores comments by bots (${event.author.login}).`)
+        return undefined
+      }
+      const parsed = parseCommentCommand(event.body)
+      if (parsed.kind === 'none') {
+        core.notice('The comment is not a /testmaster command.')
+        return undefined
+      }
+      const command: Command = parsed.kind === 'command' ? parsed.command : { name: 'help' }
+      return {
+        repo: event.repo,
+        number: event.issueNumber,
+        command,
+        commentId: event.commentId,
+        eventKind: 'issue_comment',
+        commandFlat: commandFlat(command),
+        ...(parsed.kind === 'invalid' ? { action: `invalid: ${parsed.reason}` } : {}),
+        ...('sha' in command && command.sha ? { requestedSha: command.sha } : {})
+      }
+    }
+    case 'workflow_dispatch':
+      if (event.prNumber === undefined) {
+        throw new ConfigError('DISPATCH_PR_MISSING', 'workflow_dispatch needs the pull request number in the input pr-number', 'add `pr-number` to the workflow_dispatch inputs and pass it')
+      }
+      return {
+        repo: event.repo,
+        number: event.prNumber,
+        command: { name: 'regenerate', paths: [] },
+        eventKind: 'workflow_dispatch',
+        commandFlat: {},
+        ...(event.sha ? { requestedSha: event.sha } : {})
+      }
+  }
+}
+
+function shaMatches(requested: string | undefined, actual: string): boolean {
+  return requested === undefined || actual.toLowerCase().startsWith(requested.toLowerCase())
+}
+
+async function execute(options: RunActionOptions): Promise<string | undefined> {
+  const env = options.env ?? process.env
+  const inputs = readInputs()
+  const event = await readEvent(env)
+  const trigger = triggerFrom(event)
+  if (!trigger) return undefined
+  const workspace = env.GITHUB_WORKSPACE || process.cwd()
+  const runId = runIdFrom(env)
+  const client = createGitHubClient({ token: inputs.githubToken, baseUrl: env.GITHUB_API_URL || 'https://api.github.com', log: (m) => core.warning(m) })
+  const selfLogin = await tokenLogin(client)
+  if (event.kind === 'issue_comment' && selfLogin && event.author.login.toLowerCase() === selfLogin.toLowerCase()) {
+    core.notice('TestMaster ignores its own comments.')
+    return undefined
+  }
+
+  // Pin the head now (TOCTOU: SECURITY 11); for a pull_request event the payload is the pin.
+  const pr: PullRequestInfo =
+    event.kind === 'pull_request' || event.kind === 'pull_request_target'
+      ? event.pullRequest
+      : await group('Read the pull request', () => getPullRequest(client, trigger.repo, trigger.number))
+  const pinned = pr.headSha
+
+  // Base and head objects only: fetching never runs the PR's code.
+  const fetched = await group('Fetch the pull request', () =>
+    fetchPullRequest(workspace, { number: pr.number, baseRef: pr.baseRef, baseSha: pr.baseSha, headSha: pinned })
+  )
+  const resolved = await group('Load the configuration (base branch)', () => resolveSettings(workspace, pr, inputs, trigger.commandFlat))
+  const settings = resolved.settings
+
+  if (trigger.command) {
+    const done = await handleCommandGate(client, trigger, event, pr, settings)
+    if (done !== 'run') return done === 'refused' ? undefined : undefined
+  } else {
+    const stop = pullRequestGate(event, pr, settings)
+    if (stop) return stop.failure
+  }
+  if (fetched.status === 'head-moved' || !shaMatches(trigger.requestedSha, pinned)) {
+    const detail = `the pull request head is ${(fetched.status === 'head-moved' ? fetched.fetchedHeadSha : pinned).slice(0, 12)}, not the ${(trigger.requestedSha ?? pinned).slice(0, 12)} this run was asked for; nothing ran`
+    core.warning(detail)
+    if (trigger.commentId !== undefined) {
+      await tryReply(client, trigger.repo, pr.number, `TestMaster stopped: ${detail}. Comment the command again to run on the new head.`)
+      await finishReaction(client, trigger, false)
+    }
+    return undefined
+  }
+
+  // No loops (SECURITY 28): a head commit of ours only gets its check run.
+  if (trigger.eventKind === 'pull_request' && isBotCommit(await commitMessage(workspace, pinned))) {
+    core.notice('The head commit is TestMaster’s own (TestMaster-Run trailer): no new generation.')
+    await tryCheckRun(client, trigger.repo, pinned, {
+      conclusion: 'success',
+      title: 'Tests committed by TestMaster',
+      summary: 'The head commit carries the TestMaster-Run trailer, so no new generation ran.'
+    })
+    return undefined
+  }
+
+  const sticky = await group('Read the PR ledger', async () => {
+    try {
+      return await findStickyComment(client, trigger.repo, pr.number, selfLogin)
+    } catch (error) {
+      core.warning(error instanceof Error ? error.message : String(error))
+      return undefined
+    }
+  })
+  const state: StickyState = sticky?.state ?? { ledger: emptyLedger() }
+  const effective = state.prBudgetUsd !== undefined ? await raisePrBudget(workspace, pr, inputs, trigger.commandFlat, state.prBudgetUsd) : resolved
+  const prSpentBeforeUsd = ledgerTotal(state.ledger, runId)
+
+  await group('Check out the pull request head', () => checkoutDetached(workspace, pinned))
+  const events = new EventBus()
+  events.subscribe(createProgressListener('actions', { write: (text) => process.stdout.write(text) }))
+  let report: Report
+  try {
+    report = await run({ resolved: effective, secrets: inputs.apiKey ? { apiKey: inputs.apiKey } : {}, events, runId, prSpentBeforeUsd, headSha: pinned })
+  } catch (error) {
+    await finishReaction(client, trigger, false)
+    throw error
+  }
+
+  const delivered = await group('Deliver the tests', () =>
+    deliverTests({
+      report,
+      settings: effective.settings,
+      client,
+      repo: trigger.repo,
+      pullRequest: pr,
+      pinnedSha: pinned,
+      workspace,
+      runId,
+      currentHeadSha: async () => (await getPullRequest(client, trigger.repo, pr.number)).headSha,
+      ...(options.beforePush ? { beforePush: options.beforePush } : {})
+    })
+  )
+  report = delivered.report
+  const ledger = addRun(state.ledger, { id: runId, costUsd: report.budget.spentUsd, at: new Date().toISOString() })
+  const prSpentUsd = ledgerTotal(ledger)
+  const prBudgetUsd = effective.settings.budget.prUsd
+  report = withDryRunPrGate(report, effective.settings, prSpentBeforeUsd, prBudgetUsd)
+  const notes = [...delivered.notes]
+  const context = { prSpentUsd, ...(prBudgetUsd !== undefined ? { prBudgetUsd } : {}), prRuns: ledger.runs.length, includeTests: delivered.testsInComment }
+
+  const commentUrl = await group('Update the TestMaster comment', () =>
+    writeStickyComment(client, trigger.repo, pr.number, sticky, report, { ...context, notes }, { ...state, ledger }, effective.settings, notes)
+  )
+  await group('Post the budget gate check run', () => tryCheckRun(client, trigger.repo, pinned, checkRunContent(report)))
+  const reportPath = await writeReport(report, effective.settings, env, workspace)
+  await core.summary.addRaw(renderSummary(report, { ...context, notes })).write()
+  setOutputs(report, reportPath, commentUrl)
+  await finishReaction(client, trigger, report.delivery.status !== 'failed' && report.delivery.status !== 'head-moved')
+  if (report.delivery.status === 'failed' || report.delivery.status === 'head-moved') core.warning(`TestMaster did not deliver the tests: ${report.delivery.detail ?? report.delivery.status}`)
+  if (report.gate.failed && effective.settings.failOn !== 'never') return `TestMaster gate failed: ${report.gate.reasons.join('; ')}`
+  return undefined
+}
+
+async function resolveSettings(workspace: string, pr: PullRequestInfo, inputs: ActionInputs, extra: Record<string, string>, overrides: Record<string, unknown> = {}): Promise<ResolvedConfig> {
+  const flat: FlatValues = { kind: 'input', values: { ...inputs.flat.values, ...extra } }
+  const resolved = await loadSettings({
+    repoRoot: workspace,
+    baseRef: pr.baseSha,
+    flat,
+    overrides: { repo: workspace, base: pr.baseSha, head: pr.headSha, ...overrides }
+  })
+  for (const clamp of resolved.clamps) core.notice(`input ${clamp.option} asked for ${clamp.requested}; clamped to ${clamp.cap} by the base branch config`)
+  core.debug(`settings: ${JSON.stringify(resolved.settings)}`)
+  return resolved
+}
+
+/** The PR budget raised by `/testmaster budget`, never above the base config's maximum. */
+async function raisePrBudget(workspace: string, pr: PullRequestInfo, inputs: ActionInputs, extra: Record<string, string>, raised: number): Promise<ResolvedConfig> {
+  const base = await resolveSettings(workspace, pr, inputs, extra)
+  const max = base.settings.budget.maxPrUsd
+  if (max === undefined) return base
+  const prUsd = Math.min(raised, max)
+  return resolveSettings(workspace, pr, inputs, extra, { budget: { ...base.settings.budget, prUsd } })
+}
+
+/** Stops a pull_request run that should not run; returns the failure text when it must fail. */
+function pullRequestGate(event: TriggerEvent, pr: PullRequestInfo, settings: Readonly<Settings>): { failure?: string } | undefined {
+  if (event.kind === 'pull_request_target' && !settings.github.allowPullRequestTarget) {
+    // SECURITY 10: pull_request_target runs with the base repo's secrets and a write token; running
+    // the PR's code there would hand both to whoever opened the PR.
+    const why =
+      'TestMaster refuses to run under pull_request_target: that event carries the repository secrets and a write token, and generating tests executes the pull request code. Use the pull_request event (fork PRs then get a read-only token and no secrets), or set github.allow-pull-request-target in the base branch config if you accept the risk.'
+    void core.summary.addRaw(`## TestMaster\n\n${why}\n`).write()
+    return { failure: why }
+  }
+  if (pr.labels.includes(settings.github.skipLabel)) {
+    core.notice(`The pull request has the ${settings.github.skipLabel} label: TestMaster is off for it.`)
+    return {}
+  }
+  if (pr.draft && settings.github.skipDrafts) {
+    core.notice('The pull request is a draft: TestMaster runs when it is ready for review.')
+    return {}
+  }
+  return undefined
+}
+
+/**
+ * Commands: permission first (SECURITY 1-3), then help/skip/resume/budget, then the run's own
+ * refusals (fork PRs: SECURITY 8). Returns 'run' to go on.
+ */
+async function handleCommandGate(client: GitHubClient, trigger: Trigger, event: TriggerEvent, pr: PullRequestInfo, settings: Readonly<Settings>): Promise<'run' | 'done' | 'refused'> {
+  const command = trigger.command
+  if (!command) return 'run'
+  const repo = trigger.repo
+  if (event.kind === 'issue_comment') {
+    const check = await checkCommandPermission(client, repo, event.author.login, settings.github.commandPermissions)
+    if (!check.allowed) {
+      core.notice(`@${event.author.login} (${check.role}) may not run TestMaster commands.`)
+      await tryReply(client, repo, pr.number, `Sorry, only users with ${settings.github.commandPermissions.join(', ')} permission on this repository can run TestMaster commands. Nothing was run.`)
+      return 'refused'
+    }
+  }
+  if (trigger.commentId !== undefined) await react(client, repo, trigger.commentId, 'eyes')
+  if (trigger.action?.startsWith('invalid: ')) {
+    await tryReply(client, repo, pr.number, `TestMaster did not understand that: ${trigger.action.slice('invalid: '.length)}.\n\n${COMMAND_HELP}`)
+    await finishReaction(client, trigger, false)
+    return 'done'
+  }
+  switch (command.name) {
+    case 'help':
+      await tryReply(client, repo, pr.number, COMMAND_HELP)
+      await finishReaction(client, trigger, true)
+      return 'done'
+    case 'skip':
+    case 'resume':
+      await setLabel(client, repo, pr.number, settings.github.skipLabel, command.name === 'skip')
+      await tryReply(client, repo, pr.number, command.name === 'skip' ? `TestMaster is off for this pull request (label ${settings.github.skipLabel}). Comment \`/testmaster resume\` to turn it on again.` : 'TestMaster is on again for this pull request.')
+      await finishReaction(client, trigger, true)
+      return 'done'
+    case 'budget':
+      await raiseBudgetCommand(client, trigger, pr, settings, command.usd)
+      return 'done'
+    case 'regenerate':
+    case 'heal':
+      break
+  }
+  if (pr.labels.includes(settings.github.skipLabel)) {
+    await tryReply(client, repo, pr.number, `TestMaster is off for this pull request (label ${settings.github.skipLabel}); comment \`/testmaster resume\` first.`)
+    await finishReaction(client, trigger, false)
+    return 'done'
+  }
+  if (pr.isFork && !settings.github.allowForks) {
+    // SECURITY 8: a comment run carries the repository's secrets and a write token; a fork's code
+    // must not run there unless the base config says so.
+    await tryReply(
+      client,
+      repo,
+      pr.number,
+      'TestMaster does not run commands on pull requests from forks: a comment-triggered run has the repository secrets and a write token, and generating tests executes the pull request code. The pull_request workflow still runs on this PR with a read-only token. A maintainer can enable fork commands with `github.allow-forks: true` in the base branch config.'
+    )
+    await finishReaction(client, trigger, false)
+    return 'done'
+  }
+  return 'run'
+}
+
+async function raiseBudgetCommand(client: GitHubClient, trigger: Trigger, pr: PullRequestInfo, settings: Readonly<Settings>, usd: number): Promise<void> {
+  const max = settings.budget.maxPrUsd
+  if (max === undefined || usd > max) {
+    const why = max === undefined ? 'no maximum is set (`budget.max-pr-usd` in the base branch config)' : `the maximum is ${formatUsd(max)} (\`budget.max-pr-usd\`)`
+    await tryReply(client, trigger.repo, pr.number, `TestMaster cannot raise this pull request's budget to ${formatUsd(usd)}: ${why}.`)
+    await finishReaction(client, trigger, false)
+    return
+  }
+  const sticky = await findStickyComment(client, trigger.repo, pr.number, await tokenLogin(client))
+  const state: StickyState = { ledger: sticky?.state.ledger ?? emptyLedger(), prBudgetUsd: usd }
+  const visible = sticky ? sticky.body.split('\n').slice(1).join('\n').replace(/\n*<!-- testmaster:state [^>]*-->\s*$/, '') : `ℹ️ **TestMaster**: the budget of this pull request is ${formatUsd(usd)}.`
+  await upsertStickyComment(client, trigger.repo, pr.number, buildStickyBody(visible, state), sticky)
+  await tryReply(client, trigger.repo, pr.number, `TestMaster: the budget of this pull request is now ${formatUsd(usd)}. Comment \`/testmaster regenerate\` to run with it.`)
+  await finishReaction(client, trigger, true)
+}
+
+/** Dry run: the estimate against what is left of the PR budget (the run budget is in report.gate). */
+function withDryRunPrGate(report: Report, settings: Readonly<Settings>, spentBefore: number, prBudget: number | undefined): Report {
+  if (!settings.dryRun || settings.failOn !== 'budget-exceeded' || prBudget === undefined) return report
+  const left = Math.max(0, prBudget - spentBefore)
+  if (report.plan.estimatedCostUsd <= left) return report
+  const reason = `the estimated cost ${formatUsd(report.plan.estimatedCostUsd)} is over what is left of the PR budget (${formatUsd(left)} of ${formatUsd(prBudget)}); a maintainer can raise it with /testmaster budget USD`
+  return { ...report, gate: { failed: true, reasons: [...report.gate.reasons, reason] } }
+}
+
+async function writeStickyComment(
+  client: GitHubClient,
+  repo: RepoRef,
+  number: number,
+  sticky: StickyComment | undefined,
+  report: Report,
+  context: Parameters<typeof renderComment>[1],
+  state: StickyState,
+  settings: Readonly<Settings>,
+  notes: string[]
+): Promise<string | undefined> {
+  const changed = report.totals.accepted > 0 || report.gate.failed || report.budget.spentUsd > 0 || report.delivery.status === 'failed'
+  if (settings.github.commentMode === 'on-change' && sticky && !changed) {
+    core.info('Nothing changed since the last comment (comment-mode on-change).')
+    return sticky.htmlUrl
+  }
+  try {
+    const outcome = await upsertStickyComment(client, repo, number, buildStickyBody(renderComment(report, context), state), sticky)
+    core.info(`TestMaster comment ${outcome.status}: ${outcome.htmlUrl}`)
+    return outcome.htmlUrl
+  } catch (error) {
+    // A fork PR's token cannot comment (403): the job summary is then our voice (SECURITY 9).
+    const status = statusOf(isTestMasterError(error) ? error.cause : error)
+    const text = status === 403 ? 'The token cannot comment on this pull request (a fork PR has a read-only token): the result is in this job summary.' : `The TestMaster comment could not be written: ${error instanceof Error ? error.message : String(error)}`
+    core.warning(text)
+    notes.push(text)
+    return undefined
+  }
+}
+
+async function tryCheckRun(client: GitHubClient, repo: RepoRef, sha: string, content: ReturnType<typeof checkRunContent>): Promise<void> {
+  try {
+    await postCheckRun(client, repo, sha, content)
+  } catch (error) {
+    core.warning(`${error instanceof Error ? error.message : String(error)} (the job status carries the gate instead)`)
+  }
+}
+
+async function writeReport(report: Report, settings: Readonly<Settings>, env: NodeJS.ProcessEnv, workspace: string): Promise<string> {
+  const path = settings.reportPath
+    ? isAbsolute(settings.reportPath)
+      ? settings.reportPath
+      : join(workspace, settings.reportPath)
+    : join(env.RUNNER_TEMP || tmpdir(), `testmaster-report-${report.runId}.json`)
+  await mkdir(dirname(path), { recursive: true })
+  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`)
+  return path
+}
+
+function setOutputs(report: Report, reportPath: string, commentUrl: string | undefined): void {
+  const t = report.totals
+  const out = (name: string, value: string | number | boolean | undefined): void => {
+    const text = value === undefined ? '' : String(value)
+    core.setOutput(name, text)
+    core.info(`output ${name}=${text}`)
+  }
+  out('tests-accepted', t.accepted)
+  out('tests-rejected', t.rejected)
+  out('cost-usd', report.budget.spentUsd.toFixed(6))
+  out('coverage-before', t.coverageBefore?.lines.pct)
+  out('coverage-after', t.coverageAfter?.lines.pct)
+  out('patch-coverage-before', t.patchCoverageBefore?.lines.pct)
+  out('patch-coverage-after', t.patchCoverageAfter?.lines.pct)
+  out('budget-exceeded', report.budget.exceeded)
+  out('report-path', reportPath)
+  out('comment-url', commentUrl)
+  out('commit-sha', report.delivery.commitSha)
+}

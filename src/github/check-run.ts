@@ -1,0 +1,60 @@
+import type { Report } from '../report/report-schema.js'
+import { formatUsd } from '../report/render-comment.js'
+import { apiError, type GitHubClient } from './client.js'
+import type { RepoRef } from './trigger-event.js'
+
+/** The budget gate as a check run on the PR head: its conclusion and summary, from the Report. */
+
+export const CHECK_NAME = 'TestMaster budget gate'
+
+export interface CheckRunContent {
+  readonly conclusion: 'success' | 'failure' | 'neutral'
+  readonly title: string
+  readonly summary: string
+}
+
+/** What the check run says for a report. */
+export function checkRunContent(report: Report, extraReasons: readonly string[] = []): CheckRunContent {
+  const reasons = [...report.gate.reasons, ...extraReasons]
+  const dry = report.settings.dryRun === true
+  const spent = `${formatUsd(report.budget.spentUsd)} of ${formatUsd(report.budget.limits.runUsd)}`
+  if (reasons.length > 0) {
+    return {
+      conclusion: 'failure',
+      title: dry ? `Estimated ${formatUsd(report.plan.estimatedCostUsd)}: over budget` : 'Budget or coverage gate failed',
+      summary: reasons.map((r) => `- ${r}`).join('\n') + (dry ? '\n\nA maintainer can raise the budget with `/testmaster budget USD`.' : '')
+    }
+  }
+  if (dry) {
+    return {
+      conclusion: 'success',
+      title: `Estimated ${formatUsd(report.plan.estimatedCostUsd)} for ${report.plan.modules.length} module(s)`,
+      summary: `Dry run: no LLM call was made. The estimate fits the budget (${formatUsd(report.budget.limits.runUsd)} per run).`
+    }
+  }
+  return {
+    conclusion: report.budget.exceeded ? 'neutral' : 'success',
+    title: `${report.totals.accepted} test(s) accepted, ${spent} spent`,
+    summary: report.budget.exceeded
+      ? `The ${report.budget.stoppedBy ?? 'budget'} limit stopped the run before every module was handled (fail-on does not fail on it).`
+      : `Every changed module was handled within the budget (${spent}).`
+  }
+}
+
+/** Posts a completed check run on `headSha`. Returns its URL. */
+export async function postCheckRun(client: GitHubClient, repo: RepoRef, headSha: string, content: CheckRunContent): Promise<string> {
+  try {
+    const { data } = await client.rest.checks.create({
+      ...repo,
+      name: CHECK_NAME,
+      head_sha: headSha,
+      status: 'completed',
+      conclusion: content.conclusion,
+      completed_at: new Date().toISOString(),
+      output: { title: content.title.slice(0, 255), summary: content.summary.slice(0, 65_000) }
+    })
+    return data.html_url ?? ''
+  } catch (error) {
+    throw apiError(`posting the ${CHECK_NAME} check run`, error)
+  }
+}
