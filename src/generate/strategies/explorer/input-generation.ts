@@ -43,7 +43,22 @@ const lit = (value: Repr, category: string): Candidate => ({
   category
 })
 
-const TYPICAL_NUMBERS = [1, 0, -1, 2, 3, 0.5, 10, -2.5, 100, 255, 1024, 1e6, 2 ** 31, Number.MAX_SAFE_INTEGER]
+const TYPICAL_NUMBERS = [
+  1,
+  0,
+  -1,
+  2,
+  3,
+  0.5,
+  10,
+  -2.5,
+  100,
+  255,
+  1024,
+  1e6,
+  2 ** 31,
+  Number.MAX_SAFE_INTEGER
+]
 const EDGE_NUMBERS = [NaN, Infinity, -Infinity, -0]
 const STRINGS = [
   'hello',
@@ -120,7 +135,12 @@ function interleave<T>(lists: readonly (readonly T[])[]): T[] {
 
 function numberCandidates(context: InputContext): Candidate[] {
   const fromModule = literalNumbers(context)
-  const values = [...TYPICAL_NUMBERS.slice(0, 3), ...fromModule.slice(0, 9), ...TYPICAL_NUMBERS.slice(3), ...EDGE_NUMBERS]
+  const values = [
+    ...TYPICAL_NUMBERS.slice(0, 3),
+    ...fromModule.slice(0, 9),
+    ...TYPICAL_NUMBERS.slice(3),
+    ...EDGE_NUMBERS
+  ]
   return values.map((v) => lit(num(v), numberCategory(v)))
 }
 
@@ -188,14 +208,42 @@ function objectCandidates(
       return value ? [[property.name, value] as const] : []
     })
   })
-  const required = (name: string) => !perProperty.find((p) => p.property.name === name)?.property.optional
-  const out: Candidate[] = [lit(build(() => true, () => 0), 'object:full'), lit(build(required, () => 0), 'object:required')]
+  const required = (name: string) =>
+    !perProperty.find((p) => p.property.name === name)?.property.optional
+  const out: Candidate[] = [
+    lit(
+      build(
+        () => true,
+        () => 0
+      ),
+      'object:full'
+    ),
+    lit(
+      build(required, () => 0),
+      'object:required'
+    )
+  ]
   for (const { property, values } of perProperty) {
     for (let i = 1; i < values.length; i += 1) {
-      out.push(lit(build(() => true, (name) => (name === property.name ? i : 0)), `object:${property.name}`))
+      out.push(
+        lit(
+          build(
+            () => true,
+            (name) => (name === property.name ? i : 0)
+          ),
+          `object:${property.name}`
+        )
+      )
     }
   }
-  out.push(...poolCandidates(context, (value) => value.typeKey === 'object' && properties.every((p) => p.optional || value.keys.includes(p.name))))
+  out.push(
+    ...poolCandidates(
+      context,
+      (value) =>
+        value.typeKey === 'object' &&
+        properties.every((p) => p.optional || value.keys.includes(p.name))
+    )
+  )
   return uniqueCandidates(out)
 }
 
@@ -211,9 +259,14 @@ function rawCandidates(type: TypeModel, context: InputContext, depth: number): C
     case 'string':
       return stringCandidates(context)
     case 'boolean':
-      return [lit({ t: 'boolean', v: true }, 'boolean:true'), lit({ t: 'boolean', v: false }, 'boolean:false')]
+      return [
+        lit({ t: 'boolean', v: true }, 'boolean:true'),
+        lit({ t: 'boolean', v: false }, 'boolean:false')
+      ]
     case 'bigint':
-      return ['1', '0', '-1', '123456789012345678901234567890'].map((v) => lit({ t: 'bigint', v }, `bigint:${v}`))
+      return ['1', '0', '-1', '123456789012345678901234567890'].map((v) =>
+        lit({ t: 'bigint', v }, `bigint:${v}`)
+      )
     case 'null':
       return [lit({ t: 'null' }, 'null')]
     case 'undefined':
@@ -249,15 +302,21 @@ function rawCandidates(type: TypeModel, context: InputContext, depth: number): C
       })
     case 'union': {
       // Optional/nullable members go last: the happy path passes a real value.
-      const empty = type.types.filter((t) => t.kind === 'undefined' || t.kind === 'null' || t.kind === 'void')
+      const empty = type.types.filter(
+        (t) => t.kind === 'undefined' || t.kind === 'null' || t.kind === 'void'
+      )
       const real = type.types.filter((t) => !empty.includes(t))
       const literalOnly = real.every((t) => t.kind === 'literal')
-      const lists = real.map((t) => candidatesFor(t, context, depth + 1).slice(0, literalOnly ? 1 : 6))
+      const lists = real.map((t) =>
+        candidatesFor(t, context, depth + 1).slice(0, literalOnly ? 1 : 6)
+      )
       return [...interleave(lists), ...empty.flatMap((t) => rawCandidates(t, context, depth))]
     }
     case 'array': {
       const elements = candidatesFor(type.element, context, depth + 1)
-        .flatMap((c) => (c.kind === 'recipe' && c.recipe.kind === 'literal' ? [c.recipe.value] : []))
+        .flatMap((c) =>
+          c.kind === 'recipe' && c.recipe.kind === 'literal' ? [c.recipe.value] : []
+        )
         .slice(0, 4)
       const [a, b, c] = elements
       const arrays: Candidate[] = []
@@ -276,38 +335,66 @@ function rawCandidates(type: TypeModel, context: InputContext, depth: number): C
       }
       const out: Candidate[] = []
       for (let i = 0; i < 4; i += 1) {
-        const items = lists.map((list, j) => literalAt(list, j === i % Math.max(1, lists.length) ? i : 0))
-        if (items.every((item): item is Repr => item !== undefined)) out.push(lit({ t: 'array', items }, `tuple:${i}`))
+        const items = lists.map((list, j) =>
+          literalAt(list, j === i % Math.max(1, lists.length) ? i : 0)
+        )
+        if (items.every((item): item is Repr => item !== undefined))
+          out.push(lit({ t: 'array', items }, `tuple:${i}`))
       }
       return out
     }
     case 'object': {
-      const byName = type.name === undefined ? [] : poolCandidates(context, (value) => value.typeKey === type.name)
+      const byName =
+        type.name === undefined
+          ? []
+          : poolCandidates(context, (value) => value.typeKey === type.name)
       return [...byName, ...objectCandidates(type.properties, context, depth)]
     }
     case 'record': {
       const key = candidatesFor(type.key, context, depth + 1).find((c) => c.kind === 'recipe')
-      const keyText = key?.kind === 'recipe' && key.recipe.kind === 'literal' && key.recipe.value.t === 'string' ? key.recipe.value.v : 'a'
+      const keyText =
+        key?.kind === 'recipe' && key.recipe.kind === 'literal' && key.recipe.value.t === 'string'
+          ? key.recipe.value.v
+          : 'a'
       const values = candidatesFor(type.value, context, depth + 1)
-        .flatMap((c) => (c.kind === 'recipe' && c.recipe.kind === 'literal' ? [c.recipe.value] : []))
+        .flatMap((c) =>
+          c.kind === 'recipe' && c.recipe.kind === 'literal' ? [c.recipe.value] : []
+        )
         .slice(0, 2)
       const [v1, v2] = values
       const out: Candidate[] = [lit({ t: 'object', entries: [] }, 'record:empty')]
       if (v1) out.unshift(lit({ t: 'object', entries: [[keyText, v1]] }, 'record:one'))
-      if (v1 && v2) out.push(lit({ t: 'object', entries: [[keyText, v1], ['other', v2]] }, 'record:two'))
+      if (v1 && v2)
+        out.push(
+          lit(
+            {
+              t: 'object',
+              entries: [
+                [keyText, v1],
+                ['other', v2]
+              ]
+            },
+            'record:two'
+          )
+        )
       return out
     }
     case 'promise':
       return candidatesFor(type.type, context, depth + 1)
         .flatMap((c) => (c.kind === 'recipe' ? [c] : []))
         .slice(0, 6)
-        .map((c) => ({ kind: 'recipe', recipe: { kind: 'promise', value: c.recipe }, category: `promise:${c.category}` }))
+        .map((c) => ({
+          kind: 'recipe',
+          recipe: { kind: 'promise', value: c.recipe },
+          category: `promise:${c.category}`
+        }))
     case 'function': {
       const returns = type.signature.returns
       const values = candidatesFor(returns, context, depth + 1)
         .flatMap((c) => (c.kind === 'recipe' ? [c] : []))
         .slice(0, 3)
-      if (values.length === 0) values.push(lit({ t: 'undefined' }, 'undefined') as Candidate & { kind: 'recipe' })
+      if (values.length === 0)
+        values.push(lit({ t: 'undefined' }, 'undefined') as Candidate & { kind: 'recipe' })
       return values.map((c) => ({
         kind: 'recipe',
         recipe: { kind: 'callback', returns: c.recipe },
@@ -328,14 +415,20 @@ function rawCandidates(type: TypeModel, context: InputContext, depth: number): C
         lit({ t: 'date', v: Date.UTC(1999, 11, 31, 23, 59, 59) }, 'date:old')
       ]
     case 'regexp':
-      return [lit({ t: 'regexp', source: 'a', flags: '' }, 'regexp'), lit({ t: 'regexp', source: '^\\d+$', flags: 'g' }, 'regexp:g')]
+      return [
+        lit({ t: 'regexp', source: 'a', flags: '' }, 'regexp'),
+        lit({ t: 'regexp', source: '^\\d+$', flags: 'g' }, 'regexp:g')
+      ]
     case 'map':
       return [
         lit({ t: 'map', entries: [[str('a'), num(1)]] }, 'map'),
         lit({ t: 'map', entries: [] }, 'map:empty')
       ]
     case 'set':
-      return [lit({ t: 'set', items: [num(1), num(2)] }, 'set'), lit({ t: 'set', items: [] }, 'set:empty')]
+      return [
+        lit({ t: 'set', items: [num(1), num(2)] }, 'set'),
+        lit({ t: 'set', items: [] }, 'set:empty')
+      ]
   }
 }
 

@@ -17,7 +17,11 @@ export type Repr =
   | { readonly t: 'bigint'; readonly v: string }
   | { readonly t: 'array'; readonly items: readonly Repr[] }
   /** A plain object, or a class instance's own enumerable state when `ctor` is set. */
-  | { readonly t: 'object'; readonly ctor?: string; readonly entries: readonly (readonly [string, Repr])[] }
+  | {
+      readonly t: 'object'
+      readonly ctor?: string
+      readonly entries: readonly (readonly [string, Repr])[]
+    }
   | { readonly t: 'date'; readonly v: number }
   | { readonly t: 'regexp'; readonly source: string; readonly flags: string }
   | { readonly t: 'map'; readonly entries: readonly (readonly [Repr, Repr])[] }
@@ -40,14 +44,29 @@ export type Recipe =
   /** An already resolved promise of a generated value. */
   | { readonly kind: 'promise'; readonly value: Recipe }
   /** A member of an enum the module exports (`Color.Red`), with its value for the call itself. */
-  | { readonly kind: 'enum'; readonly enumName: string; readonly member: string; readonly value: Repr }
+  | {
+      readonly kind: 'enum'
+      readonly enumName: string
+      readonly member: string
+      readonly value: Repr
+    }
 
 /** One step of a program. `target` names an export of the module under test. */
 export type Step =
   | { readonly op: 'call'; readonly target: string; readonly args: readonly Recipe[] }
   | { readonly op: 'construct'; readonly target: string; readonly args: readonly Recipe[] }
-  | { readonly op: 'static'; readonly target: string; readonly method: string; readonly args: readonly Recipe[] }
-  | { readonly op: 'method'; readonly receiver: number; readonly method: string; readonly args: readonly Recipe[] }
+  | {
+      readonly op: 'static'
+      readonly target: string
+      readonly method: string
+      readonly args: readonly Recipe[]
+    }
+  | {
+      readonly op: 'method'
+      readonly receiver: number
+      readonly method: string
+      readonly args: readonly Recipe[]
+    }
   | { readonly op: 'get'; readonly receiver: number; readonly property: string }
 
 /** A sequence of steps that a single test reproduces; later steps use earlier results. */
@@ -112,6 +131,11 @@ export type ChildMessage =
       /** Export names found at runtime, with their kind. */
       readonly runtimeExports: readonly (readonly [string, 'function' | 'class' | 'value'])[]
     }
-  | { readonly type: 'program'; readonly index: number; readonly program: Program; readonly result: ProgramResult }
+  | {
+      readonly type: 'program'
+      readonly index: number
+      readonly program: Program
+      readonly result: ProgramResult
+    }
   | { readonly type: 'load-error'; readonly message: string }
   | { readonly type: 'done' }

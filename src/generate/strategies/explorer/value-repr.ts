@@ -43,29 +43,41 @@ export function toRepr(value: unknown, depth = 0, seen: Set<object> = new Set())
 function objectRepr(object: object, depth: number, seen: Set<object>): Repr {
   if (object instanceof Date) {
     const time = object.getTime()
-    return Number.isNaN(time) ? { t: 'opaque', what: 'other', ctor: 'Date' } : { t: 'date', v: time }
+    return Number.isNaN(time)
+      ? { t: 'opaque', what: 'other', ctor: 'Date' }
+      : { t: 'date', v: time }
   }
   if (object instanceof RegExp) return { t: 'regexp', source: object.source, flags: object.flags }
-  if (object instanceof Error) return { t: 'error', name: errorName(object), message: object.message }
-  if (typeof (object as { then?: unknown }).then === 'function') return { t: 'opaque', what: 'promise' }
+  if (object instanceof Error)
+    return { t: 'error', name: errorName(object), message: object.message }
+  if (typeof (object as { then?: unknown }).then === 'function')
+    return { t: 'opaque', what: 'promise' }
   if (Array.isArray(object)) {
     if (object.length > MAX_ITEMS) return { t: 'opaque', what: 'deep' }
     // Sparse arrays and extra properties do not survive as literals.
-    if (Object.keys(object).length !== object.length) return { t: 'opaque', what: 'other', ctor: 'Array' }
+    if (Object.keys(object).length !== object.length)
+      return { t: 'opaque', what: 'other', ctor: 'Array' }
     return { t: 'array', items: object.map((item) => toRepr(item, depth + 1, seen)) }
   }
   if (object instanceof Map) {
     if (object.size > MAX_ITEMS) return { t: 'opaque', what: 'deep' }
     return {
       t: 'map',
-      entries: [...object.entries()].map(([k, v]) => [toRepr(k, depth + 1, seen), toRepr(v, depth + 1, seen)] as const)
+      entries: [...object.entries()].map(
+        ([k, v]) => [toRepr(k, depth + 1, seen), toRepr(v, depth + 1, seen)] as const
+      )
     }
   }
   if (object instanceof Set) {
     if (object.size > MAX_ITEMS) return { t: 'opaque', what: 'deep' }
     return { t: 'set', items: [...object].map((item) => toRepr(item, depth + 1, seen)) }
   }
-  if (ArrayBuffer.isView(object) || object instanceof ArrayBuffer || object instanceof WeakMap || object instanceof WeakSet) {
+  if (
+    ArrayBuffer.isView(object) ||
+    object instanceof ArrayBuffer ||
+    object instanceof WeakMap ||
+    object instanceof WeakSet
+  ) {
     return { t: 'opaque', what: 'other', ctor: object.constructor.name }
   }
   const proto: unknown = Object.getPrototypeOf(object)
@@ -125,28 +137,6 @@ export function fromRepr(repr: Repr): unknown {
       return new Error(repr.message)
     case 'opaque':
       return undefined
-  }
-}
-
-/** True when the value holds nothing a literal can express (an assertion on it would be empty). */
-export function isOpaque(repr: Repr): boolean {
-  return repr.t === 'opaque'
-}
-
-/** True when the value, including everything inside it, can be written as a literal. */
-export function isFullyWritable(repr: Repr): boolean {
-  switch (repr.t) {
-    case 'opaque':
-      return false
-    case 'array':
-    case 'set':
-      return repr.items.every(isFullyWritable)
-    case 'object':
-      return repr.entries.every(([, v]) => isFullyWritable(v))
-    case 'map':
-      return repr.entries.every(([k, v]) => isFullyWritable(k) && isFullyWritable(v))
-    default:
-      return true
   }
 }
 

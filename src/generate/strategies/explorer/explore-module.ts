@@ -1,0 +1,292 @@
+import { basename, join } from 'node:path'
+import type {
+  ExportedSymbol,
+  ModuleAnalysis,
+  ParameterModel
+} from '../../../analysis/module-model.js'
+import { runExplorerChild } from './child-launch.js'
+import { selectByCoverageGain, inRanges } from './greedy-selection.js'
+import type { ChildMessage, ChildModuleSpec, Program, ProgramResult, Step } from './protocol.js'
+import { orderForRendering, renderTestFile, type ObservedCase } from './render-tests.js'
+import { extractLiterals } from './source-literals.js'
+import { isWritable } from './render-literal.js'
+
+/**
+ * One exploration of one module, end to end: explore in a child, keep the observations a test can
+ * assert, choose a small set by coverage gain, replay it in fresh processes until every kept
+ * observation is identical across runs, and render the test file.
+ */
+
+export interface ExploreOptions {
+  /** Time limit of a single call (synchronous or awaited). */
+  readonly callTimeoutMs: number
+  /** Fresh-process replays an observation must agree on. */
+  readonly repeat: number
+  readonly maxCallsPerSymbol: number
+  /** Wall time the exploration itself may take. */
+  readonly budgetMs: number
+  /** Most tests in the proposed file. */
+  readonly maxTests: number
+  readonly seed: number
+}
+
+export const DEFAULT_EXPLORE_OPTIONS: ExploreOptions = {
+  callTimeoutMs: 1000,
+  repeat: 2,
+  maxCallsPerSymbol: 60,
+  budgetMs: 20_000,
+  maxTests: 30,
+  seed: 20_261_121
+}
+
+export interface CoverageFigure {
+  readonly covered: number
+  readonly total: number
+}
+
+export type ExploreResult =
+  | {
+      readonly status: 'explored'
+      readonly code: string
+      readonly tests: number
+      readonly observations: number
+      /** Coverage of the module by the kept tests (with loading the module), from the last replay. */
+      readonly statements: CoverageFigure
+      readonly branches: CoverageFigure
+      readonly functions: CoverageFigure
+      /** Changed-line units covered / all changed-line units. */
+      readonly changed: CoverageFigure
+      readonly droppedAsUnstable: number
+    }
+  | { readonly status: 'failed'; readonly reason: string }
+
+interface Observation {
+  readonly program: Program
+  readonly result: ProgramResult
+}
+
+/** Timing-dependent values and environment: each replay runs in a different one. */
+const REPLAY_ENVIRONMENTS: readonly NodeJS.ProcessEnv[] = [
+  { TZ: 'UTC', LANG: 'C.UTF-8' },
+  { TZ: 'America/New_York', LANG: 'en_US.UTF-8' },
+  { TZ: 'Asia/Kolkata', LANG: 'C' }
+]
+
+function observations(messages: readonly ChildMessage[]): Observation[] {
+  return messages.flatMap((m) =>
+    m.type === 'program' ? [{ program: m.program, result: m.result }] : []
+  )
+}
+
+/** Whether a test written from this observation would assert something. */
+function assertable(observation: Observation): boolean {
+  const outcomes = observation.result.outcomes
+  const last = outcomes[outcomes.length - 1]
+  if (!last || last.status === 'timeout') return false
+  // Every step before the last must have returned (the program stops at the first throw).
+  if (outcomes.length < observation.program.steps.length && last.status !== 'threw') return false
+  if (last.status === 'threw') return true
+  if (observation.result.getters.some(([, , v]) => isWritable(v))) return true
+  const value = last.value
+  return value.t !== 'opaque' || value.what === 'function'
+}
+
+/** The executed part of a program (it stops at the first throw). */
+function executedPart(observation: Observation): Observation {
+  const executed = observation.result.outcomes.length
+  return executed === observation.program.steps.length
+    ? observation
+    : {
+        program: { steps: observation.program.steps.slice(0, executed) },
+        result: observation.result
+      }
+}
+
+function parameterLookup(exports: readonly ExportedSymbol[]): (step: Step) => readonly string[] {
+  const names = (parameters: readonly ParameterModel[] | undefined) =>
+    (parameters ?? []).map((p) => p.name)
+  return (step) => {
+    if (step.op === 'call') {
+      const symbol = exports.find((e) => e.name === step.target)
+      const signature =
+        symbol?.signatures?.[symbol.signatures.length - 1] ??
+        (symbol?.type?.kind === 'function' ? symbol.type.signature : undefined)
+      return names(signature?.parameters)
+    }
+    if (step.op === 'construct')
+      return names(exports.find((e) => e.name === step.target)?.constructorSignature?.parameters)
+    if (step.op === 'static') {
+      const member = exports
+        .find((e) => e.name === step.target)
+        ?.members?.find((m) => m.name === step.method && m.static)
+      return names(member?.signature?.parameters)
+    }
+    if (step.op === 'method') {
+      const member = exports
+        .flatMap((e) => e.members ?? [])
+        .find((m) => m.name === step.method && !m.static)
+      return names(member?.signature?.parameters)
+    }
+    return []
+  }
+}
+
+/** A usable identifier for the default export, from the analysis or the file name. */
+export function defaultExportName(module: ModuleAnalysis, taken: ReadonlySet<string>): string {
+  const declared = module.exports.find((e) => e.name === 'default')?.localName
+  const fromFile = basename(module.path)
+    .replace(/\.[^.]+$/, '')
+    .replace(/[^A-Za-z0-9_$]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())
+  let name = declared ?? (/^[A-Za-z_$]/.test(fromFile) ? fromFile : `module${fromFile}`)
+  if (name === '' || name === 'index') name = 'subject'
+  while (taken.has(name)) name = `${name}Default`
+  return name
+}
+
+function outcomeKey(result: ProgramResult): string {
+  const { outcomes, states, getters } = result
+  return JSON.stringify({ outcomes, states, getters })
+}
+
+/** Explores one module and returns the rendered test file with its measured coverage. */
+export async function exploreModule(
+  module: ModuleAnalysis,
+  repoRoot: string,
+  source: string,
+  options: ExploreOptions,
+  signal?: AbortSignal
+): Promise<ExploreResult> {
+  const spec: ChildModuleSpec = {
+    file: join(repoRoot, module.path),
+    exports: module.exports,
+    literals: extractLiterals(source, module.language, module.exports)
+  }
+  const explored = await runExplorerChild(
+    {
+      mode: 'explore',
+      module: spec,
+      seed: options.seed,
+      callTimeoutMs: options.callTimeoutMs,
+      maxCallsPerSymbol: options.maxCallsPerSymbol,
+      budgetMs: options.budgetMs
+    },
+    { timeoutMs: options.budgetMs + 15_000, signal, env: REPLAY_ENVIRONMENTS[0] }
+  )
+  const loadError = explored.messages.find((m) => m.type === 'load-error')
+  if (loadError?.type === 'load-error')
+    return { status: 'failed', reason: `the module could not be loaded: ${loadError.message}` }
+  const loaded = explored.messages.find((m) => m.type === 'loaded')
+  if (loaded?.type !== 'loaded') {
+    const sandbox = explored.sandbox
+    const detail =
+      sandbox.status === 'exited'
+        ? sandbox.stderr.trim().split('\n').slice(-3).join(' ')
+        : sandbox.status
+    return {
+      status: 'failed',
+      reason: `the explorer child did not load the module (${detail || 'no output'})`
+    }
+  }
+  const unitLines = new Map(loaded.units)
+  const all = observations(explored.messages)
+  const candidates = all.filter(assertable).map(executedPart)
+  const chosen = selectByCoverageGain(
+    candidates.map((c) => ({ units: c.result.units, size: c.program.steps.length })),
+    {
+      alreadyCovered: loaded.loadUnits,
+      unitLines,
+      changedLines: module.changedLines,
+      max: options.maxTests
+    }
+  )
+  let selected = orderForRendering(chosen.flatMap((i) => (candidates[i] ? [candidates[i]] : [])))
+  if (selected.length === 0)
+    return {
+      status: 'failed',
+      reason: `no call of ${module.path} gave an observation worth a test (${all.length} explored)`
+    }
+
+  // Replay in fresh processes until every kept observation agrees across all replays.
+  let dropped = 0
+  let final: Observation[] = []
+  for (let round = 0; round < 3 && selected.length > 0; round += 1) {
+    const runs = await Promise.all(
+      Array.from({ length: Math.max(1, options.repeat) }, (_, i) =>
+        runExplorerChild(
+          {
+            mode: 'replay',
+            module: spec,
+            callTimeoutMs: options.callTimeoutMs,
+            programs: selected.map((s) => s.program)
+          },
+          {
+            timeoutMs: options.callTimeoutMs * selected.length * 3 + 15_000,
+            signal,
+            env: REPLAY_ENVIRONMENTS[i % REPLAY_ENVIRONMENTS.length]
+          }
+        )
+      )
+    )
+    const perRun = runs.map(
+      (run) => new Map(observations(run.messages).map((o, index) => [index, o] as const))
+    )
+    const stable: Observation[] = []
+    selected.forEach((_, index) => {
+      const replays = perRun.map((run) => run.get(index))
+      const first = replays[0]
+      if (
+        !first ||
+        replays.some((r) => !r || outcomeKey(r.result) !== outcomeKey(first.result)) ||
+        !assertable(first)
+      )
+        return
+      stable.push(first)
+    })
+    if (stable.length === selected.length) {
+      final = stable
+      break
+    }
+    dropped += selected.length - stable.length
+    // Dropping a program can change what later ones see (module state): replay the rest again.
+    selected = stable.map((o) => ({ program: o.program, result: o.result }))
+  }
+  if (final.length === 0)
+    return {
+      status: 'failed',
+      reason: `no observation of ${module.path} was stable across fresh processes`
+    }
+
+  const exportNames = new Set([
+    ...module.exports.map((e) => e.name),
+    ...loaded.runtimeExports.map(([name]) => name)
+  ])
+  const rendered = renderTestFile(final, {
+    framework: module.package.framework ?? 'jest',
+    explicitImports: module.placement.explicitImports,
+    importSpecifier: module.placement.importSpecifier,
+    defaultName: defaultExportName(module, exportNames),
+    exportNames,
+    parameterNames: parameterLookup(module.exports)
+  })
+
+  const covered = new Set([...loaded.loadUnits, ...final.flatMap((o) => o.result.units)])
+  const figure = (prefix: string): CoverageFigure => {
+    const units = loaded.units.filter(([unit]) => unit.startsWith(prefix))
+    return { covered: units.filter(([unit]) => covered.has(unit)).length, total: units.length }
+  }
+  const changedUnits = loaded.units.filter(([, line]) => inRanges(line, module.changedLines))
+  return {
+    status: 'explored',
+    code: rendered.code,
+    tests: rendered.tests,
+    observations: all.length,
+    statements: figure('s'),
+    branches: figure('b'),
+    functions: figure('f'),
+    changed: {
+      covered: changedUnits.filter(([unit]) => covered.has(unit)).length,
+      total: changedUnits.length
+    },
+    droppedAsUnstable: dropped
+  }
+}

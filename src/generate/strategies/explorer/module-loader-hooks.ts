@@ -1,0 +1,223 @@
+import { readFileSync, existsSync } from 'node:fs'
+import { registerHooks, SourceMap, type SourceMapPayload } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import istanbul from 'istanbul-lib-instrument'
+import ts from 'typescript'
+
+/**
+ * Module hooks of the explorer child: load the target repository's TypeScript (transpiled with the
+ * TypeScript compiler API, `.js` specifiers mapped to `.ts` files, the NodeNext convention), and
+ * instrument the module under test with istanbul so every call's coverage can be measured.
+ */
+
+/** Istanbul's per-file counters, as the instrumented code keeps them. */
+export interface FileCounters {
+  readonly s: Record<string, number>
+  readonly b: Record<string, number[]>
+  readonly f: Record<string, number>
+}
+
+interface Location {
+  readonly start: { readonly line: number; readonly column: number }
+}
+
+interface FileCoverageShape {
+  readonly statementMap: Record<string, Location>
+  readonly branchMap: Record<
+    string,
+    { readonly loc: Location; readonly locations: readonly Location[] }
+  >
+  readonly fnMap: Record<string, { readonly decl: Location }>
+}
+
+export interface InstrumentedModule {
+  /** The counters object, filled once the module has loaded. */
+  readonly counters: () => FileCounters | undefined
+  /** Every coverage unit (`s3`, `b2.1`, `f0`) with its 1-based line in the original source. */
+  readonly units: () => (readonly [string, number])[]
+}
+
+const TS_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts']
+export const COVERAGE_VARIABLE = '__testmasterExplorerCoverage__'
+
+function isTypeScript(path: string): boolean {
+  return TS_EXTENSIONS.some((ext) => path.endsWith(ext)) && !path.endsWith('.d.ts')
+}
+
+function packageType(file: string): 'module' | 'commonjs' {
+  let dir = dirname(file)
+  for (;;) {
+    const manifest = join(dir, 'package.json')
+    if (existsSync(manifest)) {
+      try {
+        const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { type?: unknown }
+        return parsed.type === 'module' ? 'module' : 'commonjs'
+      } catch {
+        return 'commonjs'
+      }
+    }
+    const parent = dirname(dir)
+    if (parent === dir) return 'commonjs'
+    dir = parent
+  }
+}
+
+function typeScriptFormat(file: string): 'module' | 'commonjs' {
+  if (file.endsWith('.mts')) return 'module'
+  if (file.endsWith('.cts')) return 'commonjs'
+  return packageType(file)
+}
+
+function transpile(
+  file: string,
+  source: string,
+  format: 'module' | 'commonjs'
+): { code: string; map?: SourceMapPayload } {
+  const output = ts.transpileModule(source, {
+    fileName: file,
+    compilerOptions: {
+      module: format === 'module' ? ts.ModuleKind.ESNext : ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      jsx: ts.JsxEmit.ReactJSX,
+      esModuleInterop: true,
+      sourceMap: true,
+      inlineSourceMap: false,
+      experimentalDecorators: true,
+      verbatimModuleSyntax: false
+    },
+    reportDiagnostics: false
+  })
+  const map =
+    output.sourceMapText === undefined
+      ? undefined
+      : (JSON.parse(output.sourceMapText) as SourceMapPayload)
+  // The source map comment points to a file that does not exist.
+  return { code: output.outputText.replace(/\n\/\/# sourceMappingURL=.*$/, ''), map }
+}
+
+/** Candidate files for a relative `.js` specifier written for a `.ts` source (NodeNext style). */
+function typeScriptAlternatives(specifier: string): string[] {
+  if (specifier.endsWith('.js'))
+    return [specifier.slice(0, -3) + '.ts', specifier.slice(0, -3) + '.tsx']
+  if (specifier.endsWith('.mjs')) return [specifier.slice(0, -4) + '.mts']
+  if (specifier.endsWith('.cjs')) return [specifier.slice(0, -4) + '.cts']
+  if (!/\.[cm]?[jt]sx?$/.test(specifier))
+    return [specifier + '.ts', specifier + '.tsx', specifier + '/index.ts']
+  return []
+}
+
+/** Registers the hooks; returns a handle on the instrumented module under test. */
+export function registerExplorerHooks(target: string): InstrumentedModule {
+  let shape: FileCoverageShape | undefined
+  let mapLine: (line: number, column: number) => number = (line) => line
+  const instrumenter = istanbul.createInstrumenter({
+    coverageVariable: COVERAGE_VARIABLE,
+    esModules: true,
+    compact: true,
+    produceSourceMap: false,
+    autoWrap: true
+  })
+
+  registerHooks({
+    resolve(specifier, context, nextResolve) {
+      try {
+        return nextResolve(specifier, context)
+      } catch (error) {
+        if (
+          !specifier.startsWith('.') &&
+          !specifier.startsWith('/') &&
+          !specifier.startsWith('file:')
+        )
+          throw error
+        for (const alternative of typeScriptAlternatives(specifier)) {
+          try {
+            return nextResolve(alternative, context)
+          } catch {
+            // try the next spelling
+          }
+        }
+        throw error
+      }
+    },
+    load(url, context, nextLoad) {
+      if (!url.startsWith('file:')) return nextLoad(url, context)
+      const file = fileURLToPath(url)
+      const isTarget = file === target
+      if (isTypeScript(file)) {
+        const format = typeScriptFormat(file)
+        const { code, map } = transpile(file, readFileSync(file, 'utf8'), format)
+        if (!isTarget) return { format, source: code, shortCircuit: true }
+        if (map) {
+          const sourceMap = new SourceMap(map)
+          mapLine = (line, column) => {
+            const entry = sourceMap.findEntry(line - 1, column)
+            return 'originalLine' in entry ? entry.originalLine + 1 : line
+          }
+        }
+        const source = instrumenter.instrumentSync(code, file)
+        shape = instrumenter.lastFileCoverage()
+        return { format, source, shortCircuit: true }
+      }
+      if (!isTarget) return nextLoad(url, context)
+      const loaded = nextLoad(url, context)
+      const format =
+        loaded.format === 'module'
+          ? 'module'
+          : loaded.format === 'commonjs'
+            ? 'commonjs'
+            : undefined
+      if (format === undefined) return loaded
+      const code = readFileSync(file, 'utf8')
+      const source = instrumenter.instrumentSync(code.startsWith('#!') ? '//' + code : code, file)
+      shape = instrumenter.lastFileCoverage()
+      return { format, source, shortCircuit: true }
+    }
+  })
+
+  return {
+    counters: () => {
+      const all = (globalThis as Record<string, unknown>)[COVERAGE_VARIABLE] as
+        Record<string, FileCounters> | undefined
+      return all?.[target]
+    },
+    units: () => {
+      if (!shape) return []
+      const out: (readonly [string, number])[] = []
+      for (const [id, loc] of Object.entries(shape.statementMap)) {
+        out.push([`s${id}`, mapLine(loc.start.line, loc.start.column)])
+      }
+      for (const [id, branch] of Object.entries(shape.branchMap)) {
+        branch.locations.forEach((loc, arm) => {
+          const at = loc.start.line > 0 ? loc : branch.loc
+          out.push([`b${id}.${arm}`, mapLine(at.start.line, at.start.column)])
+        })
+      }
+      for (const [id, fn] of Object.entries(shape.fnMap)) {
+        out.push([`f${id}`, mapLine(fn.decl.start.line, fn.decl.start.column)])
+      }
+      return out
+    }
+  }
+}
+
+/** Flattens counters into `unit -> count` for comparing before and after a program. */
+export function snapshotCounters(counters: FileCounters | undefined): Map<string, number> {
+  const out = new Map<string, number>()
+  if (!counters) return out
+  for (const [id, count] of Object.entries(counters.s)) out.set(`s${id}`, count)
+  for (const [id, arms] of Object.entries(counters.b))
+    arms.forEach((count, arm) => out.set(`b${id}.${arm}`, count))
+  for (const [id, count] of Object.entries(counters.f)) out.set(`f${id}`, count)
+  return out
+}
+
+/** Units whose counters rose between two snapshots. */
+export function unitsCoveredBetween(
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>
+): string[] {
+  const out: string[] = []
+  for (const [unit, count] of after) if (count > (before.get(unit) ?? 0)) out.push(unit)
+  return out
+}

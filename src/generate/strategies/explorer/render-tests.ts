@@ -1,0 +1,457 @@
+import type { Framework } from '../../../analysis/module-model.js'
+import type { Program, ProgramResult, Recipe, Repr, Step, StepOutcome } from './protocol.js'
+import {
+  access,
+  BUILTIN_ERRORS,
+  isWritable,
+  quote,
+  renderRepr,
+  writablePart
+} from './render-literal.js'
+
+/**
+ * Observed programs as a readable test file: a `describe` per exported symbol, test names that say
+ * what is checked, literal values, `toBe`/`toEqual`/`toThrow` as fits. Values that cannot be
+ * written as literals are not asserted.
+ */
+
+export interface ObservedCase {
+  readonly program: Program
+  readonly result: ProgramResult
+}
+
+export interface RenderOptions {
+  readonly framework: Framework
+  readonly explicitImports: boolean
+  readonly importSpecifier: string
+  /** Local name for the module's default export. */
+  readonly defaultName: string
+  /** Names the module exports (error classes and enums can then be referenced). */
+  readonly exportNames: ReadonlySet<string>
+  /** Parameter names of a step's callee, for test names. */
+  readonly parameterNames: (step: Step) => readonly string[]
+}
+
+/** The symbol a program is about: what its last executed step calls. */
+export function subjectOf(program: Program, executed = program.steps.length): string {
+  const last = program.steps[executed - 1]
+  if (!last) return ''
+  switch (last.op) {
+    case 'call':
+    case 'construct':
+      return last.target
+    case 'static':
+      return `${last.target}.${last.method}`
+    case 'method':
+    case 'get': {
+      const receiver = program.steps[last.receiver]
+      return receiver && 'target' in receiver ? receiver.target : ''
+    }
+  }
+}
+
+/** Orders programs as they will appear in the file: grouped by subject, first appearance first. */
+export function orderForRendering<T extends { readonly program: Program }>(
+  cases: readonly T[]
+): T[] {
+  const groups = new Map<string, T[]>()
+  for (const item of cases) {
+    const subject = subjectOf(item.program)
+    const group = groups.get(subject) ?? []
+    group.push(item)
+    groups.set(subject, group)
+  }
+  return [...groups.values()].flat()
+}
+
+function lowerFirst(name: string): string {
+  return name.charAt(0).toLowerCase() + name.slice(1)
+}
+
+/** What a value looks like, in a few words, for a test name. */
+export function summarize(repr: Repr): string {
+  switch (repr.t) {
+    case 'string': {
+      const text = quote(repr.v)
+      return text.length <= 32 ? text : 'a long string'
+    }
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+    case 'null':
+      return repr.t === 'undefined' ? 'undefined' : repr.t === 'null' ? 'null' : String(repr.v)
+    case 'bigint':
+      return `${repr.v}n`
+    case 'array':
+      return repr.items.length === 0
+        ? 'an empty array'
+        : repr.items.length === 1
+          ? 'an array of 1 item'
+          : `an array of ${repr.items.length} items`
+    case 'object': {
+      if (repr.ctor !== undefined) return `${article(repr.ctor)} ${repr.ctor}`
+      if (repr.entries.length === 0) return 'an empty object'
+      const inline = renderRepr(repr)
+      if (inline.length <= 40 && !inline.includes('\n')) return inline
+      const keys = repr.entries.map(([k]) => k)
+      return `an object with ${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', ...' : ''}`
+    }
+    case 'date':
+      return 'a Date'
+    case 'regexp':
+      return `/${repr.source}/${repr.flags}`
+    case 'map':
+      return repr.entries.length === 0 ? 'an empty Map' : `a Map of ${repr.entries.length}`
+    case 'set':
+      return repr.items.length === 0 ? 'an empty Set' : `a Set of ${repr.items.length}`
+    case 'error':
+      return `${article(repr.name)} ${repr.name}`
+    case 'opaque':
+      return repr.what === 'function'
+        ? 'a function'
+        : repr.ctor
+          ? `${article(repr.ctor)} ${repr.ctor}`
+          : 'a value'
+  }
+}
+
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a'
+}
+
+/** A phrase for a single notable argument: `a negative size`, `an empty name`. */
+function notableArgument(recipe: Recipe | undefined, name: string | undefined): string | undefined {
+  if (!recipe || recipe.kind !== 'literal' || name === undefined) return undefined
+  const value = recipe.value
+  if (value.t === 'number') {
+    const v = Number(value.v)
+    if (Number.isNaN(v)) return `a NaN ${name}`
+    if (!Number.isFinite(v)) return `an infinite ${name}`
+    if (v < 0) return `a negative ${name}`
+    if (v === 0) return `a zero ${name}`
+    if (!Number.isInteger(v)) return `a fractional ${name}`
+  }
+  if (value.t === 'string') {
+    if (value.v === '') return `an empty ${name}`
+    if (value.v.trim() === '') return `a blank ${name}`
+  }
+  if (value.t === 'null' || value.t === 'undefined') return `a missing ${name}`
+  if (value.t === 'array' && value.items.length === 0) return `an empty ${name}`
+  return undefined
+}
+
+interface RenderedTest {
+  readonly name: string
+  readonly body: readonly string[]
+  readonly async: boolean
+}
+
+class TestWriter {
+  private readonly names = new Map<number, string>()
+  private readonly used = new Set<string>()
+  private readonly lines: string[] = []
+  private isAsync = false
+
+  constructor(
+    private readonly program: Program,
+    private readonly result: ProgramResult,
+    private readonly options: RenderOptions,
+    private readonly imports: Set<string>
+  ) {}
+
+  private local(target: string): string {
+    const name = target === 'default' ? this.options.defaultName : target
+    this.imports.add(target)
+    return name
+  }
+
+  private variableFor(index: number): string {
+    const existing = this.names.get(index)
+    if (existing) return existing
+    const step = this.program.steps[index]
+    let base = 'result'
+    if (step?.op === 'construct')
+      base = lowerFirst(step.target === 'default' ? this.options.defaultName : step.target)
+    else if (step?.op === 'call')
+      base = `${lowerFirst(step.target === 'default' ? this.options.defaultName : step.target)}Result`
+    else if (step?.op === 'static' || step?.op === 'method')
+      base = `${lowerFirst(step.method)}Result`
+    else if (step?.op === 'get') base = lowerFirst(step.property)
+    let name = base
+    for (
+      let n = 2;
+      this.used.has(name) ||
+      this.options.exportNames.has(name) ||
+      name === this.options.defaultName;
+      n += 1
+    )
+      name = `${base}${n}`
+    this.used.add(name)
+    this.names.set(index, name)
+    return name
+  }
+
+  private recipe(recipe: Recipe): string {
+    switch (recipe.kind) {
+      case 'literal':
+        return renderRepr(recipe.value)
+      case 'ref':
+        return this.variableFor(recipe.step)
+      case 'callback':
+        return `() => ${this.recipe(recipe.returns)}`
+      case 'promise':
+        return `Promise.resolve(${this.recipe(recipe.value)})`
+      case 'enum':
+        return access(this.local(recipe.enumName), recipe.member)
+    }
+  }
+
+  expression(step: Step): string {
+    const args = 'args' in step ? step.args.map((a) => this.recipe(a)).join(', ') : ''
+    switch (step.op) {
+      case 'call':
+        return `${this.local(step.target)}(${args})`
+      case 'construct':
+        return `new ${this.local(step.target)}(${args})`
+      case 'static':
+        return `${access(this.local(step.target), step.method)}(${args})`
+      case 'method':
+        return `${access(this.variableFor(step.receiver), step.method)}(${args})`
+      case 'get':
+        return access(this.variableFor(step.receiver), step.property)
+    }
+  }
+
+  /** Steps whose values later steps use. */
+  private referenced(executed: number): Set<number> {
+    const out = new Set<number>()
+    const visit = (recipe: Recipe) => {
+      if (recipe.kind === 'ref') out.add(recipe.step)
+      else if (recipe.kind === 'callback') visit(recipe.returns)
+      else if (recipe.kind === 'promise') visit(recipe.value)
+    }
+    for (const step of this.program.steps.slice(0, executed)) {
+      if (step.op === 'method' || step.op === 'get') out.add(step.receiver)
+      if ('args' in step) step.args.forEach(visit)
+    }
+    return out
+  }
+
+  private assertValue(subject: string, repr: Repr): string[] {
+    if (repr.t === 'number' && repr.v === 'NaN') return [`expect(${subject}).toBeNaN()`]
+    if (repr.t === 'undefined') return [`expect(${subject}).toBeUndefined()`]
+    if (repr.t === 'null') return [`expect(${subject}).toBeNull()`]
+    if (['number', 'string', 'boolean', 'bigint'].includes(repr.t))
+      return [`expect(${subject}).toBe(${renderRepr(repr)})`]
+    if (isWritable(repr)) return [`expect(${subject}).toEqual(${renderRepr(repr)})`]
+    const part = writablePart(repr)
+    if (part?.t === 'object' && part.entries.length > 0)
+      return [`expect(${subject}).toMatchObject(${renderRepr(part)})`]
+    if (repr.t === 'opaque' && repr.what === 'function')
+      return [`expect(typeof ${subject}).toBe('function')`]
+    return []
+  }
+
+  private assertThrow(step: Step, expression: string, error: Repr, awaited: boolean): string[] {
+    const matchers: string[] = []
+    if (error.t === 'error') {
+      if (BUILTIN_ERRORS.has(error.name) && error.name !== 'Error') matchers.push(error.name)
+      else if (this.options.exportNames.has(error.name)) matchers.push(this.local(error.name))
+      if (error.message !== '') matchers.push(quote(error.message))
+    }
+    // A method call changes its receiver: call it once, so the state asserted afterwards holds.
+    const once = step.op === 'method'
+    const chosen =
+      matchers.length === 0 ? [''] : once ? [matchers[matchers.length - 1] ?? ''] : matchers
+    return chosen.map((matcher) =>
+      awaited
+        ? `await expect(${expression}).rejects.toThrow(${matcher})`
+        : `expect(() => ${expression}).toThrow(${matcher})`
+    )
+  }
+
+  render(): RenderedTest | undefined {
+    const outcomes = this.result.outcomes
+    const executed = outcomes.length
+    const references = this.referenced(executed)
+    const lastIndex = executed - 1
+    const last = this.program.steps[lastIndex]
+    const lastOutcome = outcomes[lastIndex]
+    if (!last || !lastOutcome || lastOutcome.status === 'timeout') return undefined
+    if (last.op === 'construct' && lastOutcome.status === 'returned') references.add(lastIndex)
+
+    for (let index = 0; index < lastIndex; index += 1) {
+      const step = this.program.steps[index]
+      const outcome = outcomes[index]
+      if (!step || outcome?.status !== 'returned') return undefined
+      const expression = (outcome.awaited ? 'await ' : '') + this.expression(step)
+      if (outcome.awaited) this.isAsync = true
+      this.lines.push(
+        references.has(index) ? `const ${this.variableFor(index)} = ${expression}` : expression
+      )
+    }
+
+    const assertions = this.finalAssertions(last, lastOutcome, lastIndex, references)
+    if (assertions.length === 0) return undefined
+    const stateAssertions = this.stateAssertions(lastIndex, lastOutcome)
+    this.lines.push(...assertions, ...stateAssertions)
+    return {
+      name: this.testName(last, lastOutcome, lastIndex),
+      body: this.lines,
+      async: this.isAsync
+    }
+  }
+
+  private finalAssertions(
+    last: Step,
+    outcome: StepOutcome,
+    lastIndex: number,
+    references: Set<number>
+  ): string[] {
+    const expression = this.expression(last)
+    if (outcome.status === 'threw') {
+      if (outcome.awaited) this.isAsync = true
+      return this.assertThrow(last, expression, outcome.error, outcome.awaited)
+    }
+    if (outcome.status !== 'returned') return []
+    if (outcome.awaited) this.isAsync = true
+    const value = outcome.awaited ? `await ${expression}` : expression
+    if (references.has(lastIndex)) {
+      const name = this.variableFor(lastIndex)
+      this.lines.push(`const ${name} = ${value}`)
+      const state = this.result.states.find(([step]) => step === lastIndex)?.[1] ?? outcome.value
+      const own =
+        state.t === 'object' && state.entries.length === 0 ? [] : this.assertValue(name, state)
+      const getters = this.getterAssertions(lastIndex)
+      return own.length + getters.length === 0
+        ? [`expect(${name}).toBeInstanceOf(${this.expressionTarget(last)})`]
+        : [...own, ...getters]
+    }
+    return this.assertValue(outcome.awaited ? `(${value})` : value, outcome.value)
+  }
+
+  private expressionTarget(step: Step): string {
+    return step.op === 'construct' ? this.local(step.target) : 'Object'
+  }
+
+  private getterAssertions(stepIndex: number): string[] {
+    const name = this.variableFor(stepIndex)
+    return this.result.getters
+      .filter(([step]) => step === stepIndex)
+      .slice(0, 5)
+      .flatMap(([, getter, value]) =>
+        isWritable(value) ? this.assertValue(access(name, getter), value) : []
+      )
+  }
+
+  /** State of the objects the program built, after its last step (the construct itself excluded). */
+  private stateAssertions(lastIndex: number, outcome: StepOutcome): string[] {
+    const last = this.program.steps[lastIndex]
+    if (last?.op === 'construct' && outcome.status === 'returned') return []
+    const out: string[] = []
+    for (const [step, state] of this.result.states) {
+      if (step > lastIndex || !this.names.has(step)) continue
+      const name = this.variableFor(step)
+      if (!(state.t === 'object' && state.entries.length === 0))
+        out.push(...this.assertValue(name, state))
+      out.push(...this.getterAssertions(step))
+    }
+    return out
+  }
+
+  private argumentsPhrase(step: Step): string {
+    if (!('args' in step) || step.args.length === 0) return ''
+    const names = this.options.parameterNames(step)
+    const rendered = step.args.map((a) =>
+      a.kind === 'ref' ? this.variableFor(a.step) : this.recipe(a)
+    )
+    const text = rendered.join(', ')
+    if (!text.includes('\n') && text.length <= 40) return ` for (${text})`
+    const notable = step.args.length === 1 ? notableArgument(step.args[0], names[0]) : undefined
+    if (notable) return ` for ${notable}`
+    return step.args.length === 1 && names[0]
+      ? ` for a given ${names[0]}`
+      : ` for ${step.args.length} arguments`
+  }
+
+  private testName(last: Step, outcome: StepOutcome, lastIndex: number): string {
+    const earlier = this.program.steps
+      .slice(0, lastIndex)
+      .flatMap((step) => (step.op === 'method' ? [`${step.method}()`] : []))
+    const after =
+      earlier.length > 0
+        ? ` after ${earlier.slice(0, 3).join(', ')}${earlier.length > 3 ? ', ...' : ''}`
+        : ''
+    const callee =
+      last.op === 'method' || last.op === 'static'
+        ? `${last.method} `
+        : last.op === 'get'
+          ? `${last.property} `
+          : ''
+    if (outcome.status === 'threw') {
+      const kind = outcome.error.t === 'error' ? outcome.error.name : 'an error'
+      const notable =
+        'args' in last && last.args.length === 1
+          ? notableArgument(last.args[0], this.options.parameterNames(last)[0])
+          : undefined
+      const phrase = notable ? ` for ${notable}` : this.argumentsPhrase(last)
+      return `${callee}${outcome.awaited ? 'rejects with' : 'throws'} ${kind}${phrase}${after}`
+    }
+    if (outcome.status !== 'returned') return `${callee}runs`
+    if (last.op === 'construct')
+      return `creates an instance${this.argumentsPhrase(last) || ' with no arguments'}${after}`
+    const verb = outcome.awaited ? 'resolves to' : 'returns'
+    const args = this.argumentsPhrase(last)
+    return `${callee}${verb} ${summarize(outcome.value)}${args || (last.op === 'get' ? '' : ' with no arguments')}${after}`
+  }
+}
+
+function importLine(framework: Framework): string {
+  return framework === 'vitest'
+    ? "import { describe, expect, it } from 'vitest'"
+    : "import { describe, expect, it } from '@jest/globals'"
+}
+
+/** The complete test file for the cases, in order. */
+export function renderTestFile(
+  cases: readonly ObservedCase[],
+  options: RenderOptions
+): { code: string; tests: number } {
+  const imports = new Set<string>()
+  const groups = new Map<string, RenderedTest[]>()
+  for (const item of cases) {
+    const writer = new TestWriter(item.program, item.result, options, imports)
+    const test = writer.render()
+    if (!test) continue
+    const subject = subjectOf(item.program, item.result.outcomes.length)
+    const title = subject.startsWith('default')
+      ? subject.replace('default', options.defaultName)
+      : subject
+    const group = groups.get(title) ?? []
+    let name = test.name
+    for (let n = 2; group.some((t) => t.name === name); n += 1) name = `${test.name} (${n})`
+    group.push({ ...test, name })
+    groups.set(title, group)
+  }
+  const named = [...imports].filter((name) => name !== 'default').sort()
+  const lines: string[] = []
+  if (options.explicitImports) lines.push(importLine(options.framework))
+  const parts: string[] = []
+  if (imports.has('default')) parts.push(options.defaultName)
+  if (named.length > 0) parts.push(`{ ${named.join(', ')} }`)
+  if (parts.length > 0)
+    lines.push(`import ${parts.join(', ')} from ${quote(options.importSpecifier)}`)
+  let count = 0
+  for (const [title, tests] of groups) {
+    lines.push('', `describe(${quote(title)}, () => {`)
+    tests.forEach((test, i) => {
+      count += 1
+      if (i > 0) lines.push('')
+      lines.push(`  it(${quote(test.name)}, ${test.async ? 'async ' : ''}() => {`)
+      for (const line of test.body) lines.push(...line.split('\n').map((l) => `    ${l}`))
+      lines.push('  })')
+    })
+    lines.push('})')
+  }
+  return { code: lines.join('\n') + '\n', tests: count }
+}

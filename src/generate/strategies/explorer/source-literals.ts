@@ -1,0 +1,80 @@
+import ts from 'typescript'
+import type { ExportedSymbol } from '../../../analysis/module-model.js'
+import type { Repr } from './protocol.js'
+
+/**
+ * Literal values written in the module itself (`if (unit === 'kb')`, `size > 1024`) and the
+ * default values of exported parameters: inputs that hit the module's own branches far more
+ * often than generic ones.
+ */
+
+const MAX_LITERALS = 40
+const MAX_LITERAL_LENGTH = 80
+
+/** Literals of the source, most frequent first, deduplicated. */
+export function extractLiterals(
+  source: string,
+  language: 'ts' | 'js',
+  exports: readonly ExportedSymbol[] = []
+): Repr[] {
+  const counts = new Map<string, { repr: Repr; count: number; first: number }>()
+  const add = (repr: Repr) => {
+    const key = JSON.stringify(repr)
+    const entry = counts.get(key)
+    if (entry) entry.count += 1
+    else counts.set(key, { repr, count: 1, first: counts.size })
+  }
+  const scanner = ts.createScanner(
+    ts.ScriptTarget.Latest,
+    true,
+    language === 'ts' ? ts.LanguageVariant.Standard : ts.LanguageVariant.JSX,
+    source
+  )
+  // The two tokens before the current one, to recognise module specifiers.
+  let previous = ''
+  let beforePrevious = ''
+  for (let token = scanner.scan(); token !== ts.SyntaxKind.EndOfFileToken; token = scanner.scan()) {
+    if (
+      token === ts.SyntaxKind.StringLiteral ||
+      token === ts.SyntaxKind.NoSubstitutionTemplateLiteral
+    ) {
+      const text = scanner.getTokenValue()
+      const specifier =
+        previous === 'from' ||
+        previous === 'import' ||
+        (previous === '(' && (beforePrevious === 'require' || beforePrevious === 'import'))
+      if (!specifier && text.length <= MAX_LITERAL_LENGTH) add({ t: 'string', v: text })
+    } else if (token === ts.SyntaxKind.NumericLiteral) {
+      const value = Number(scanner.getTokenValue())
+      if (Number.isFinite(value)) add({ t: 'number', v: String(previous === '-' ? -value : value) })
+    }
+    if (token !== ts.SyntaxKind.WhitespaceTrivia && token !== ts.SyntaxKind.NewLineTrivia) {
+      beforePrevious = previous
+      previous = scanner.getTokenText()
+    }
+  }
+  for (const symbol of exports) {
+    for (const signature of symbol.signatures ?? []) {
+      for (const parameter of signature.parameters) {
+        const value =
+          parameter.defaultText === undefined ? undefined : literalOf(parameter.defaultText)
+        if (value) add(value)
+      }
+    }
+  }
+  return [...counts.values()]
+    .filter((entry) => !(entry.repr.t === 'number' && ['0', '1', '-1'].includes(entry.repr.v)))
+    .sort((a, b) => b.count - a.count || a.first - b.first)
+    .slice(0, MAX_LITERALS)
+    .map((entry) => entry.repr)
+}
+
+/** The value of a default-value text when it is a plain literal. */
+function literalOf(text: string): Repr | undefined {
+  const trimmed = text.trim()
+  if (/^-?\d+(\.\d+)?$/.test(trimmed)) return { t: 'number', v: String(Number(trimmed)) }
+  const quoted = /^(['"`])(.*)\1$/s.exec(trimmed)
+  if (quoted?.[2] !== undefined && !quoted[2].includes('${')) return { t: 'string', v: quoted[2] }
+  if (trimmed === 'true' || trimmed === 'false') return { t: 'boolean', v: trimmed === 'true' }
+  return undefined
+}
