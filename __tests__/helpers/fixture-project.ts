@@ -9,12 +9,7 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 export const FIXTURE_PROJECTS = resolve(REPO_ROOT, '__tests__', 'fixtures', 'projects')
 
 export type FixtureName =
-  | 'jest-ts-esm'
-  | 'jest-ts-cjs'
-  | 'jest-babel-esm'
-  | 'jest-babel-cjs'
-  | 'vitest-esm'
-  | 'vitest-cjs'
+  'jest-ts-esm' | 'jest-ts-cjs' | 'jest-babel-esm' | 'jest-babel-cjs' | 'vitest-esm' | 'vitest-cjs'
 
 export interface FixtureProject {
   /** Real path (symlinks resolved) of the temp copy. */
