@@ -1,0 +1,175 @@
+/**
+ * Analyses changed modules with the TypeScript compiler API: exports and their signatures as
+ * TypeModels, JSDoc, which exports hold changed lines, imports, ESM or CJS, side-effect hints, the
+ * module's package (root, package manager, framework) and where its generated test goes.
+ *
+ * Fast path: modules are grouped by their nearest tsconfig (normally one group per package) and
+ * each group gets ONE ts.Program holding all its changed modules; library typings are parsed once
+ * per run and shared between groups.
+ */
+import { realpathSync } from 'node:fs'
+import { dirname, isAbsolute, join, relative, sep } from 'node:path'
+import ts from 'typescript'
+import { AnalysisError } from '../errors.js'
+import { PackageDetector } from './detect-package.js'
+import { extractExports } from './exported-symbols.js'
+import { readModuleFacts } from './module-facts.js'
+import type { ChangedFile, Framework, ModuleAnalysis } from './module-model.js'
+import {
+  createProject,
+  findTsconfig,
+  requiresImportExtension,
+  SourceFileCache,
+  type AnalysisProject
+} from './project.js'
+import { placeTest, TestIndex } from './test-location.js'
+import { TypeModeller } from './type-model.js'
+
+export interface AnalyzeOptions {
+  /** Configured test directory (repo-relative); default: learned from existing tests. */
+  readonly testDir?: string
+  readonly framework?: 'auto' | Framework
+}
+
+/**
+ * Analyses `files` (repo-relative paths of modules as they are in the work tree at `repoRoot`).
+ * Returns one ModuleAnalysis per file, in the input order. Throws AnalysisError
+ * `ANALYSIS_FILE_MISSING` when a file is not on disk.
+ */
+export async function analyzeModules(
+  repoRoot: string,
+  files: readonly ChangedFile[],
+  options: AnalyzeOptions = {}
+): Promise<ModuleAnalysis[]> {
+  await Promise.resolve()
+  return analyzeModulesSync(repoRoot, files, options)
+}
+
+function toPosix(path: string): string {
+  return sep === '/' ? path : path.split(sep).join('/')
+}
+
+function analyzeModulesSync(
+  repoRoot: string,
+  files: readonly ChangedFile[],
+  options: AnalyzeOptions
+): ModuleAnalysis[] {
+  if (files.length === 0) return []
+  const root = realpathSync(repoRoot)
+  const detector = new PackageDetector(root, options.framework ?? 'auto')
+  const relativePath = (fileName: string): string | undefined => {
+    const rel = relative(root, fileName)
+    if (rel.startsWith('..') || isAbsolute(rel)) return undefined
+    const posixRel = toPosix(rel)
+    return posixRel.split('/').includes('node_modules') ? undefined : posixRel
+  }
+
+  // Group by tsconfig: one Program per group.
+  const groups = new Map<string, ChangedFile[]>()
+  for (const file of files) {
+    const config = findTsconfig(dirname(join(root, file.path)), root) ?? ''
+    const group = groups.get(config) ?? []
+    group.push(file)
+    groups.set(config, group)
+  }
+
+  const cache = new SourceFileCache()
+  const indexes = new Map<string, TestIndex>()
+  const results = new Map<string, ModuleAnalysis>()
+  for (const [configPath, groupFiles] of groups) {
+    const project = createProject(
+      groupFiles.map((file) => join(root, file.path)),
+      configPath || undefined,
+      cache
+    )
+    const modeller = new TypeModeller(project.checker, project.program, relativePath)
+    for (const file of groupFiles) {
+      const absolute = join(root, file.path)
+      const sourceFile = project.program.getSourceFile(absolute)
+      if (!sourceFile) {
+        throw new AnalysisError(
+          'ANALYSIS_FILE_MISSING',
+          `the changed module '${file.path}' is not in the work tree at ${root}`,
+          'check out the pull request head before planning (the analysis reads the files on disk)'
+        )
+      }
+      const pkg = detector.forFile(file.path)
+      let index = indexes.get(pkg.root)
+      if (!index) {
+        index = TestIndex.build(root, pkg.root)
+        indexes.set(pkg.root, index)
+      }
+      results.set(
+        file.path,
+        analyzeOne(file, sourceFile, project, modeller, relativePath, pkg, index, options)
+      )
+    }
+  }
+  return files.map((file) => {
+    const analysis = results.get(file.path)
+    if (!analysis) throw new AnalysisError('ANALYSIS_INTERNAL', `no analysis for '${file.path}'`)
+    return analysis
+  })
+}
+
+function analyzeOne(
+  file: ChangedFile,
+  sourceFile: ts.SourceFile,
+  project: AnalysisProject,
+  modeller: TypeModeller,
+  relativePath: (fileName: string) => string | undefined,
+  pkg: ModuleAnalysis['package'],
+  index: TestIndex,
+  options: AnalyzeOptions
+): ModuleAnalysis {
+  const exports = extractExports(sourceFile, {
+    checker: project.checker,
+    modeller,
+    changedLines: file.lines
+  })
+  const facts = readModuleFacts(sourceFile, (specifier) => {
+    const resolved = ts.resolveModuleName(
+      specifier,
+      sourceFile.fileName,
+      project.options,
+      project.host,
+      project.moduleResolutionCache
+    ).resolvedModule
+    return resolved ? relativePath(resolved.resolvedFileName) : undefined
+  })
+  const ext = file.path.slice(file.path.lastIndexOf('.'))
+  const language: ModuleAnalysis['language'] = /^\.[cm]?tsx?$/.test(ext) ? 'ts' : 'js'
+  const moduleFormat: ModuleAnalysis['moduleFormat'] =
+    ext === '.mts' || ext === '.mjs'
+      ? 'esm'
+      : ext === '.cts' || ext === '.cjs'
+        ? 'cjs'
+        : facts.syntax === 'cjs'
+          ? 'cjs'
+          : language === 'js' && facts.syntax === 'esm'
+            ? 'esm'
+            : pkg.moduleType
+  const extensionRequired =
+    moduleFormat === 'esm' && (language === 'js' || requiresImportExtension(project.options))
+  const placement = placeTest(index, {
+    modulePath: file.path,
+    packageRoot: pkg.root,
+    framework: pkg.framework,
+    extensionRequired,
+    ...(options.testDir ? { testDir: options.testDir } : {})
+  })
+  const starts = sourceFile.getLineStarts()
+  const lineCount = sourceFile.text.endsWith('\n') ? starts.length - 1 : starts.length
+  return {
+    path: file.path,
+    language,
+    moduleFormat,
+    package: pkg,
+    changedLines: file.lines,
+    exports,
+    imports: facts.imports,
+    sideEffects: facts.sideEffects,
+    placement,
+    lineCount
+  }
+}
