@@ -33,7 +33,12 @@ export interface ProposedTest {
 }
 
 export type ProposeOutcome =
-  | { readonly status: 'proposed'; readonly tests: readonly ProposedTest[] }
+  | {
+      readonly status: 'proposed'
+      readonly tests: readonly ProposedTest[]
+      /** Candidates the strategy itself discarded (no code, output scan): each is a rejection at `generates`. */
+      readonly rejected?: readonly { readonly label: string; readonly reason: string }[]
+    }
   /** The strategy answered but produced no usable code (rejected at the `generates` gate). */
   | { readonly status: 'no-code'; readonly reason: string }
   /** A budget limit (or the deadline) stopped the strategy before it could propose. */
