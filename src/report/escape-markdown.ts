@@ -37,7 +37,8 @@ export function escapeHtml(text: string): string {
  */
 export function truncateMarkdown(text: string, max: number, note = '\n\n… (truncated: the full report is in the job summary and the report artifact)'): string {
   if (text.length <= max) return text
-  const room = Math.max(0, max - note.length)
+  // Room for the note and for closing what the cut leaves open (a fence, a few <details>).
+  const room = Math.max(0, max - note.length - 200)
   let cut = text.slice(0, room)
   const lastNewline = cut.lastIndexOf('\n')
   if (lastNewline > room / 2) cut = cut.slice(0, lastNewline)
