@@ -11,7 +11,9 @@ describe('bot trailer', () => {
 
   it('ignores the trailer mentioned in the body or subject', () => {
     expect(isBotCommit('TestMaster-Run: gh-1-1')).toBe(false)
-    expect(isBotCommit('fix\n\nTestMaster-Run: gh-1-1 was wrong, see below\n\nSigned-off-by: a <a@b>')).toBe(false)
+    expect(
+      isBotCommit('fix\n\nTestMaster-Run: gh-1-1 was wrong, see below\n\nSigned-off-by: a <a@b>')
+    ).toBe(false)
     expect(isBotCommit('feat: human work\n\nSigned-off-by: a <a@b>')).toBe(false)
   })
 

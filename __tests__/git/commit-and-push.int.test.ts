@@ -3,7 +3,15 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { commitAndPush } from '../../src/git/commit-and-push.js'
 import { checkoutDetached, fetchPullRequest } from '../../src/git/pull-request-checkout.js'
-import { createBareOrigin, createGitSandbox, createWorkRepo, fullClone, shallowClone, type GitSandbox, type WorkRepo } from '../helpers/git-fixtures.js'
+import {
+  createBareOrigin,
+  createGitSandbox,
+  createWorkRepo,
+  fullClone,
+  shallowClone,
+  type GitSandbox,
+  type WorkRepo
+} from '../helpers/git-fixtures.js'
 
 describe('commitAndPush against a bare origin', () => {
   let sandbox: GitSandbox
@@ -22,16 +30,32 @@ describe('commitAndPush against a bare origin', () => {
     await dev.git('push', '-q', 'origin', 'refs/pull/3/head:refs/pull/3/head')
     bot = await shallowClone(sandbox, origin, { depth: 1, branch: 'main', name: 'bot' })
     const head = await dev.sha('feature')
-    const fetched = await fetchPullRequest(bot.dir, { number: 3, baseRef: 'main', baseSha: await dev.sha('main'), headSha: head })
+    const fetched = await fetchPullRequest(bot.dir, {
+      number: 3,
+      baseRef: 'main',
+      baseSha: await dev.sha('main'),
+      headSha: head
+    })
     expect(fetched).toEqual({ status: 'ok', fetchedHeadSha: head })
     await checkoutDetached(bot.dir, head)
-    await bot.write({ [testFile]: 'test("a", () => expect(1).toBe(1))\n', 'untracked-noise.txt': 'not ours\n' })
+    await bot.write({
+      [testFile]: 'test("a", () => expect(1).toBe(1))\n',
+      'untracked-noise.txt': 'not ours\n'
+    })
   })
 
   afterEach(() => sandbox.cleanup())
 
   const push = (extra: Partial<Parameters<typeof commitAndPush>[0]> = {}) =>
-    commitAndPush({ repoDir: bot.dir, branch: 'feature', files: [testFile], message: 'test: add generated tests', runId: 'gh-5-1', maxAttempts: 3, ...extra })
+    commitAndPush({
+      repoDir: bot.dir,
+      branch: 'feature',
+      files: [testFile],
+      message: 'test: add generated tests',
+      runId: 'gh-5-1',
+      maxAttempts: 3,
+      ...extra
+    })
 
   it('commits only the test files, as the bot, with the trailer, and pushes', async () => {
     const outcome = await push()
@@ -58,13 +82,19 @@ describe('commitAndPush against a bare origin', () => {
     expect(outcome).toMatchObject({ status: 'pushed', attempts: 2, rebased: true })
     await dev.git('fetch', '-q', 'origin')
     const log = await dev.git('log', '--format=%s', 'origin/feature')
-    expect(log.split('\n').slice(0, 3)).toEqual(['test: add generated tests', 'human change', 'change a'])
+    expect(log.split('\n').slice(0, 3)).toEqual([
+      'test: add generated tests',
+      'human change',
+      'change a'
+    ])
   })
 
   it('stops and says so when a human changed the same test file', async () => {
     const human = await fullClone(sandbox, origin, 'human')
     await human.checkout('feature')
-    const humanSha = await human.commit('my own version', { [testFile]: 'test("mine", () => {})\n' })
+    const humanSha = await human.commit('my own version', {
+      [testFile]: 'test("mine", () => {})\n'
+    })
     await human.git('push', '-q', 'origin', 'feature')
     const outcome = await push()
     expect(outcome.status).toBe('conflict')
@@ -72,7 +102,9 @@ describe('commitAndPush against a bare origin', () => {
       expect(outcome.files).toEqual([testFile])
       expect(outcome.detail).toContain(`someone else changed ${testFile} on feature`)
     }
-    expect((await dev.git('ls-remote', 'origin', 'refs/heads/feature')).split('\t')[0]).toBe(humanSha)
+    expect((await dev.git('ls-remote', 'origin', 'refs/heads/feature')).split('\t')[0]).toBe(
+      humanSha
+    )
   })
 
   it('gives up after the configured attempts when the branch keeps moving', async () => {
@@ -96,14 +128,25 @@ describe('commitAndPush against a bare origin', () => {
 
   it('SECURITY 30: a branch named like an option is refused and runs nothing', async () => {
     const marker = join(sandbox.root, 'pwned')
-    await expect(push({ branch: `--upload-pack=touch ${marker}` })).rejects.toThrow('refusing to push to the branch name')
-    await expect(fetchPullRequest(bot.dir, { number: 3, baseRef: `--upload-pack=touch ${marker}`, baseSha: 'a'.repeat(40), headSha: 'b'.repeat(40) })).rejects.toThrow('refusing the base branch name')
+    await expect(push({ branch: `--upload-pack=touch ${marker}` })).rejects.toThrow(
+      'refusing to push to the branch name'
+    )
+    await expect(
+      fetchPullRequest(bot.dir, {
+        number: 3,
+        baseRef: `--upload-pack=touch ${marker}`,
+        baseSha: 'a'.repeat(40),
+        headSha: 'b'.repeat(40)
+      })
+    ).rejects.toThrow('refusing the base branch name')
     expect(existsSync(marker)).toBe(false)
   })
 
   it('SECURITY 23: refuses paths outside the work tree or into .git', async () => {
     await expect(push({ files: ['../outside.ts'] })).rejects.toThrow('refusing to commit the path')
-    await expect(push({ files: ['.git/hooks/pre-commit'] })).rejects.toThrow('refusing to commit the path')
+    await expect(push({ files: ['.git/hooks/pre-commit'] })).rejects.toThrow(
+      'refusing to commit the path'
+    )
     await expect(push({ files: ['--all'] })).rejects.toThrow('refusing to commit the path')
   })
 
@@ -112,7 +155,12 @@ describe('commitAndPush against a bare origin', () => {
     await dev.commit('newer', { 'src/c.ts': 'x\n' })
     await dev.git('update-ref', 'refs/pull/3/head', 'feature')
     await dev.git('push', '-q', 'origin', 'feature', '+refs/pull/3/head:refs/pull/3/head')
-    const outcome = await fetchPullRequest(bot.dir, { number: 3, baseRef: 'main', baseSha: await dev.sha('main'), headSha: pinned })
+    const outcome = await fetchPullRequest(bot.dir, {
+      number: 3,
+      baseRef: 'main',
+      baseSha: await dev.sha('main'),
+      headSha: pinned
+    })
     expect(outcome).toEqual({ status: 'head-moved', fetchedHeadSha: await dev.sha('feature') })
   })
 })
