@@ -35,8 +35,9 @@ const SKIP_DIRS = new Set([
 const MAX_TEST_FILES = 3000
 const RELATIVE_IMPORT =
   /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\b(?:jest|vi)\.(?:mock|doMock|unstable_mockModule|importActual|requireActual)\s*\(\s*)['"](\.{1,2}\/[^'"]*|\.{1,2})['"]/g
+/** Tests that import `describe`/`it`/`test`/`expect` explicitly (from @jest/globals, vitest, or a wrapper). */
 const EXPLICIT_IMPORT =
-  /\bfrom\s*['"](?:@jest\/globals|vitest)['"]|require\(\s*['"]@jest\/globals['"]\s*\)/
+  /\bimport\s*(?:type\s*)?\{[^}]*\b(?:describe|it|test|expect)\b[^}]*\}\s*from\s*['"][^'"]+['"]|require\(\s*['"](?:@jest\/globals|vitest)['"]\s*\)/
 
 type Layout = 'colocated' | 'adjacent' | 'separate'
 type ExtensionStyle = 'js' | 'ts' | 'none'
