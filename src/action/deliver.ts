@@ -25,8 +25,11 @@ export interface DeliverOptions {
   readonly pinnedSha: string
   readonly workspace: string
   readonly runId: string
-  /** The PR head as GitHub sees it now (re-read before pushing: SECURITY 11). */
-  readonly currentHeadSha: () => Promise<string>
+  /**
+   * The PR head as GitHub sees it now, re-read before pushing for command runs (SECURITY 11: a
+   * command is for the SHA it was given). Without it, a push race is met by rebase and retry.
+   */
+  readonly currentHeadSha?: () => Promise<string>
   /** Test hook: called before each push attempt. */
   readonly beforePush?: CommitAndPushOptions['beforePush']
 }
@@ -112,7 +115,7 @@ export async function deliverTests(options: DeliverOptions): Promise<Delivered> 
   if (mode === 'comment') return { report: withDelivery(report, { mode, status: 'delivered' }), testsInComment: true, notes }
 
   // Pushing: the PR must still be where we tested it (SECURITY 11).
-  const current = await options.currentHeadSha()
+  const current = options.currentHeadSha ? await options.currentHeadSha() : options.pinnedSha
   if (current !== options.pinnedSha) {
     const detail = `the pull request head moved from ${options.pinnedSha.slice(0, 12)} to ${current.slice(0, 12)} while TestMaster ran; nothing was pushed`
     return { report: withDelivery(report, { mode, status: 'head-moved', detail }), testsInComment: true, notes }

@@ -23,7 +23,6 @@ import type { PullRequestInfo, RepoRef, TriggerEvent } from '../github/trigger-e
 import { formatUsd, renderComment } from '../report/render-comment.js'
 import { renderSummary } from '../report/render-summary.js'
 import type { Report } from '../report/report-schema.js'
-import { run } from '../run.js'
 import { deliverTests } from './deliver.js'
 import { readEvent } from './read-event.js'
 import { readInputs, type ActionInputs } from './read-inputs.js'
@@ -241,6 +240,8 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
   events.subscribe(createProgressListener('actions', { write: (text) => process.stdout.write(text) }))
   let report: Report
   try {
+    // Loaded only when a run happens: refusals and notices never load the pipeline (TypeScript etc.).
+    const { run } = await import('../run.js')
     report = await run({ resolved: effective, secrets: inputs.apiKey ? { apiKey: inputs.apiKey } : {}, events, runId, prSpentBeforeUsd, headSha: pinned })
   } catch (error) {
     await finishReaction(client, trigger, false)
@@ -257,7 +258,7 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
       pinnedSha: pinned,
       workspace,
       runId,
-      currentHeadSha: async () => (await getPullRequest(client, trigger.repo, pr.number)).headSha,
+      ...(trigger.command ? { currentHeadSha: async () => (await getPullRequest(client, trigger.repo, pr.number)).headSha } : {}),
       ...(options.beforePush ? { beforePush: options.beforePush } : {})
     })
   )
