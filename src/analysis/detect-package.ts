@@ -84,7 +84,8 @@ export class PackageDetector {
     if (files.some((file) => VITEST_CONFIG.test(file))) return 'vitest'
     if (files.some((file) => JEST_CONFIG.test(file)) || pkg?.jest !== undefined) return 'jest'
     const deps = { ...pkg?.peerDependencies, ...pkg?.dependencies, ...pkg?.devDependencies }
-    if ('vitest' in deps) return 'vitest'
+    // vite-plus runs vitest (`vp test`).
+    if ('vitest' in deps || 'vite-plus' in deps) return 'vitest'
     if ('jest' in deps || 'ts-jest' in deps || 'babel-jest' in deps || '@jest/globals' in deps)
       return 'jest'
     if (/\bvitest\b/.test(scripts)) return 'vitest'

@@ -147,13 +147,14 @@ export class TypeModeller {
       !type.isIntersection() &&
       !(symbol && symbol.flags & ts.SymbolFlags.TypeLiteral)
     ) {
-      // Other lib types (Error, Buffer, URL, ...) are class-like instances to construct.
-      if (
-        type.getConstructSignatures().length === 0 &&
-        libName !== '__type' &&
-        libName !== '__object'
-      ) {
-        return { kind: 'class', name: libName }
+      if (libName === '__type' || libName === '__object') {
+        // anonymous lib shapes: described as objects below
+      } else if (symbol && symbol.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Variable)) {
+        // Lib types with a constructor value (Error, Uint8Array, URL, ...): instances to construct.
+        if (type.getConstructSignatures().length === 0) return { kind: 'class', name: libName }
+      } else {
+        // Pure lib interfaces (Iterable, Generator, ArrayLike): their text says more than their members.
+        return { kind: 'unresolved', text: this.text(type, node) }
       }
     }
     if (properties.length === 0) {
