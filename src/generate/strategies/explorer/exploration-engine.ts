@@ -247,6 +247,7 @@ export class ExplorationEngine {
   private readonly random: () => number
   private readonly pool: PoolEntry[] = []
   private readonly stats = new Map<string, Stats>()
+  private readonly timedOut = new Set<string>()
   private readonly seen = new Set<string>()
   private readonly generators: {
     symbol: CallableSymbol
@@ -321,6 +322,8 @@ export class ExplorationEngine {
   ): void {
     const last = result.outcomes[result.outcomes.length - 1]
     const threw = last?.status !== 'returned'
+    // A value that made a call hang is never tried again: each hang costs a whole time limit.
+    if (last?.status === 'timeout') for (const category of categories) this.timedOut.add(category)
     for (const category of categories) {
       const stats = this.stats.get(category) ?? { tries: 0, throws: 0 }
       stats.tries += 1
@@ -489,6 +492,10 @@ export class ExplorationEngine {
       // Refresh candidates now and then: the pool of returned values grows.
       if (count % 8 === 0) lists = this.candidateLists(parameters)
       if (choices.length === 0 && parameters.length > 0 && count > 1) {
+        yield undefined
+        continue
+      }
+      if (choices.some((c, i) => this.timedOut.has(`${statsKey}#${i}#${c.category}`))) {
         yield undefined
         continue
       }

@@ -7,7 +7,7 @@ import type {
 import { runExplorerChild } from './child-launch.js'
 import { selectByCoverageGain, inRanges } from './greedy-selection.js'
 import type { ChildMessage, ChildModuleSpec, Program, ProgramResult, Step } from './protocol.js'
-import { orderForRendering, renderTestFile, type ObservedCase } from './render-tests.js'
+import { orderForRendering, renderTestFile, subjectOf } from './render-tests.js'
 import { extractLiterals } from './source-literals.js'
 import { isWritable } from './render-literal.js'
 
@@ -89,6 +89,10 @@ function assertable(observation: Observation): boolean {
   if (observation.result.getters.some(([, , v]) => isWritable(v))) return true
   const value = last.value
   return value.t !== 'opaque' || value.what === 'function'
+}
+
+function lastStatus(observation: Observation): string | undefined {
+  return observation.result.outcomes[observation.result.outcomes.length - 1]?.status
 }
 
 /** The executed part of a program (it stops at the first throw). */
@@ -199,6 +203,29 @@ export async function exploreModule(
       max: options.maxTests
     }
   )
+  // Every explored subject also gets its simplest successful call, the regression anchor a reader
+  // looks for first, when the greedy pass did not already pick one.
+  const picked = new Set(chosen)
+  const subjectsWithReturn = new Set(
+    chosen.flatMap((i) =>
+      candidates[i] && lastStatus(candidates[i]) === 'returned'
+        ? [subjectOf(candidates[i].program)]
+        : []
+    )
+  )
+  candidates
+    .map((candidate, index) => ({ candidate, index }))
+    .filter(({ candidate, index }) => !picked.has(index) && lastStatus(candidate) === 'returned')
+    .sort(
+      (a, b) =>
+        a.candidate.program.steps.length - b.candidate.program.steps.length || a.index - b.index
+    )
+    .forEach(({ candidate, index }) => {
+      const subject = subjectOf(candidate.program)
+      if (subjectsWithReturn.has(subject) || chosen.length >= options.maxTests) return
+      subjectsWithReturn.add(subject)
+      chosen.push(index)
+    })
   let selected = orderForRendering(chosen.flatMap((i) => (candidates[i] ? [candidates[i]] : [])))
   if (selected.length === 0)
     return {

@@ -13,6 +13,8 @@ export interface PoolValue {
   readonly typeKey: string
   /** Own keys, for matching object shapes. */
   readonly keys: readonly string[]
+  /** Arrays: what their first element is (`number`, `object`, a class name), `empty` for []. */
+  readonly elementTag?: string
   /** Opaque handle the engine resolves to a program prefix. */
   readonly id: number
 }
@@ -157,6 +159,36 @@ function poolCandidates(context: InputContext, accept: (value: PoolValue) => boo
     .slice(-4)
     .reverse()
     .map((value) => ({ kind: 'pool', id: value.id, category: `pool:${value.typeKey}` }) as const)
+}
+
+/** The pool tag a value of this type would have; undefined when anything may fit. */
+export function typeTag(type: TypeModel): string | undefined {
+  switch (type.kind) {
+    case 'number':
+    case 'string':
+    case 'boolean':
+    case 'bigint':
+      return type.kind
+    case 'object':
+    case 'record':
+      return 'object'
+    case 'array':
+    case 'tuple':
+      return 'array'
+    case 'class':
+      return type.name
+    default:
+      return undefined
+  }
+}
+
+/** The pool tag of a runtime value. */
+export function valueTag(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'array'
+  if (typeof value !== 'object') return typeof value
+  const ctor = (value as { constructor?: { name?: unknown } }).constructor?.name
+  return ctor === 'Object' || typeof ctor !== 'string' ? 'object' : ctor
 }
 
 /** Values for a parameter nothing is known about (plain JS, `any`, `unknown`, generics). */
@@ -324,7 +356,15 @@ function rawCandidates(type: TypeModel, context: InputContext, depth: number): C
       arrays.push(lit({ t: 'array', items: [] }, 'array:empty'))
       if (a) arrays.push(lit({ t: 'array', items: [a] }, 'array:one'))
       if (a && b && c) arrays.push(lit({ t: 'array', items: [c, b, a, b] }, 'array:many'))
-      arrays.push(...poolCandidates(context, (value) => value.typeKey === 'array'))
+      const wanted = typeTag(type.element)
+      arrays.push(
+        ...poolCandidates(
+          context,
+          (value) =>
+            value.typeKey === 'array' &&
+            (wanted === undefined || value.elementTag === 'empty' || value.elementTag === wanted)
+        )
+      )
       return arrays
     }
     case 'tuple': {
@@ -406,7 +446,10 @@ function rawCandidates(type: TypeModel, context: InputContext, depth: number): C
       const fresh: Candidate[] = context.exportedClasses.has(type.name)
         ? [{ kind: 'construct', className: type.name, category: `class:${type.name}` }]
         : []
-      return [...pooled, ...fresh, lit({ t: 'object', entries: [] }, 'object:empty')]
+      // A plain object stands in only when no real instance can be had.
+      return pooled.length + fresh.length > 0
+        ? [...pooled, ...fresh]
+        : [lit({ t: 'object', entries: [] }, 'object:empty')]
     }
     case 'date':
       return [

@@ -19,12 +19,13 @@ export const BUILTIN_ERRORS = new Set([
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/
 const LINE_WIDTH = 72
 
-/** A string literal in single quotes. */
+/** A string literal in single quotes, or double quotes when that needs fewer escapes (as Prettier does). */
 export function quote(text: string): string {
-  let out = "'"
+  const mark = text.includes("'") && !text.includes('"') ? '"' : "'"
+  let out = mark
   for (const char of text) {
     const code = char.codePointAt(0) ?? 0
-    if (char === "'") out += "\\'"
+    if (char === mark) out += `\\${mark}`
     else if (char === '\\') out += '\\\\'
     else if (char === '\n') out += '\\n'
     else if (char === '\r') out += '\\r'
@@ -33,7 +34,7 @@ export function quote(text: string): string {
       out += `\\u${code.toString(16).padStart(4, '0')}`
     else out += char
   }
-  return out + "'"
+  return out + mark
 }
 
 export function propertyKey(key: string): string {

@@ -136,6 +136,12 @@ function notableArgument(recipe: Recipe | undefined, name: string | undefined): 
     if (value.v.trim() === '') return `a blank ${name}`
   }
   if (value.t === 'null' || value.t === 'undefined') return `a missing ${name}`
+  if (value.t === 'object') {
+    for (const [key, inner] of value.entries) {
+      const phrase = notableArgument({ kind: 'literal', value: inner }, key)
+      if (phrase) return `${article(name)} ${name} with ${phrase}`
+    }
+  }
   if (value.t === 'array' && value.items.length === 0) return `an empty ${name}`
   return undefined
 }
@@ -178,14 +184,11 @@ class TestWriter {
       base = `${lowerFirst(step.method)}Result`
     else if (step?.op === 'get') base = lowerFirst(step.property)
     let name = base
-    for (
-      let n = 2;
-      this.used.has(name) ||
-      this.options.exportNames.has(name) ||
-      name === this.options.defaultName;
-      n += 1
-    )
-      name = `${base}${n}`
+    const taken = (candidate: string) =>
+      this.used.has(candidate) ||
+      this.options.exportNames.has(candidate) ||
+      (this.options.exportNames.has('default') && candidate === this.options.defaultName)
+    for (let n = 2; taken(name); n += 1) name = `${base}${n}`
     this.used.add(name)
     this.names.set(index, name)
     return name
@@ -327,7 +330,7 @@ class TestWriter {
         ? [`expect(${name}).toBeInstanceOf(${this.expressionTarget(last)})`]
         : [...own, ...getters]
     }
-    return this.assertValue(outcome.awaited ? `(${value})` : value, outcome.value)
+    return this.assertValue(value, outcome.value)
   }
 
   private expressionTarget(step: Step): string {
@@ -402,7 +405,8 @@ class TestWriter {
       return `creates an instance${this.argumentsPhrase(last) || ' with no arguments'}${after}`
     const verb = outcome.awaited ? 'resolves to' : 'returns'
     const args = this.argumentsPhrase(last)
-    return `${callee}${verb} ${summarize(outcome.value)}${args || (last.op === 'get' ? '' : ' with no arguments')}${after}`
+    const none = last.op === 'call' || last.op === 'static' ? ' with no arguments' : ''
+    return `${callee}${verb} ${summarize(outcome.value)}${args || none}${after}`
   }
 }
 

@@ -43,7 +43,8 @@ export function extractLiterals(
         previous === 'from' ||
         previous === 'import' ||
         (previous === '(' && (beforePrevious === 'require' || beforePrevious === 'import'))
-      if (!specifier && text.length <= MAX_LITERAL_LENGTH) add({ t: 'string', v: text })
+      if (!specifier && text.length <= MAX_LITERAL_LENGTH && !text.includes('${'))
+        add({ t: 'string', v: text })
     } else if (token === ts.SyntaxKind.NumericLiteral) {
       const value = Number(scanner.getTokenValue())
       if (Number.isFinite(value)) add({ t: 'number', v: String(previous === '-' ? -value : value) })
