@@ -12,7 +12,9 @@ describe('action e2e: configuration errors', () => {
     if (!result.stdout.includes('::error::')) console.log(result.stdout, result.stderr)
     expect(result.exitCode).toBe(1)
     expect(result.stdout).toContain('::error::')
-    expect(result.stdout).toMatch(/\.github\/testmaster\.yml: budget\.run-usd must be a number[^\n]*got "ten"/)
+    expect(result.stdout).toMatch(
+      /\.github\/testmaster\.yml: budget\.run-usd must be a number[^\n]*got "ten"/
+    )
     expect(scenario.gh.writes()).toEqual([])
     scenario.gh.assertValid()
   })
@@ -25,8 +27,13 @@ describe('action e2e: configuration errors', () => {
   })
 
   it('SECURITY 13: the PR cannot change the config it runs under (read from the base ref)', async () => {
-    scenario = await createScenario({ config: 'depth: low\n', prConfig: 'budget:\n  run-usd: ten\n' })
-    const result = await scenario.run('pull_request', await scenario.pullRequestPayload('opened'), { 'dry-run': 'true' })
+    scenario = await createScenario({
+      config: 'depth: low\n',
+      prConfig: 'budget:\n  run-usd: ten\n'
+    })
+    const result = await scenario.run('pull_request', await scenario.pullRequestPayload('opened'), {
+      'dry-run': 'true'
+    })
     expect(result.stdout).not.toContain('got "ten"')
     expect(result.exitCode).toBe(0)
   })

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- webhook payloads are edited as plain JSON */
 /**
  * A pull request scenario for the action e2e tests: the demo project (examples/demo) as a repo
  * with a base commit on main and the PR commit on `feature`, a bare `origin` (GitHub's storage),
@@ -9,14 +10,26 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { FakeGitHub } from '../helpers/fake-github-server.js'
 import { REPO_ROOT } from '../helpers/fixture-project.js'
-import { createBareOrigin, createGitSandbox, createWorkRepo, fullClone, type GitSandbox, type WorkRepo } from '../helpers/git-fixtures.js'
+import {
+  createBareOrigin,
+  createGitSandbox,
+  createWorkRepo,
+  fullClone,
+  type GitSandbox,
+  type WorkRepo
+} from '../helpers/git-fixtures.js'
 import { runActionProcess, type ActionRunResult } from '../helpers/action-env.js'
 
 const require = createRequire(import.meta.url)
-const catalog: { name: string; examples: Record<string, any>[] }[] = require('@octokit/webhooks-examples/api.github.com/index.json')
+const catalog: {
+  name: string
+  examples: Record<string, any>[]
+}[] = require('@octokit/webhooks-examples/api.github.com/index.json')
 
 export function webhookExample(name: string, action?: string): any {
-  const found = catalog.find((e) => e.name === name)?.examples.find((e) => action === undefined || e.action === action)
+  const found = catalog
+    .find((e) => e.name === name)
+    ?.examples.find((e) => action === undefined || e.action === action)
   if (!found) throw new Error(`no ${name} ${action ?? ''} example`)
   return structuredClone(found)
 }
@@ -31,9 +44,26 @@ export interface Scenario {
   readonly origin: string
   readonly workspace: WorkRepo
   readonly gh: FakeGitHub
-  pullRequestPayload(action: string, overrides?: { fork?: boolean; draft?: boolean; labels?: string[] }): Promise<any>
-  commentPayload(body: string, options?: { action?: string; login?: string; type?: string; association?: string; onIssue?: boolean }): any
-  run(eventName: string, payload: unknown, inputs?: Record<string, string>, runId?: string): Promise<ActionRunResult>
+  pullRequestPayload(
+    action: string,
+    overrides?: { fork?: boolean; draft?: boolean; labels?: string[] }
+  ): Promise<any>
+  commentPayload(
+    body: string,
+    options?: {
+      action?: string
+      login?: string
+      type?: string
+      association?: string
+      onIssue?: boolean
+    }
+  ): any
+  run(
+    eventName: string,
+    payload: unknown,
+    inputs?: Record<string, string>,
+    runId?: string
+  ): Promise<ActionRunResult>
   remoteSha(ref: string): Promise<string>
   close(): Promise<void>
 }
@@ -51,29 +81,50 @@ export async function createScenario(options: ScenarioOptions = {}): Promise<Sce
   const sandbox = await createGitSandbox('tm-e2e-')
   const dev = await createWorkRepo(sandbox, undefined, 'dev')
   await cp(join(REPO_ROOT, 'examples/demo/base'), dev.dir, { recursive: true })
-  await writeFile(join(dev.dir, '.gitignore'), await readFile(join(REPO_ROOT, 'examples/demo/gitignore'), 'utf8'))
+  await writeFile(
+    join(dev.dir, '.gitignore'),
+    await readFile(join(REPO_ROOT, 'examples/demo/gitignore'), 'utf8')
+  )
   if (options.config !== undefined) await dev.write({ '.github/testmaster.yml': options.config })
   await dev.commit('base')
   await dev.checkout('feature', { create: true })
   await cp(join(REPO_ROOT, 'examples/demo/pr'), dev.dir, { recursive: true })
-  if (options.prConfig !== undefined) await dev.write({ '.github/testmaster.yml': options.prConfig })
+  if (options.prConfig !== undefined)
+    await dev.write({ '.github/testmaster.yml': options.prConfig })
   await dev.commit('pr change')
   await dev.checkout('main')
   const origin = await createBareOrigin(sandbox, dev)
-  const gh = await FakeGitHub.start({ owner: OWNER, repo: REPO, bareRepo: origin, gitEnv: sandbox.env, readOnly: options.readOnly ?? false })
+  const gh = await FakeGitHub.start({
+    owner: OWNER,
+    repo: REPO,
+    bareRepo: origin,
+    gitEnv: sandbox.env,
+    readOnly: options.readOnly ?? false
+  })
   if (options.fork) {
     // A fork's commits reach the base repository only as refs/pull/<n>/head; no branch to push to.
     await dev.git('push', '-q', 'origin', `feature:refs/pull/${PR}/head`)
     await dev.git('push', '-q', 'origin', '--delete', 'feature')
-    await gh.addPullRequest({ number: PR, headRef: 'feature', baseRef: 'main', fork: { owner: 'stranger', maintainerCanModify: false } })
+    await gh.addPullRequest({
+      number: PR,
+      headRef: 'feature',
+      baseRef: 'main',
+      fork: { owner: 'stranger', maintainerCanModify: false }
+    })
   } else {
     await gh.addPullRequest({ number: PR, headRef: 'feature', baseRef: 'main' })
   }
   const workspace = await fullClone(sandbox, origin, 'workspace')
   await symlink(join(REPO_ROOT, 'node_modules'), join(workspace.dir, 'node_modules'), 'dir')
 
-  const remoteSha = async (ref: string): Promise<string> => (await dev.git('--git-dir', origin, 'rev-parse', ref)).trim()
-  const repository = (payload: any) => ({ ...payload.repository, name: REPO, full_name: `${OWNER}/${REPO}`, owner: { ...payload.repository.owner, login: OWNER } })
+  const remoteSha = async (ref: string): Promise<string> =>
+    (await dev.git('--git-dir', origin, 'rev-parse', ref)).trim()
+  const repository = (payload: any) => ({
+    ...payload.repository,
+    name: REPO,
+    full_name: `${OWNER}/${REPO}`,
+    owner: { ...payload.repository.owner, login: OWNER }
+  })
 
   return {
     sandbox,
@@ -90,9 +141,29 @@ export async function createScenario(options: ScenarioOptions = {}): Promise<Sce
       const pr = payload.pull_request
       pr.number = PR
       pr.draft = overrides.draft ?? false
-      pr.labels = (overrides.labels ?? []).map((name, i) => ({ id: i, node_id: `L${i}`, url: '', name, color: 'ffffff', default: false, description: null }))
+      pr.labels = (overrides.labels ?? []).map((name, i) => ({
+        id: i,
+        node_id: `L${i}`,
+        url: '',
+        name,
+        color: 'ffffff',
+        default: false,
+        description: null
+      }))
       pr.base = { ...pr.base, ref: 'main', sha: await remoteSha('refs/heads/main'), repo }
-      pr.head = { ...pr.head, ref: 'feature', sha: await remoteSha(`refs/pull/${PR}/head`), repo: fork ? { ...repo, full_name: `stranger/${REPO}`, owner: { ...repo.owner, login: 'stranger' }, fork: true } : repo }
+      pr.head = {
+        ...pr.head,
+        ref: 'feature',
+        sha: await remoteSha(`refs/pull/${PR}/head`),
+        repo: fork
+          ? {
+              ...repo,
+              full_name: `stranger/${REPO}`,
+              owner: { ...repo.owner, login: 'stranger' },
+              fork: true
+            }
+          : repo
+      }
       pr.maintainer_can_modify = false
       return payload
     },
@@ -101,16 +172,34 @@ export async function createScenario(options: ScenarioOptions = {}): Promise<Sce
       payload.repository = repository(payload)
       payload.issue.number = PR
       if (o.onIssue) delete payload.issue.pull_request
-      else payload.issue.pull_request = { url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${PR}` }
-      payload.comment.id = gh.seedComment(PR, body, { login: o.login ?? 'maintainer', type: (o.type as 'User' | 'Bot') ?? 'User' })
+      else
+        payload.issue.pull_request = {
+          url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${PR}`
+        }
+      payload.comment.id = gh.seedComment(PR, body, {
+        login: o.login ?? 'maintainer',
+        type: (o.type as 'User' | 'Bot') ?? 'User'
+      })
       payload.comment.body = body
-      payload.comment.user = { ...payload.comment.user, login: o.login ?? 'maintainer', type: o.type ?? 'User' }
+      payload.comment.user = {
+        ...payload.comment.user,
+        login: o.login ?? 'maintainer',
+        type: o.type ?? 'User'
+      }
       payload.comment.author_association = o.association ?? 'NONE'
       payload.sender = payload.comment.user
       return payload
     },
     run(eventName, payload, inputs = {}, runId) {
-      return runActionProcess({ workspace: workspace.dir, eventName, payload, apiUrl: gh.url, inputs, baseEnv: sandbox.env, ...(runId ? { runId } : {}) })
+      return runActionProcess({
+        workspace: workspace.dir,
+        eventName,
+        payload,
+        apiUrl: gh.url,
+        inputs,
+        baseEnv: sandbox.env,
+        ...(runId ? { runId } : {})
+      })
     },
     remoteSha,
     async close() {
@@ -125,7 +214,11 @@ export async function createScenario(options: ScenarioOptions = {}): Promise<Sce
  * commit on the branch (from another clone), then serves our push, which is no longer a
  * fast-forward.
  */
-export async function raceNextPush(scenario: Scenario, branch: string, file: string): Promise<void> {
+export async function raceNextPush(
+  scenario: Scenario,
+  branch: string,
+  file: string
+): Promise<void> {
   const human = await fullClone(scenario.sandbox, scenario.origin, 'human')
   await human.checkout(branch)
   const script = join(scenario.sandbox.root, 'racing-receive-pack.sh')

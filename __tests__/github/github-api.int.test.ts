@@ -5,10 +5,22 @@ import { createGitHubClient, type GitHubClient } from '../../src/github/client.j
 import { checkCommandPermission } from '../../src/github/permissions.js'
 import { getPullRequest, setLabel } from '../../src/github/pull-requests.js'
 import { react } from '../../src/github/reactions.js'
-import { buildStickyBody, encodeState, findStickyComment, STICKY_MARKER, upsertStickyComment } from '../../src/github/sticky-comment.js'
+import {
+  buildStickyBody,
+  encodeState,
+  findStickyComment,
+  STICKY_MARKER,
+  upsertStickyComment
+} from '../../src/github/sticky-comment.js'
 import { createVerifiedCommit } from '../../src/github/verified-commit.js'
 import { FakeGitHub } from '../helpers/fake-github-server.js'
-import { createBareOrigin, createGitSandbox, createWorkRepo, type GitSandbox, type WorkRepo } from '../helpers/git-fixtures.js'
+import {
+  createBareOrigin,
+  createGitSandbox,
+  createWorkRepo,
+  type GitSandbox,
+  type WorkRepo
+} from '../helpers/git-fixtures.js'
 import { sampleReport } from '../report/sample-report.js'
 
 const repo = { owner: 'acme', repo: 'widgets' }
@@ -38,7 +50,13 @@ describe('GitHub API layer against the fake server (OpenAPI-validated)', () => {
 
   it('reads the pull request with its head from the git remote', async () => {
     const pr = await getPullRequest(client, repo, 7)
-    expect(pr).toMatchObject({ number: 7, headRef: 'feature', baseRef: 'main', isFork: false, headSha: await work.sha('feature') })
+    expect(pr).toMatchObject({
+      number: 7,
+      headRef: 'feature',
+      baseRef: 'main',
+      isFork: false,
+      headSha: await work.sha('feature')
+    })
     gh.assertValid()
   })
 
@@ -49,40 +67,80 @@ describe('GitHub API layer against the fake server (OpenAPI-validated)', () => {
 
   it('finds the sticky comment past 100 comments and updates it in place (no duplicate)', async () => {
     for (let i = 0; i < 130; i++) gh.seedComment(7, `chatter ${i}`)
-    const ledger = addRun(emptyLedger(), { id: 'gh-1-1', costUsd: 0.5, at: '2026-01-01T00:00:00.000Z' })
-    gh.seedComment(7, buildStickyBody('old', { ledger }), { login: 'github-actions[bot]', type: 'Bot' })
+    const ledger = addRun(emptyLedger(), {
+      id: 'gh-1-1',
+      costUsd: 0.5,
+      at: '2026-01-01T00:00:00.000Z'
+    })
+    gh.seedComment(7, buildStickyBody('old', { ledger }), {
+      login: 'github-actions[bot]',
+      type: 'Bot'
+    })
     for (let i = 0; i < 5; i++) gh.seedComment(7, `later ${i}`)
     const found = await findStickyComment(client, repo, 7)
     expect(found?.state.ledger.runs).toHaveLength(1)
-    const outcome = await upsertStickyComment(client, repo, 7, buildStickyBody('new', { ledger }), found)
+    const outcome = await upsertStickyComment(
+      client,
+      repo,
+      7,
+      buildStickyBody('new', { ledger }),
+      found
+    )
     expect(outcome.status).toBe('updated')
     expect(gh.commentsOn(7).filter((c) => c.body.startsWith(STICKY_MARKER))).toHaveLength(1)
-    expect(gh.requests.filter((r) => r.operation?.endsWith('/comments') && r.method === 'GET').length).toBe(2)
+    expect(
+      gh.requests.filter((r) => r.operation?.endsWith('/comments') && r.method === 'GET').length
+    ).toBe(2)
     gh.assertValid()
   })
 
   it('SECURITY 15: a forged ledger in a person’s comment is ignored', async () => {
-    const forged = addRun(emptyLedger(), { id: 'gh-9-1', costUsd: 0, at: '2026-01-01T00:00:00.000Z' })
-    gh.seedComment(7, `${STICKY_MARKER}\nall fine\n\n${encodeState({ ledger: forged, prBudgetUsd: 1000 })}`, { login: 'mallory', type: 'User' })
+    const forged = addRun(emptyLedger(), {
+      id: 'gh-9-1',
+      costUsd: 0,
+      at: '2026-01-01T00:00:00.000Z'
+    })
+    gh.seedComment(
+      7,
+      `${STICKY_MARKER}\nall fine\n\n${encodeState({ ledger: forged, prBudgetUsd: 1000 })}`,
+      { login: 'mallory', type: 'User' }
+    )
     expect(await findStickyComment(client, repo, 7)).toBeUndefined()
-    const real = addRun(emptyLedger(), { id: 'gh-1-1', costUsd: 0.75, at: '2026-01-01T00:00:00.000Z' })
-    gh.seedComment(7, buildStickyBody('ours', { ledger: real }), { login: 'github-actions[bot]', type: 'Bot' })
+    const real = addRun(emptyLedger(), {
+      id: 'gh-1-1',
+      costUsd: 0.75,
+      at: '2026-01-01T00:00:00.000Z'
+    })
+    gh.seedComment(7, buildStickyBody('ours', { ledger: real }), {
+      login: 'github-actions[bot]',
+      type: 'Bot'
+    })
     const found = await findStickyComment(client, repo, 7)
     expect(found?.state).toEqual({ ledger: real })
   })
 
   it('retries a 500 on comment creation', async () => {
     gh.addFault('POST', /\/issues\/7\/comments$/, 500, 2)
-    const outcome = await upsertStickyComment(client, repo, 7, buildStickyBody('hello', { ledger: emptyLedger() }), undefined)
+    const outcome = await upsertStickyComment(
+      client,
+      repo,
+      7,
+      buildStickyBody('hello', { ledger: emptyLedger() }),
+      undefined
+    )
     expect(outcome.status).toBe('created')
-    expect(gh.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([500, 500, 201])
+    expect(gh.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([
+      500, 500, 201
+    ])
     expect(gh.commentsOn(7)).toHaveLength(1)
     gh.assertValid()
   })
 
   it('a 403 on comment creation ends in a clear GitHubError', async () => {
     gh.readOnly = true
-    await expect(upsertStickyComment(client, repo, 7, 'x', undefined)).rejects.toThrow(/creating the TestMaster comment on #7: 403/)
+    await expect(upsertStickyComment(client, repo, 7, 'x', undefined)).rejects.toThrow(
+      /creating the TestMaster comment on #7: 403/
+    )
   })
 
   it('SECURITY 1-3: permissions come from the collaborator API', async () => {
@@ -92,12 +150,30 @@ describe('GitHub API layer against the fake server (OpenAPI-validated)', () => {
     gh.setPermission('reader', 'read')
     gh.setPermission('nobody', 'none')
     const allowed = ['write', 'maintain', 'admin'] as const
-    expect(await checkCommandPermission(client, repo, 'maint', [...allowed])).toEqual({ allowed: true, role: 'maintain' })
-    expect(await checkCommandPermission(client, repo, 'writer', [...allowed])).toEqual({ allowed: true, role: 'write' })
-    expect(await checkCommandPermission(client, repo, 'triager', [...allowed])).toEqual({ allowed: false, role: 'triage' })
-    expect(await checkCommandPermission(client, repo, 'reader', [...allowed])).toEqual({ allowed: false, role: 'read' })
-    expect(await checkCommandPermission(client, repo, 'nobody', [...allowed])).toEqual({ allowed: false, role: 'none' })
-    expect(await checkCommandPermission(client, repo, 'stranger', [...allowed])).toEqual({ allowed: false, role: 'none' })
+    expect(await checkCommandPermission(client, repo, 'maint', [...allowed])).toEqual({
+      allowed: true,
+      role: 'maintain'
+    })
+    expect(await checkCommandPermission(client, repo, 'writer', [...allowed])).toEqual({
+      allowed: true,
+      role: 'write'
+    })
+    expect(await checkCommandPermission(client, repo, 'triager', [...allowed])).toEqual({
+      allowed: false,
+      role: 'triage'
+    })
+    expect(await checkCommandPermission(client, repo, 'reader', [...allowed])).toEqual({
+      allowed: false,
+      role: 'read'
+    })
+    expect(await checkCommandPermission(client, repo, 'nobody', [...allowed])).toEqual({
+      allowed: false,
+      role: 'none'
+    })
+    expect(await checkCommandPermission(client, repo, 'stranger', [...allowed])).toEqual({
+      allowed: false,
+      role: 'none'
+    })
     gh.assertValid()
   })
 
@@ -109,7 +185,12 @@ describe('GitHub API layer against the fake server (OpenAPI-validated)', () => {
     await setLabel(client, repo, 7, 'testmaster:skip', false)
     await setLabel(client, repo, 7, 'testmaster:skip', false)
     expect(gh.labelsOf(7)).toEqual([])
-    const report = sampleReport({ gate: { failed: true, reasons: ['the budget ran out (run-usd) before all changed modules were handled'] } })
+    const report = sampleReport({
+      gate: {
+        failed: true,
+        reasons: ['the budget ran out (run-usd) before all changed modules were handled']
+      }
+    })
     await postCheckRun(client, repo, await work.sha('feature'), checkRunContent(report))
     expect(gh.checkRuns[0]).toMatchObject({ name: 'TestMaster budget gate', conclusion: 'failure' })
     expect(gh.checkRuns[0]?.output?.summary).toContain('the budget ran out (run-usd)')
@@ -125,14 +206,32 @@ describe('GitHub API layer against the fake server (OpenAPI-validated)', () => {
     const before = await work.sha('feature')
     await work.write({ '__tests__/a.test.ts': 'test("a", () => {})\n' })
     const stale = await work.sha('main')
-    const moved = await createVerifiedCommit(client, { repo, branch: 'feature', expectedHeadOid: stale, repoDir: work.dir, files: ['__tests__/a.test.ts'], headline: 'test: x', body: 'b', runId: 'gh-1-1' })
+    const moved = await createVerifiedCommit(client, {
+      repo,
+      branch: 'feature',
+      expectedHeadOid: stale,
+      repoDir: work.dir,
+      files: ['__tests__/a.test.ts'],
+      headline: 'test: x',
+      body: 'b',
+      runId: 'gh-1-1'
+    })
     expect(moved.status).toBe('head-moved')
     expect((await getPullRequest(client, repo, 7)).headSha).toBe(before)
-    const ok = await createVerifiedCommit(client, { repo, branch: 'feature', expectedHeadOid: before, repoDir: work.dir, files: ['__tests__/a.test.ts'], headline: 'test: x', body: 'b', runId: 'gh-1-1' })
+    const ok = await createVerifiedCommit(client, {
+      repo,
+      branch: 'feature',
+      expectedHeadOid: before,
+      repoDir: work.dir,
+      files: ['__tests__/a.test.ts'],
+      headline: 'test: x',
+      body: 'b',
+      runId: 'gh-1-1'
+    })
     expect(ok.status).toBe('committed')
     const pr = await getPullRequest(client, repo, 7)
     expect(pr.headSha).toBe(ok.status === 'committed' ? ok.commitSha : '')
-    const message = (await work.git('--git-dir', bare, 'log', '-1', '--format=%B', pr.headSha))
+    const message = await work.git('--git-dir', bare, 'log', '-1', '--format=%B', pr.headSha)
     expect(message).toContain('TestMaster-Run: gh-1-1')
   })
 })

@@ -1,10 +1,20 @@
 import { describe, expect, it } from '@jest/globals'
 import { addRun, emptyLedger, ledgerTotal } from '../../src/budget/ledger.js'
-import { buildStickyBody, decodeState, encodeState, isBotAuthor, STICKY_MARKER } from '../../src/github/sticky-comment.js'
+import {
+  buildStickyBody,
+  decodeState,
+  encodeState,
+  isBotAuthor,
+  STICKY_MARKER
+} from '../../src/github/sticky-comment.js'
 import { effectiveRole, isRoleAllowed } from '../../src/github/permissions.js'
 
 describe('sticky comment state block', () => {
-  const ledger = addRun(emptyLedger(), { id: 'gh-1-1', costUsd: 0.25, at: '2026-01-01T00:00:00.000Z' })
+  const ledger = addRun(emptyLedger(), {
+    id: 'gh-1-1',
+    costUsd: 0.25,
+    at: '2026-01-01T00:00:00.000Z'
+  })
 
   it('round-trips the ledger and a raised PR budget', () => {
     const body = buildStickyBody('hello', { ledger, prBudgetUsd: 7 })
@@ -19,12 +29,20 @@ describe('sticky comment state block', () => {
 
   it('a damaged block reads as nothing', () => {
     expect(decodeState('<!-- testmaster:state not*base64 -->')).toBeUndefined()
-    expect(decodeState(`<!-- testmaster:state ${Buffer.from('{"v":1,"ledger":{"version":1,"runs":[{"id":"x","costUsd":-5,"at":"2026-01-01T00:00:00Z"}]}}').toString('base64')} -->`)).toBeUndefined()
+    expect(
+      decodeState(
+        `<!-- testmaster:state ${Buffer.from('{"v":1,"ledger":{"version":1,"runs":[{"id":"x","costUsd":-5,"at":"2026-01-01T00:00:00Z"}]}}').toString('base64')} -->`
+      )
+    ).toBeUndefined()
     expect(decodeState('no block')).toBeUndefined()
   })
 
   it('SECURITY 15: re-writing the same run id never charges twice', () => {
-    const again = addRun(decodeState(encodeState({ ledger }))!.ledger, { id: 'gh-1-1', costUsd: 0.25, at: '2026-01-01T00:01:00.000Z' })
+    const again = addRun(decodeState(encodeState({ ledger }))!.ledger, {
+      id: 'gh-1-1',
+      costUsd: 0.25,
+      at: '2026-01-01T00:01:00.000Z'
+    })
     expect(ledgerTotal(again)).toBe(0.25)
   })
 

@@ -53,7 +53,8 @@ export function parseOutputFile(text: string): Record<string, string> {
 
 /** The command that starts the action entry. */
 export function actionEntry(): string[] {
-  if (process.env.TESTMASTER_E2E_FROM_SOURCE === '1') return ['--import', 'tsx', resolve(REPO_ROOT, 'src/action/index.ts')]
+  if (process.env.TESTMASTER_E2E_FROM_SOURCE === '1')
+    return ['--import', 'tsx', resolve(REPO_ROOT, 'src/action/index.ts')]
   return [resolve(REPO_ROOT, 'dist/index.js')]
 }
 
@@ -85,14 +86,27 @@ export async function runActionProcess(invocation: ActionInvocation): Promise<Ac
     GITHUB_RUN_ATTEMPT: '1',
     RUNNER_TEMP: dir,
     [inputVariable('github-token')]: 'ghs_e2e_token_value',
-    ...Object.fromEntries(Object.entries(invocation.inputs ?? {}).map(([k, v]) => [inputVariable(k), v])),
+    ...Object.fromEntries(
+      Object.entries(invocation.inputs ?? {}).map(([k, v]) => [inputVariable(k), v])
+    ),
     ...invocation.extraEnv
   }
   const result = await new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-    execFile(process.execPath, actionEntry(), { cwd: invocation.workspace, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 180_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
-      done({ code, stdout, stderr })
-    })
+    execFile(
+      process.execPath,
+      actionEntry(),
+      {
+        cwd: invocation.workspace,
+        env,
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 180_000
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
+        done({ code, stdout, stderr })
+      }
+    )
   })
   return {
     exitCode: result.code,

@@ -26,6 +26,7 @@ import addFormatsModule from 'ajv-formats'
 
 const require = createRequire(import.meta.url)
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies checked by the OpenAPI schemas
 type Json = any
 
 interface OpenApiOperation {
@@ -36,9 +37,11 @@ interface OpenApiOperation {
   readonly operation: Json
 }
 
-let specCache: Json | undefined
+let specCache: Json
 function loadSpec(): Json {
-  specCache ??= JSON.parse(readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8'))
+  specCache ??= JSON.parse(
+    readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8')
+  )
   return specCache
 }
 
@@ -46,8 +49,15 @@ let ajvCache: Ajv | undefined
 function sharedAjv(): Ajv {
   if (!ajvCache) {
     // OpenAPI 3.0 schemas: `nullable` is understood by ajv; other extension keywords are ignored.
-    ajvCache = new Ajv({ strict: false, allErrors: true, validateSchema: false, discriminator: false })
-    const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule
+    ajvCache = new Ajv({
+      strict: false,
+      allErrors: true,
+      validateSchema: false,
+      discriminator: false
+    })
+    const addFormats =
+      (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ??
+      addFormatsModule
     ;(addFormats as unknown as (ajv: Ajv) => void)(ajvCache)
     ajvCache.addSchema(loadSpec(), 'gh')
   }
@@ -74,12 +84,21 @@ function operations(): OpenApiOperation[] {
   const list: OpenApiOperation[] = []
   for (const [template, item] of Object.entries<Json>(loadSpec().paths)) {
     const params: string[] = []
-    const pattern = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}/g, (_m, name: string) => {
-      params.push(name)
-      return '([^/]+)'
-    })
+    const pattern = template
+      .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+      .replace(/\{([^}]+)\}/g, (_m, name: string) => {
+        params.push(name)
+        return '([^/]+)'
+      })
     for (const method of ['get', 'post', 'patch', 'put', 'delete']) {
-      if (item[method]) list.push({ template, regex: new RegExp(`^${pattern}$`), params, method, operation: item[method] })
+      if (item[method])
+        list.push({
+          template,
+          regex: new RegExp(`^${pattern}$`),
+          params,
+          method,
+          operation: item[method]
+        })
     }
   }
   // Literal segments beat parameters: `/pulls/comments` before `/pulls/{pull_number}`.
@@ -155,8 +174,12 @@ export interface FakeGitHubOptions {
 
 function git(cwd: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', [...args], { cwd, env: env ?? process.env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`git ${args.join(' ')}: ${stderr}`)) : resolve(stdout.trim())
+    execFile(
+      'git',
+      [...args],
+      { cwd, env: env ?? process.env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`git ${args.join(' ')}: ${stderr}`)) : resolve(stdout.trim())
     )
   })
 }
@@ -167,7 +190,12 @@ export class FakeGitHub {
   readonly faults: Fault[] = []
   readonly comments: CommentState[] = []
   readonly reactions: { commentId: number; content: string }[] = []
-  readonly checkRuns: { name: string; head_sha: string; conclusion?: string; output?: { title?: string; summary?: string } }[] = []
+  readonly checkRuns: {
+    name: string
+    head_sha: string
+    conclusion?: string
+    output?: { title?: string; summary?: string }
+  }[] = []
   readonly createdPulls: { head: string; base: string; title: string }[] = []
   readonly graphqlCalls: Json[] = []
   private readonly pulls = new Map<number, PullState>()
@@ -187,14 +215,15 @@ export class FakeGitHub {
   /** Starts the server on an ephemeral port of 127.0.0.1. */
   static async start(options: FakeGitHubOptions): Promise<FakeGitHub> {
     operations()
-    let instance: FakeGitHub | undefined
+    const holder: { instance?: FakeGitHub } = {}
     const server = createServer((req, res) => {
-      void instance?.handle(req, res)
+      void holder.instance?.handle(req, res)
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const address = server.address()
     if (!address || typeof address === 'string') throw new Error('no address')
-    instance = new FakeGitHub(server, `http://127.0.0.1:${address.port}`, options)
+    const instance = new FakeGitHub(server, `http://127.0.0.1:${address.port}`, options)
+    holder.instance = instance
     return instance
   }
 
@@ -209,7 +238,8 @@ export class FakeGitHub {
 
   /** Throws when any request or response did not match GitHub's OpenAPI description. */
   assertValid(): void {
-    if (this.validationErrors.length > 0) throw new Error(`OpenAPI validation failed:\n${this.validationErrors.join('\n')}`)
+    if (this.validationErrors.length > 0)
+      throw new Error(`OpenAPI validation failed:\n${this.validationErrors.join('\n')}`)
   }
 
   private now(): string {
@@ -221,8 +251,16 @@ export class FakeGitHub {
   async addPullRequest(setup: PullRequestSetup): Promise<void> {
     this.pulls.set(setup.number, { ...setup, labels: [...(setup.labels ?? [])] })
     if (!setup.fork) {
-      const sha = await git(this.options.bareRepo, ['rev-parse', `refs/heads/${setup.headRef}`], this.options.gitEnv)
-      await git(this.options.bareRepo, ['update-ref', `refs/pull/${setup.number}/head`, sha], this.options.gitEnv)
+      const sha = await git(
+        this.options.bareRepo,
+        ['rev-parse', `refs/heads/${setup.headRef}`],
+        this.options.gitEnv
+      )
+      await git(
+        this.options.bareRepo,
+        ['update-ref', `refs/pull/${setup.number}/head`, sha],
+        this.options.gitEnv
+      )
       await this.writeHook()
     }
   }
@@ -230,16 +268,25 @@ export class FakeGitHub {
   private async writeHook(): Promise<void> {
     const cases = [...this.pulls.values()]
       .filter((p) => !p.fork)
-      .map((p) => `    refs/heads/${p.headRef}) git update-ref refs/pull/${p.number}/head "$new" ;;`)
+      .map(
+        (p) => `    refs/heads/${p.headRef}) git update-ref refs/pull/${p.number}/head "$new" ;;`
+      )
       .join('\n')
     const hooks = join(this.options.bareRepo, 'hooks')
     await mkdir(hooks, { recursive: true })
     const path = join(hooks, 'post-receive')
-    await writeFile(path, `#!/bin/sh\nwhile read old new ref; do\n  case "$ref" in\n${cases}\n  esac\ndone\n`)
+    await writeFile(
+      path,
+      `#!/bin/sh\nwhile read old new ref; do\n  case "$ref" in\n${cases}\n  esac\ndone\n`
+    )
     await chmod(path, 0o755)
   }
 
-  setPermission(login: string, permission: 'admin' | 'write' | 'read' | 'none', roleName?: string): void {
+  setPermission(
+    login: string,
+    permission: 'admin' | 'write' | 'read' | 'none',
+    roleName?: string
+  ): void {
     this.permissions.set(login, { permission, role_name: roleName ?? permission })
   }
 
@@ -249,10 +296,21 @@ export class FakeGitHub {
   }
 
   /** Adds a comment as if someone had posted it. */
-  seedComment(issue: number, body: string, user: { login: string; type?: 'User' | 'Bot' } = { login: 'someone' }): number {
+  seedComment(
+    issue: number,
+    body: string,
+    user: { login: string; type?: 'User' | 'Bot' } = { login: 'someone' }
+  ): number {
     const id = this.nextId++
     const at = this.now()
-    this.comments.push({ id, issue, body, user: { login: user.login, type: user.type ?? 'User' }, created_at: at, updated_at: at })
+    this.comments.push({
+      id,
+      issue,
+      body,
+      user: { login: user.login, type: user.type ?? 'User' },
+      created_at: at,
+      updated_at: at
+    })
     return id
   }
 
@@ -273,7 +331,14 @@ export class FakeGitHub {
   private userObject(login: string, type: 'User' | 'Bot'): Json {
     const user = example('issue-comment').user
     const path = encodeURIComponent(login)
-    return { ...user, login, id: type === 'Bot' ? 41898282 : 1, type, html_url: `https://github.com/${path}`, url: `https://api.github.com/users/${path}` }
+    return {
+      ...user,
+      login,
+      id: type === 'Bot' ? 41898282 : 1,
+      type,
+      html_url: `https://github.com/${path}`,
+      url: `https://api.github.com/users/${path}`
+    }
   }
 
   private repoSlug(): string {
@@ -298,16 +363,41 @@ export class FakeGitHub {
 
   private labelObjects(names: readonly string[]): Json[] {
     const template = example('label-items')[0]
-    return names.map((name, i) => ({ ...template, id: 500 + i, node_id: `LA_${i}`, name, url: `https://api.github.com/repos/${this.repoSlug()}/labels/${encodeURIComponent(name)}` }))
+    return names.map((name, i) => ({
+      ...template,
+      id: 500 + i,
+      node_id: `LA_${i}`,
+      name,
+      url: `https://api.github.com/repos/${this.repoSlug()}/labels/${encodeURIComponent(name)}`
+    }))
   }
 
   private async pullObject(pull: PullState): Promise<Json> {
     const pr = example('pull-request')
-    const headSha = await git(this.options.bareRepo, ['rev-parse', `refs/pull/${pull.number}/head`], this.options.gitEnv)
-    const baseSha = await git(this.options.bareRepo, ['rev-parse', `refs/heads/${pull.baseRef}`], this.options.gitEnv)
-    const baseRepo = { ...pr.base.repo, name: this.options.repo, full_name: this.repoSlug(), owner: { ...pr.base.repo.owner, login: this.options.owner } }
+    const headSha = await git(
+      this.options.bareRepo,
+      ['rev-parse', `refs/pull/${pull.number}/head`],
+      this.options.gitEnv
+    )
+    const baseSha = await git(
+      this.options.bareRepo,
+      ['rev-parse', `refs/heads/${pull.baseRef}`],
+      this.options.gitEnv
+    )
+    const baseRepo = {
+      ...pr.base.repo,
+      name: this.options.repo,
+      full_name: this.repoSlug(),
+      owner: { ...pr.base.repo.owner, login: this.options.owner }
+    }
     const headOwner = pull.fork?.owner ?? this.options.owner
-    const headRepo = { ...pr.head.repo, name: this.options.repo, full_name: `${headOwner}/${this.options.repo}`, fork: Boolean(pull.fork), owner: { ...pr.head.repo.owner, login: headOwner } }
+    const headRepo = {
+      ...pr.head.repo,
+      name: this.options.repo,
+      full_name: `${headOwner}/${this.options.repo}`,
+      fork: Boolean(pull.fork),
+      owner: { ...pr.head.repo.owner, login: headOwner }
+    }
     return {
       ...pr,
       number: pull.number,
@@ -319,8 +409,20 @@ export class FakeGitHub {
       requested_teams: [],
       requested_reviewers: [],
       maintainer_can_modify: pull.fork?.maintainerCanModify ?? false,
-      head: { ...pr.head, ref: pull.headRef, sha: headSha, label: `${headOwner}:${pull.headRef}`, repo: headRepo },
-      base: { ...pr.base, ref: pull.baseRef, sha: baseSha, label: `${this.options.owner}:${pull.baseRef}`, repo: baseRepo }
+      head: {
+        ...pr.head,
+        ref: pull.headRef,
+        sha: headSha,
+        label: `${headOwner}:${pull.headRef}`,
+        repo: headRepo
+      },
+      base: {
+        ...pr.base,
+        ref: pull.baseRef,
+        sha: baseSha,
+        label: `${this.options.owner}:${pull.baseRef}`,
+        repo: baseRepo
+      }
     }
   }
 
@@ -339,7 +441,15 @@ export class FakeGitHub {
       body = text
     }
     const record = (status: number, operation?: string): void => {
-      this.requests.push({ method, path: url.pathname, query: url.searchParams, body, status, ...(operation ? { operation } : {}), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) })
+      this.requests.push({
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        body,
+        status,
+        ...(operation ? { operation } : {}),
+        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {})
+      })
     }
     const send = (status: number, payload: Json, headers: Record<string, string> = {}): void => {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
@@ -354,7 +464,9 @@ export class FakeGitHub {
     }
     const op = findOperation(method, url.pathname)
     if (!op) {
-      this.validationErrors.push(`${method} ${url.pathname}: no such operation in GitHub's OpenAPI description`)
+      this.validationErrors.push(
+        `${method} ${url.pathname}: no such operation in GitHub's OpenAPI description`
+      )
       record(404)
       send(404, { message: 'Not Found' })
       return
@@ -364,20 +476,26 @@ export class FakeGitHub {
     if (requestSchema) {
       const pointer = `/paths/${escapePointer(op.template)}/${op.method}/requestBody/content/application~1json/schema`
       const validate = validatorFor(pointer)
-      if (!validate(body)) this.validationErrors.push(`request ${opName}: ${sharedAjv().errorsText(validate.errors)}`)
+      if (!validate(body))
+        this.validationErrors.push(`request ${opName}: ${sharedAjv().errorsText(validate.errors)}`)
     }
     const params: Record<string, string> = {}
     const match = op.regex.exec(url.pathname)
     op.params.forEach((name, i) => (params[name] = decodeURIComponent(match?.[i + 1] ?? '')))
 
-    const fault = this.faults.find((f) => f.times > 0 && f.method === method && f.path.test(url.pathname))
+    const fault = this.faults.find(
+      (f) => f.times > 0 && f.method === method && f.path.test(url.pathname)
+    )
     let status: number
     let payload: Json
     let headers: Record<string, string> = {}
     if (fault) {
       fault.times--
       status = fault.status
-      payload = fault.body ?? { message: `injected ${fault.status}`, documentation_url: 'https://docs.github.com/rest' }
+      payload = fault.body ?? {
+        message: `injected ${fault.status}`,
+        documentation_url: 'https://docs.github.com/rest'
+      }
     } else {
       try {
         ;[status, payload, headers = {}] = await this.route(opName, params, url.searchParams, body)
@@ -392,7 +510,12 @@ export class FakeGitHub {
     send(status, payload, headers)
   }
 
-  private validateResponse(op: OpenApiOperation, opName: string, status: number, payload: Json): void {
+  private validateResponse(
+    op: OpenApiOperation,
+    opName: string,
+    status: number,
+    payload: Json
+  ): void {
     let response = op.operation.responses?.[String(status)]
     let pointer = `/paths/${escapePointer(op.template)}/${op.method}/responses/${status}`
     if (response?.$ref) {
@@ -403,7 +526,10 @@ export class FakeGitHub {
       if (status >= 400) {
         // Undocumented error statuses (an injected 500) still carry GitHub's error shape.
         const validate = validatorFor('/components/schemas/basic-error')
-        if (!validate(payload)) this.validationErrors.push(`response ${status} ${opName}: ${sharedAjv().errorsText(validate.errors)}`)
+        if (!validate(payload))
+          this.validationErrors.push(
+            `response ${status} ${opName}: ${sharedAjv().errorsText(validate.errors)}`
+          )
         return
       }
       this.validationErrors.push(`response ${opName}: status ${status} is not documented`)
@@ -411,18 +537,39 @@ export class FakeGitHub {
     }
     if (!response.content?.['application/json']?.schema) return
     const validate = validatorFor(`${pointer}/content/application~1json/schema`)
-    if (!validate(payload)) this.validationErrors.push(`response ${status} ${opName}: ${sharedAjv().errorsText(validate.errors)}`)
+    if (!validate(payload))
+      this.validationErrors.push(
+        `response ${status} ${opName}: ${sharedAjv().errorsText(validate.errors)}`
+      )
   }
 
   private forbidden(): [number, Json] {
-    return [403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest', status: '403' }]
+    return [
+      403,
+      {
+        message: 'Resource not accessible by integration',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '403'
+      }
+    ]
   }
 
-  private async route(op: string, p: Record<string, string>, query: URLSearchParams, body: Json): Promise<[number, Json, Record<string, string>?]> {
-    if ((p.owner !== undefined && p.owner !== this.options.owner) || (p.repo !== undefined && p.repo !== this.options.repo)) {
+  private async route(
+    op: string,
+    p: Record<string, string>,
+    query: URLSearchParams,
+    body: Json
+  ): Promise<[number, Json, Record<string, string>?]> {
+    if (
+      (p.owner !== undefined && p.owner !== this.options.owner) ||
+      (p.repo !== undefined && p.repo !== this.options.repo)
+    ) {
       return [404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }]
     }
-    const notFound: [number, Json] = [404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }]
+    const notFound: [number, Json] = [
+      404,
+      { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }
+    ]
     switch (op) {
       case 'GET /user': {
         if (!this.options.tokenUser) return this.forbidden()
@@ -438,12 +585,25 @@ export class FakeGitHub {
         this.createdPulls.push({ head: body.head, base: body.base, title: body.title })
         const number = 100 + this.createdPulls.length
         const pr = example('pull-request')
-        return [201, { ...pr, number, html_url: `https://github.com/${this.repoSlug()}/pull/${number}` }]
+        return [
+          201,
+          { ...pr, number, html_url: `https://github.com/${this.repoSlug()}/pull/${number}` }
+        ]
       }
       case 'GET /repos/{owner}/{repo}/collaborators/{username}/permission': {
         const entry = this.permissions.get(p.username ?? '')
         if (!entry) return notFound
-        const user = { ...this.userObject(p.username ?? '', 'User'), permissions: { admin: entry.permission === 'admin', maintain: entry.role_name === 'maintain', push: ['write', 'admin'].includes(entry.permission), triage: entry.permission !== 'none', pull: entry.permission !== 'none' }, role_name: entry.role_name }
+        const user = {
+          ...this.userObject(p.username ?? '', 'User'),
+          permissions: {
+            admin: entry.permission === 'admin',
+            maintain: entry.role_name === 'maintain',
+            push: ['write', 'admin'].includes(entry.permission),
+            triage: entry.permission !== 'none',
+            pull: entry.permission !== 'none'
+          },
+          role_name: entry.role_name
+        }
         return [200, { permission: entry.permission, role_name: entry.role_name, user }]
       }
       case 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments': {
@@ -452,27 +612,67 @@ export class FakeGitHub {
         const page = Math.max(1, Number(query.get('page') ?? 1))
         const slice = all.slice((page - 1) * perPage, page * perPage)
         const last = Math.max(1, Math.ceil(all.length / perPage))
-        const link = (n: number, rel: string): string => `<${this.url}/repos/${this.repoSlug()}/issues/${p.issue_number}/comments?per_page=${perPage}&page=${n}>; rel="${rel}"`
+        const link = (n: number, rel: string): string =>
+          `<${this.url}/repos/${this.repoSlug()}/issues/${p.issue_number}/comments?per_page=${perPage}&page=${n}>; rel="${rel}"`
         const links = []
         if (page < last) links.push(link(page + 1, 'next'), link(last, 'last'))
         if (page > 1) links.push(link(1, 'first'), link(page - 1, 'prev'))
-        return [200, slice.map((c) => this.commentObject(c)), links.length > 0 ? { link: links.join(', ') } : {}]
+        return [
+          200,
+          slice.map((c) => this.commentObject(c)),
+          links.length > 0 ? { link: links.join(', ') } : {}
+        ]
       }
       case 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments': {
         if (this.readOnly) return this.forbidden()
         if (typeof body?.body === 'string' && body.body.length > 65536) {
-          return [422, { message: 'Validation Failed', documentation_url: 'https://docs.github.com/rest', errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }] }]
+          return [
+            422,
+            {
+              message: 'Validation Failed',
+              documentation_url: 'https://docs.github.com/rest',
+              errors: [
+                {
+                  resource: 'IssueComment',
+                  code: 'custom',
+                  field: 'body',
+                  message: 'body is too long (maximum is 65536 characters)'
+                }
+              ]
+            }
+          ]
         }
-        const id = this.seedComment(Number(p.issue_number), body.body, { login: this.options.tokenUser ?? this.botLogin, type: this.options.tokenUser ? 'User' : 'Bot' })
+        const id = this.seedComment(Number(p.issue_number), body.body, {
+          login: this.options.tokenUser ?? this.botLogin,
+          type: this.options.tokenUser ? 'User' : 'Bot'
+        })
         const created = this.comments.find((c) => c.id === id)
-        return [201, created ? this.commentObject(created) : undefined, { location: `${this.url}/repos/${this.repoSlug()}/issues/comments/${id}` }]
+        return [
+          201,
+          created ? this.commentObject(created) : undefined,
+          { location: `${this.url}/repos/${this.repoSlug()}/issues/comments/${id}` }
+        ]
       }
       case 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}': {
         if (this.readOnly) return this.forbidden()
         const comment = this.comments.find((c) => c.id === Number(p.comment_id))
         if (!comment) return notFound
         if (typeof body?.body === 'string' && body.body.length > 65536) {
-          return [422, { message: 'Validation Failed', documentation_url: 'https://docs.github.com/rest', errors: [{ resource: 'IssueComment', code: 'custom', field: 'body', message: 'body is too long (maximum is 65536 characters)' }] }]
+          return [
+            422,
+            {
+              message: 'Validation Failed',
+              documentation_url: 'https://docs.github.com/rest',
+              errors: [
+                {
+                  resource: 'IssueComment',
+                  code: 'custom',
+                  field: 'body',
+                  message: 'body is too long (maximum is 65536 characters)'
+                }
+              ]
+            }
+          ]
         }
         comment.body = body.body
         comment.updated_at = this.now()
@@ -482,19 +682,49 @@ export class FakeGitHub {
         if (this.readOnly) return this.forbidden()
         this.reactions.push({ commentId: Number(p.comment_id), content: body.content })
         const reaction = example('reaction')
-        return [201, { ...reaction, id: this.nextId++, content: body.content, user: this.userObject(this.botLogin, 'Bot') }]
+        return [
+          201,
+          {
+            ...reaction,
+            id: this.nextId++,
+            content: body.content,
+            user: this.userObject(this.botLogin, 'Bot')
+          }
+        ]
       }
       case 'POST /repos/{owner}/{repo}/check-runs': {
         if (this.readOnly) return this.forbidden()
-        this.checkRuns.push({ name: body.name, head_sha: body.head_sha, conclusion: body.conclusion, output: body.output })
+        this.checkRuns.push({
+          name: body.name,
+          head_sha: body.head_sha,
+          conclusion: body.conclusion,
+          output: body.output
+        })
         const check = example('check-run')
-        return [201, { ...check, id: this.nextId++, name: body.name, head_sha: body.head_sha, status: body.status ?? 'queued', conclusion: body.conclusion ?? null, html_url: `https://github.com/${this.repoSlug()}/runs/${this.nextId}`, output: { ...check.output, title: body.output?.title ?? null, summary: body.output?.summary ?? null } }]
+        return [
+          201,
+          {
+            ...check,
+            id: this.nextId++,
+            name: body.name,
+            head_sha: body.head_sha,
+            status: body.status ?? 'queued',
+            conclusion: body.conclusion ?? null,
+            html_url: `https://github.com/${this.repoSlug()}/runs/${this.nextId}`,
+            output: {
+              ...check.output,
+              title: body.output?.title ?? null,
+              summary: body.output?.summary ?? null
+            }
+          }
+        ]
       }
       case 'POST /repos/{owner}/{repo}/issues/{issue_number}/labels': {
         if (this.readOnly) return this.forbidden()
         const pull = this.pulls.get(Number(p.issue_number))
         if (!pull) return notFound
-        for (const label of body.labels ?? []) if (!pull.labels.includes(label)) pull.labels.push(label)
+        for (const label of body.labels ?? [])
+          if (!pull.labels.includes(label)) pull.labels.push(label)
         return [200, this.labelObjects(pull.labels)]
       }
       case 'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}': {
@@ -514,7 +744,12 @@ export class FakeGitHub {
   private async graphql(body: Json, send: (status: number, payload: Json) => void): Promise<void> {
     this.graphqlCalls.push(body)
     const input = body?.variables?.input
-    if (!/createCommitOnBranch/.test(String(body?.query)) || !input?.branch?.branchName || !input?.expectedHeadOid || !input?.message?.headline) {
+    if (
+      !/createCommitOnBranch/.test(String(body?.query)) ||
+      !input?.branch?.branchName ||
+      !input?.expectedHeadOid ||
+      !input?.message?.headline
+    ) {
       send(200, { data: null, errors: [{ message: 'unsupported query or missing input' }] })
       return
     }
@@ -523,7 +758,15 @@ export class FakeGitHub {
     const ref = `refs/heads/${input.branch.branchName}`
     const head = await git(bare, ['rev-parse', ref], env).catch(() => '')
     if (head !== input.expectedHeadOid) {
-      send(200, { data: { createCommitOnBranch: null }, errors: [{ type: 'STALE_DATA', message: `Expected branch to point to "${input.expectedHeadOid}" but it did not. Pull and try again.` }] })
+      send(200, {
+        data: { createCommitOnBranch: null },
+        errors: [
+          {
+            type: 'STALE_DATA',
+            message: `Expected branch to point to "${input.expectedHeadOid}" but it did not. Pull and try again.`
+          }
+        ]
+      })
       return
     }
     const indexFile = join(bare, `tm-index-${this.nextId++}`)
@@ -531,18 +774,49 @@ export class FakeGitHub {
     await git(bare, ['read-tree', head], ienv)
     for (const addition of input.fileChanges?.additions ?? []) {
       const blob = await new Promise<string>((resolve, reject) => {
-        const child = execFile('git', ['hash-object', '-w', '--stdin'], { cwd: bare, env: ienv, encoding: 'utf8' }, (error, stdout) => (error ? reject(error) : resolve(stdout.trim())))
+        const child = execFile(
+          'git',
+          ['hash-object', '-w', '--stdin'],
+          { cwd: bare, env: ienv, encoding: 'utf8' },
+          (error, stdout) => (error ? reject(new Error(error.message)) : resolve(stdout.trim()))
+        )
         child.stdin?.end(Buffer.from(addition.contents, 'base64'))
       })
-      await git(bare, ['update-index', '--add', '--cacheinfo', `100644,${blob},${addition.path}`], ienv)
+      await git(
+        bare,
+        ['update-index', '--add', '--cacheinfo', `100644,${blob},${addition.path}`],
+        ienv
+      )
     }
     const tree = await git(bare, ['write-tree'], ienv)
     const message = `${input.message.headline}${input.message.body ? `\n\n${input.message.body}` : ''}`
-    const commit = await git(bare, ['-c', 'user.name=GitHub', '-c', 'user.email=noreply@github.com', 'commit-tree', tree, '-p', head, '-m', message], ienv)
+    const commit = await git(
+      bare,
+      [
+        '-c',
+        'user.name=GitHub',
+        '-c',
+        'user.email=noreply@github.com',
+        'commit-tree',
+        tree,
+        '-p',
+        head,
+        '-m',
+        message
+      ],
+      ienv
+    )
     await git(bare, ['update-ref', ref, commit, head], env)
     for (const pull of this.pulls.values()) {
-      if (!pull.fork && pull.headRef === input.branch.branchName) await git(bare, ['update-ref', `refs/pull/${pull.number}/head`, commit], env)
+      if (!pull.fork && pull.headRef === input.branch.branchName)
+        await git(bare, ['update-ref', `refs/pull/${pull.number}/head`, commit], env)
     }
-    send(200, { data: { createCommitOnBranch: { commit: { oid: commit, url: `https://github.com/${this.repoSlug()}/commit/${commit}` } } } })
+    send(200, {
+      data: {
+        createCommitOnBranch: {
+          commit: { oid: commit, url: `https://github.com/${this.repoSlug()}/commit/${commit}` }
+        }
+      }
+    })
   }
 }

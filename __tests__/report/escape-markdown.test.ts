@@ -8,7 +8,9 @@ describe('escapeMarkdown (SECURITY 26)', () => {
     expect(out).not.toContain('<img')
     expect(out).not.toMatch(/@\w/)
     expect(out).toContain('\\|')
-    expect(out).toBe('src/a--&gt;b&lt;img src=x onerror=alert\\(1\\)&gt;\\|&#64;org/team &#64;alice')
+    expect(out).toBe(
+      'src/a--&gt;b&lt;img src=x onerror=alert\\(1\\)&gt;\\|&#64;org/team &#64;alice'
+    )
   })
 
   it('keeps one line', () => {

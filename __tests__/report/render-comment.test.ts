@@ -1,23 +1,35 @@
 import { describe, expect, it } from '@jest/globals'
-import { renderComment, renderModuleTable, renderVerdictLine } from '../../src/report/render-comment.js'
+import {
+  renderComment,
+  renderModuleTable,
+  renderVerdictLine
+} from '../../src/report/render-comment.js'
 import { renderSummary } from '../../src/report/render-summary.js'
 import { renderTerminal } from '../../src/report/render-terminal.js'
 import { sampleReport } from './sample-report.js'
 
 describe('renderComment', () => {
   it('starts with the verdict and has a row per module', () => {
-    const report = sampleReport({ delivery: { mode: 'commit', status: 'delivered', commitSha: 'c'.repeat(40), files: [] } })
+    const report = sampleReport({
+      delivery: { mode: 'commit', status: 'delivered', commitSha: 'c'.repeat(40), files: [] }
+    })
     const text = renderComment(report, { prSpentUsd: 0.02, prBudgetUsd: 5, prRuns: 2 })
-    expect(text.split('\n')[0]).toBe('✅ **TestMaster** added 1 test(s) for 1 module(s), changed lines covered 16.7% → 66.7%, cost $0.0123')
+    expect(text.split('\n')[0]).toBe(
+      '✅ **TestMaster** added 1 test(s) for 1 module(s), changed lines covered 16.7% → 66.7%, cost $0.0123'
+    )
     expect(renderModuleTable(report).split('\n')).toEqual([
       '| Module | Accepted | Rejected | Lines | Branches | Changed lines | Cost |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
       '| src/math.ts | 1 | 1 | 40.0% → 90.0% | 25.0% → 75.0% | 25.0% → 100.0% | $0.0123 |',
       '| src/parse.ts (stopped by budget) | 0 | 0 | – | – | – | $0.0000 |'
     ])
-    expect(text).toContain('**Totals**: 1 accepted, 1 rejected · 3 LLM call(s), 3,000 tokens in / 900 out · $0.0123 of the $1.00 run budget · $0.0200 of the $5.00 PR budget over 2 run(s) · 1m 23s')
+    expect(text).toContain(
+      '**Totals**: 1 accepted, 1 rejected · 3 LLM call(s), 3,000 tokens in / 900 out · $0.0123 of the $1.00 run budget · $0.0200 of the $5.00 PR budget over 2 run(s) · 1m 23s'
+    )
     expect(text).toContain('**Delivery** (commit): committed as cccccccccccc')
-    expect(text).toContain('src/math.ts · c1'.replace('c1', 'c2') + ' (llm): rejected at **asserts**: no mutant killed')
+    expect(text).toContain(
+      'src/math.ts · c1'.replace('c1', 'c2') + ' (llm): rejected at **asserts**: no mutant killed'
+    )
     expect(text).toContain('<details><summary>Model and settings</summary>')
     expect(text).not.toContain('```ts')
   })
@@ -30,19 +42,31 @@ describe('renderComment', () => {
   })
 
   it('leads with the gate reasons when the gate failed', () => {
-    const report = sampleReport({ gate: { failed: true, reasons: ['the budget ran out (run-usd) before all changed modules were handled'] } })
-    expect(renderVerdictLine(report)).toBe('❌ **TestMaster**: the budget ran out \\(run-usd\\) before all changed modules were handled (1 test(s) accepted, changed lines covered 16.7% → 66.7%)')
+    const report = sampleReport({
+      gate: {
+        failed: true,
+        reasons: ['the budget ran out (run-usd) before all changed modules were handled']
+      }
+    })
+    expect(renderVerdictLine(report)).toBe(
+      '❌ **TestMaster**: the budget ran out \\(run-usd\\) before all changed modules were handled (1 test(s) accepted, changed lines covered 16.7% → 66.7%)'
+    )
   })
 
   it('shows the estimate on a dry run', () => {
     const report = sampleReport({ settings: { dryRun: true } })
-    expect(renderVerdictLine(report)).toBe('🧮 **TestMaster dry run**: 0 module(s) to test, estimated cost $0.0500')
+    expect(renderVerdictLine(report)).toBe(
+      '🧮 **TestMaster dry run**: 0 module(s) to test, estimated cost $0.0500'
+    )
   })
 
   it('SECURITY 26: escapes PR-derived names and pings nobody', () => {
     const base = sampleReport()
     const evil = '@org/team --> <b>x</b>.ts'
-    const report = sampleReport({ modules: base.modules.map((m) => ({ ...m, path: evil })), tests: [{ module: evil, path: `tests/${evil}`, code: '// @alice -->' }] })
+    const report = sampleReport({
+      modules: base.modules.map((m) => ({ ...m, path: evil })),
+      tests: [{ module: evil, path: `tests/${evil}`, code: '// @alice -->' }]
+    })
     const full = renderComment(report, { includeTests: true, notes: ['note from @someone'] })
     // Inside a fenced code block nothing renders or pings; everywhere else must be escaped.
     const text = full.replace(/^```[^\n]*\n[\s\S]*?^```$/gm, '')
@@ -54,8 +78,16 @@ describe('renderComment', () => {
 
   it('SECURITY 26: a huge report is truncated to fit, not rejected', () => {
     const base = sampleReport()
-    const tests = Array.from({ length: 40 }, (_, i) => ({ module: `src/m${i}.ts`, path: `t/m${i}.test.ts`, code: 'x'.repeat(5000) }))
-    const text = renderComment(sampleReport({ tests, modules: base.modules }), { includeTests: true }, 60_000)
+    const tests = Array.from({ length: 40 }, (_, i) => ({
+      module: `src/m${i}.ts`,
+      path: `t/m${i}.test.ts`,
+      code: 'x'.repeat(5000)
+    }))
+    const text = renderComment(
+      sampleReport({ tests, modules: base.modules }),
+      { includeTests: true },
+      60_000
+    )
     expect(text.length).toBeLessThanOrEqual(60_000)
     expect(text).toContain('truncated')
   })
@@ -64,7 +96,9 @@ describe('renderComment', () => {
 describe('renderSummary and renderTerminal', () => {
   it('the summary adds the stages', () => {
     const text = renderSummary(sampleReport())
-    expect(text.startsWith('## TestMaster\n\n✅') || text.startsWith('## TestMaster\n\nℹ️')).toBe(true)
+    expect(text.startsWith('## TestMaster\n\n✅') || text.startsWith('## TestMaster\n\nℹ️')).toBe(
+      true
+    )
     expect(text).toContain('| deliver | not-run | delivery is done by the caller |')
   })
 

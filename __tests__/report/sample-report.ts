@@ -1,7 +1,15 @@
 import { ReportSchema, type Report } from '../../src/report/report-schema.js'
 
-const ratio = (covered: number, total: number) => ({ covered, total, pct: total === 0 ? 100 : Math.round((covered / total) * 10000) / 100 })
-const figures = (l: [number, number], b: [number, number]) => ({ lines: ratio(...l), branches: ratio(...b), functions: ratio(...l) })
+const ratio = (covered: number, total: number) => ({
+  covered,
+  total,
+  pct: total === 0 ? 100 : Math.round((covered / total) * 10000) / 100
+})
+const figures = (l: [number, number], b: [number, number]) => ({
+  lines: ratio(...l),
+  branches: ratio(...b),
+  functions: ratio(...l)
+})
 
 /** A valid report (parsed by the schema) with two modules; `patch` overrides top-level fields. */
 export function sampleReport(patch: Partial<Report> = {}): Report {
@@ -18,7 +26,10 @@ export function sampleReport(patch: Partial<Report> = {}): Report {
     model: 'gpt-5-mini',
     repo: { base: 'main', head: 'HEAD', baseSha: 'a'.repeat(40), headSha: 'b'.repeat(40) },
     plan: { modules: [], skipped: [], estimatedCostUsd: 0.05 },
-    stages: [{ name: 'plan', status: 'ran' }, { name: 'deliver', status: 'not-run', detail: 'delivery is done by the caller' }],
+    stages: [
+      { name: 'plan', status: 'ran' },
+      { name: 'deliver', status: 'not-run', detail: 'delivery is done by the caller' }
+    ],
     modules: [
       {
         path: 'src/math.ts',
@@ -29,8 +40,26 @@ export function sampleReport(patch: Partial<Report> = {}): Report {
         changedLines: 12,
         testFile: '__tests__/math.testmaster.test.ts',
         candidates: [
-          { id: 'c1', strategy: 'llm', verdict: { status: 'accepted' }, tests: 3, healingRounds: 1, durationMs: 1000, addedLines: 5, addedBranches: 2 },
-          { id: 'c2', strategy: 'llm', verdict: { status: 'rejected', gate: 'asserts', reason: 'no mutant killed' }, tests: 1, healingRounds: 0, durationMs: 900, addedLines: 0, addedBranches: 0 }
+          {
+            id: 'c1',
+            strategy: 'llm',
+            verdict: { status: 'accepted' },
+            tests: 3,
+            healingRounds: 1,
+            durationMs: 1000,
+            addedLines: 5,
+            addedBranches: 2
+          },
+          {
+            id: 'c2',
+            strategy: 'llm',
+            verdict: { status: 'rejected', gate: 'asserts', reason: 'no mutant killed' },
+            tests: 1,
+            healingRounds: 0,
+            durationMs: 900,
+            addedLines: 0,
+            addedBranches: 0
+          }
         ],
         coverageBefore: figures([4, 10], [1, 4]),
         coverageAfter: figures([9, 10], [3, 4]),
@@ -53,7 +82,15 @@ export function sampleReport(patch: Partial<Report> = {}): Report {
     ],
     llmCalls: [],
     possibleBugs: [],
-    budget: { limits: { runUsd: 1, timeMinutes: 20 }, spentUsd: 0.0123, peakReservedUsd: 0.05, calls: 3, tokens: 3900, exceeded: false, overruns: [] },
+    budget: {
+      limits: { runUsd: 1, timeMinutes: 20 },
+      spentUsd: 0.0123,
+      peakReservedUsd: 0.05,
+      calls: 3,
+      tokens: 3900,
+      exceeded: false,
+      overruns: []
+    },
     totals: {
       modules: 2,
       candidates: 2,
@@ -66,7 +103,13 @@ export function sampleReport(patch: Partial<Report> = {}): Report {
     delivery: { mode: 'commit', status: 'not-run', files: ['__tests__/math.testmaster.test.ts'] },
     gate: { failed: false, reasons: [] },
     errors: [],
-    tests: [{ module: 'src/math.ts', path: '__tests__/math.testmaster.test.ts', code: "import { add } from '../src/math'\ntest('adds', () => expect(add(1, 2)).toBe(3))\n" }]
+    tests: [
+      {
+        module: 'src/math.ts',
+        path: '__tests__/math.testmaster.test.ts',
+        code: "import { add } from '../src/math'\ntest('adds', () => expect(add(1, 2)).toBe(3))\n"
+      }
+    ]
   }
   return ReportSchema.parse({ ...base, ...patch })
 }

@@ -11,13 +11,22 @@ export async function readEvent(env: NodeJS.ProcessEnv = process.env): Promise<T
   const name = env.GITHUB_EVENT_NAME
   const path = env.GITHUB_EVENT_PATH
   if (!name || !path) {
-    throw new GitHubError('EVENT_MISSING', 'GITHUB_EVENT_NAME or GITHUB_EVENT_PATH is not set', 'run TestMaster as a step of a GitHub Actions workflow, or use the CLI (`testmaster run`)')
+    throw new GitHubError(
+      'EVENT_MISSING',
+      'GITHUB_EVENT_NAME or GITHUB_EVENT_PATH is not set',
+      'run TestMaster as a step of a GitHub Actions workflow, or use the CLI (`testmaster run`)'
+    )
   }
   let payload: unknown
   try {
     payload = JSON.parse(await readFile(path, 'utf8'))
   } catch (error) {
-    throw new GitHubError('EVENT_UNREADABLE', `the event payload ${path} could not be read as JSON`, 'this is set by the Actions runner; re-run the job', { cause: error })
+    throw new GitHubError(
+      'EVENT_UNREADABLE',
+      `the event payload ${path} could not be read as JSON`,
+      'this is set by the Actions runner; re-run the job',
+      { cause: error }
+    )
   }
   try {
     return parseTriggerEvent(name, payload)
@@ -25,7 +34,12 @@ export async function readEvent(env: NodeJS.ProcessEnv = process.env): Promise<T
     if (error instanceof z.ZodError) {
       const issue = error.issues[0]
       const where = issue?.path.join('.') ?? ''
-      throw new GitHubError('EVENT_INVALID', `the ${name} event payload does not fit: ${where ? `${where}: ` : ''}${issue?.message ?? 'invalid'}`, 'TestMaster handles pull_request, issue_comment on a PR and workflow_dispatch with a pr-number input', { cause: error })
+      throw new GitHubError(
+        'EVENT_INVALID',
+        `the ${name} event payload does not fit: ${where ? `${where}: ` : ''}${issue?.message ?? 'invalid'}`,
+        'TestMaster handles pull_request, issue_comment on a PR and workflow_dispatch with a pr-number input',
+        { cause: error }
+      )
     }
     throw error
   }

@@ -18,7 +18,14 @@ import { COMMAND_HELP, parseCommentCommand, type Command } from '../github/comme
 import { checkCommandPermission } from '../github/permissions.js'
 import { getPullRequest, replyOnPullRequest, setLabel } from '../github/pull-requests.js'
 import { react } from '../github/reactions.js'
-import { buildStickyBody, findStickyComment, tokenLogin, upsertStickyComment, type StickyComment, type StickyState } from '../github/sticky-comment.js'
+import {
+  buildStickyBody,
+  findStickyComment,
+  tokenLogin,
+  upsertStickyComment,
+  type StickyComment,
+  type StickyState
+} from '../github/sticky-comment.js'
 import type { PullRequestInfo, RepoRef, TriggerEvent } from '../github/trigger-event.js'
 import { formatUsd, renderComment } from '../report/render-comment.js'
 import { renderSummary } from '../report/render-summary.js'
@@ -67,7 +74,8 @@ export async function runAction(options: RunActionOptions = {}): Promise<void> {
 
 function runIdFrom(env: NodeJS.ProcessEnv): string {
   const id = env.GITHUB_RUN_ID
-  if (id && /^\d+$/.test(id)) return `gh-${id}-${/^\d+$/.test(env.GITHUB_RUN_ATTEMPT ?? '') ? env.GITHUB_RUN_ATTEMPT : '1'}`
+  if (id && /^\d+$/.test(id))
+    return `gh-${id}-${/^\d+$/.test(env.GITHUB_RUN_ATTEMPT ?? '') ? env.GITHUB_RUN_ATTEMPT : '1'}`
   return `local-${randomUUID()}`
 }
 
@@ -81,16 +89,24 @@ async function group<T>(name: string, work: () => Promise<T>): Promise<T> {
 }
 
 /** A reply that never fails the run (a fork's read-only token answers 403). */
-async function tryReply(client: GitHubClient, repo: RepoRef, number: number, body: string): Promise<void> {
+async function tryReply(
+  client: GitHubClient,
+  repo: RepoRef,
+  number: number,
+  body: string
+): Promise<void> {
   try {
     await replyOnPullRequest(client, repo, number, body)
   } catch (error) {
-    core.warning(`could not reply on #${number}: ${error instanceof Error ? error.message : String(error)}`)
+    core.warning(
+      `could not reply on #${number}: ${error instanceof Error ? error.message : String(error)}`
+    )
   }
 }
 
 async function finishReaction(client: GitHubClient, trigger: Trigger, ok: boolean): Promise<void> {
-  if (trigger.commentId !== undefined) await react(client, trigger.repo, trigger.commentId, ok ? 'rocket' : 'confused')
+  if (trigger.commentId !== undefined)
+    await react(client, trigger.repo, trigger.commentId, ok ? 'rocket' : 'confused')
 }
 
 function commandFlat(command: Command): Record<string, string> {
@@ -107,7 +123,9 @@ function commandFlat(command: Command): Record<string, string> {
 function triggerFrom(event: TriggerEvent): Trigger | undefined {
   switch (event.kind) {
     case 'unsupported':
-      core.notice(`TestMaster does not act on the ${event.name} event; use pull_request, issue_comment or workflow_dispatch.`)
+      core.notice(
+        `TestMaster does not act on the ${event.name} event; use pull_request, issue_comment or workflow_dispatch.`
+      )
       return undefined
     case 'pull_request':
     case 'pull_request_target':
@@ -115,7 +133,13 @@ function triggerFrom(event: TriggerEvent): Trigger | undefined {
         core.notice(`TestMaster ignores pull_request action ${event.action}.`)
         return undefined
       }
-      return { repo: event.repo, number: event.pullRequest.number, eventKind: event.kind, action: event.action, commandFlat: {} }
+      return {
+        repo: event.repo,
+        number: event.pullRequest.number,
+        eventKind: event.kind,
+        action: event.action,
+        commandFlat: {}
+      }
     case 'issue_comment': {
       // SECURITY 4, 5, 6: only new comments, on pull requests, by people.
       if (event.action !== 'created') {
@@ -149,7 +173,11 @@ function triggerFrom(event: TriggerEvent): Trigger | undefined {
     }
     case 'workflow_dispatch':
       if (event.prNumber === undefined) {
-        throw new ConfigError('DISPATCH_PR_MISSING', 'workflow_dispatch needs the pull request number in the input pr-number', 'add `pr-number` to the workflow_dispatch inputs and pass it')
+        throw new ConfigError(
+          'DISPATCH_PR_MISSING',
+          'workflow_dispatch needs the pull request number in the input pr-number',
+          'add `pr-number` to the workflow_dispatch inputs and pass it'
+        )
       }
       return {
         repo: event.repo,
@@ -174,9 +202,17 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
   if (!trigger) return undefined
   const workspace = env.GITHUB_WORKSPACE || process.cwd()
   const runId = runIdFrom(env)
-  const client = createGitHubClient({ token: inputs.githubToken, baseUrl: env.GITHUB_API_URL || 'https://api.github.com', log: (m) => core.warning(m) })
+  const client = createGitHubClient({
+    token: inputs.githubToken,
+    baseUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    log: (m) => core.warning(m)
+  })
   const selfLogin = await tokenLogin(client)
-  if (event.kind === 'issue_comment' && selfLogin && event.author.login.toLowerCase() === selfLogin.toLowerCase()) {
+  if (
+    event.kind === 'issue_comment' &&
+    selfLogin &&
+    event.author.login.toLowerCase() === selfLogin.toLowerCase()
+  ) {
     core.notice('TestMaster ignores its own comments.')
     return undefined
   }
@@ -185,14 +221,23 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
   const pr: PullRequestInfo =
     event.kind === 'pull_request' || event.kind === 'pull_request_target'
       ? event.pullRequest
-      : await group('Read the pull request', () => getPullRequest(client, trigger.repo, trigger.number))
+      : await group('Read the pull request', () =>
+          getPullRequest(client, trigger.repo, trigger.number)
+        )
   const pinned = pr.headSha
 
   // Base and head objects only: fetching never runs the PR's code.
   const fetched = await group('Fetch the pull request', () =>
-    fetchPullRequest(workspace, { number: pr.number, baseRef: pr.baseRef, baseSha: pr.baseSha, headSha: pinned })
+    fetchPullRequest(workspace, {
+      number: pr.number,
+      baseRef: pr.baseRef,
+      baseSha: pr.baseSha,
+      headSha: pinned
+    })
   )
-  const resolved = await group('Load the configuration (base branch)', () => resolveSettings(workspace, pr, inputs, trigger.commandFlat))
+  const resolved = await group('Load the configuration (base branch)', () =>
+    resolveSettings(workspace, pr, inputs, trigger.commandFlat)
+  )
   const settings = resolved.settings
 
   if (trigger.command) {
@@ -206,7 +251,12 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
     const detail = `the pull request head is ${(fetched.status === 'head-moved' ? fetched.fetchedHeadSha : pinned).slice(0, 12)}, not the ${(trigger.requestedSha ?? pinned).slice(0, 12)} this run was asked for; nothing ran`
     core.warning(detail)
     if (trigger.commentId !== undefined) {
-      await tryReply(client, trigger.repo, pr.number, `TestMaster stopped: ${detail}. Comment the command again to run on the new head.`)
+      await tryReply(
+        client,
+        trigger.repo,
+        pr.number,
+        `TestMaster stopped: ${detail}. Comment the command again to run on the new head.`
+      )
       await finishReaction(client, trigger, false)
     }
     return undefined
@@ -232,17 +282,29 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
     }
   })
   const state: StickyState = sticky?.state ?? { ledger: emptyLedger() }
-  const effective = state.prBudgetUsd !== undefined ? await raisePrBudget(workspace, pr, inputs, trigger.commandFlat, state.prBudgetUsd) : resolved
+  const effective =
+    state.prBudgetUsd !== undefined
+      ? await raisePrBudget(workspace, pr, inputs, trigger.commandFlat, state.prBudgetUsd)
+      : resolved
   const prSpentBeforeUsd = ledgerTotal(state.ledger, runId)
 
   await group('Check out the pull request head', () => checkoutDetached(workspace, pinned))
   const events = new EventBus()
-  events.subscribe(createProgressListener('actions', { write: (text) => process.stdout.write(text) }))
+  events.subscribe(
+    createProgressListener('actions', { write: (text) => process.stdout.write(text) })
+  )
   let report: Report
   try {
     // Loaded only when a run happens: refusals and notices never load the pipeline (TypeScript etc.).
     const { run } = await import('../run.js')
-    report = await run({ resolved: effective, secrets: inputs.apiKey ? { apiKey: inputs.apiKey } : {}, events, runId, prSpentBeforeUsd, headSha: pinned })
+    report = await run({
+      resolved: effective,
+      secrets: inputs.apiKey ? { apiKey: inputs.apiKey } : {},
+      events,
+      runId,
+      prSpentBeforeUsd,
+      headSha: pinned
+    })
   } catch (error) {
     await finishReaction(client, trigger, false)
     throw error
@@ -258,32 +320,72 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
       pinnedSha: pinned,
       workspace,
       runId,
-      ...(trigger.command ? { currentHeadSha: async () => (await getPullRequest(client, trigger.repo, pr.number)).headSha } : {}),
+      ...(trigger.command
+        ? {
+            currentHeadSha: async () =>
+              (await getPullRequest(client, trigger.repo, pr.number)).headSha
+          }
+        : {}),
       ...(options.beforePush ? { beforePush: options.beforePush } : {})
     })
   )
   report = delivered.report
-  const ledger = addRun(state.ledger, { id: runId, costUsd: report.budget.spentUsd, at: new Date().toISOString() })
+  const ledger = addRun(state.ledger, {
+    id: runId,
+    costUsd: report.budget.spentUsd,
+    at: new Date().toISOString()
+  })
   const prSpentUsd = ledgerTotal(ledger)
   const prBudgetUsd = effective.settings.budget.prUsd
   report = withDryRunPrGate(report, effective.settings, prSpentBeforeUsd, prBudgetUsd)
   const notes = [...delivered.notes]
-  const context = { prSpentUsd, ...(prBudgetUsd !== undefined ? { prBudgetUsd } : {}), prRuns: ledger.runs.length, includeTests: delivered.testsInComment }
+  const context = {
+    prSpentUsd,
+    ...(prBudgetUsd !== undefined ? { prBudgetUsd } : {}),
+    prRuns: ledger.runs.length,
+    includeTests: delivered.testsInComment
+  }
 
   const commentUrl = await group('Update the TestMaster comment', () =>
-    writeStickyComment(client, trigger.repo, pr.number, sticky, report, { ...context, notes }, { ...state, ledger }, effective.settings, notes)
+    writeStickyComment(
+      client,
+      trigger.repo,
+      pr.number,
+      sticky,
+      report,
+      { ...context, notes },
+      { ...state, ledger },
+      effective.settings,
+      notes
+    )
   )
-  await group('Post the budget gate check run', () => tryCheckRun(client, trigger.repo, pinned, checkRunContent(report)))
+  await group('Post the budget gate check run', () =>
+    tryCheckRun(client, trigger.repo, pinned, checkRunContent(report))
+  )
   const reportPath = await writeReport(report, effective.settings, env, workspace)
   await core.summary.addRaw(renderSummary(report, { ...context, notes })).write()
   setOutputs(report, reportPath, commentUrl)
-  await finishReaction(client, trigger, report.delivery.status !== 'failed' && report.delivery.status !== 'head-moved')
-  if (report.delivery.status === 'failed' || report.delivery.status === 'head-moved') core.warning(`TestMaster did not deliver the tests: ${report.delivery.detail ?? report.delivery.status}`)
-  if (report.gate.failed && effective.settings.failOn !== 'never') return `TestMaster gate failed: ${report.gate.reasons.join('; ')}`
+  await finishReaction(
+    client,
+    trigger,
+    report.delivery.status !== 'failed' && report.delivery.status !== 'head-moved'
+  )
+  if (report.delivery.status === 'failed' || report.delivery.status === 'head-moved')
+    core.warning(
+      `TestMaster did not deliver the tests: ${report.delivery.detail ?? report.delivery.status}`
+    )
+  if (report.gate.failed && effective.settings.failOn !== 'never')
+    return `TestMaster gate failed: ${report.gate.reasons.join('; ')}`
   return undefined
 }
 
-async function resolveSettings(workspace: string, pr: PullRequestInfo, inputs: ActionInputs, extra: Record<string, string>, overrides: Record<string, unknown> = {}): Promise<ResolvedConfig> {
+async function resolveSettings(
+  workspace: string,
+  pr: PullRequestInfo,
+  inputs: ActionInputs,
+  extra: Record<string, string>,
+  overrides: Record<string, unknown> = {}
+): Promise<ResolvedConfig> {
   const flat: FlatValues = { kind: 'input', values: { ...inputs.flat.values, ...extra } }
   const resolved = await loadSettings({
     repoRoot: workspace,
@@ -291,22 +393,37 @@ async function resolveSettings(workspace: string, pr: PullRequestInfo, inputs: A
     flat,
     overrides: { repo: workspace, base: pr.baseSha, head: pr.headSha, ...overrides }
   })
-  for (const clamp of resolved.clamps) core.notice(`input ${clamp.option} asked for ${clamp.requested}; clamped to ${clamp.cap} by the base branch config`)
+  for (const clamp of resolved.clamps)
+    core.notice(
+      `input ${clamp.option} asked for ${clamp.requested}; clamped to ${clamp.cap} by the base branch config`
+    )
   core.debug(`settings: ${JSON.stringify(resolved.settings)}`)
   return resolved
 }
 
 /** The PR budget raised by `/testmaster budget`, never above the base config's maximum. */
-async function raisePrBudget(workspace: string, pr: PullRequestInfo, inputs: ActionInputs, extra: Record<string, string>, raised: number): Promise<ResolvedConfig> {
+async function raisePrBudget(
+  workspace: string,
+  pr: PullRequestInfo,
+  inputs: ActionInputs,
+  extra: Record<string, string>,
+  raised: number
+): Promise<ResolvedConfig> {
   const base = await resolveSettings(workspace, pr, inputs, extra)
   const max = base.settings.budget.maxPrUsd
   if (max === undefined) return base
   const prUsd = Math.min(raised, max)
-  return resolveSettings(workspace, pr, inputs, extra, { budget: { ...base.settings.budget, prUsd } })
+  return resolveSettings(workspace, pr, inputs, extra, {
+    budget: { ...base.settings.budget, prUsd }
+  })
 }
 
 /** Stops a pull_request run that should not run; returns the failure text when it must fail. */
-function pullRequestGate(event: TriggerEvent, pr: PullRequestInfo, settings: Readonly<Settings>): { failure?: string } | undefined {
+function pullRequestGate(
+  event: TriggerEvent,
+  pr: PullRequestInfo,
+  settings: Readonly<Settings>
+): { failure?: string } | undefined {
   if (event.kind === 'pull_request_target' && !settings.github.allowPullRequestTarget) {
     // SECURITY 10: pull_request_target runs with the base repo's secrets and a write token; running
     // the PR's code there would hand both to whoever opened the PR.
@@ -316,7 +433,9 @@ function pullRequestGate(event: TriggerEvent, pr: PullRequestInfo, settings: Rea
     return { failure: why }
   }
   if (pr.labels.includes(settings.github.skipLabel)) {
-    core.notice(`The pull request has the ${settings.github.skipLabel} label: TestMaster is off for it.`)
+    core.notice(
+      `The pull request has the ${settings.github.skipLabel} label: TestMaster is off for it.`
+    )
     return {}
   }
   if (pr.draft && settings.github.skipDrafts) {
@@ -330,21 +449,42 @@ function pullRequestGate(event: TriggerEvent, pr: PullRequestInfo, settings: Rea
  * Commands: permission first (SECURITY 1-3), then help/skip/resume/budget, then the run's own
  * refusals (fork PRs: SECURITY 8). Returns 'run' to go on.
  */
-async function handleCommandGate(client: GitHubClient, trigger: Trigger, event: TriggerEvent, pr: PullRequestInfo, settings: Readonly<Settings>): Promise<'run' | 'done' | 'refused'> {
+async function handleCommandGate(
+  client: GitHubClient,
+  trigger: Trigger,
+  event: TriggerEvent,
+  pr: PullRequestInfo,
+  settings: Readonly<Settings>
+): Promise<'run' | 'done' | 'refused'> {
   const command = trigger.command
   if (!command) return 'run'
   const repo = trigger.repo
   if (event.kind === 'issue_comment') {
-    const check = await checkCommandPermission(client, repo, event.author.login, settings.github.commandPermissions)
+    const check = await checkCommandPermission(
+      client,
+      repo,
+      event.author.login,
+      settings.github.commandPermissions
+    )
     if (!check.allowed) {
       core.notice(`@${event.author.login} (${check.role}) may not run TestMaster commands.`)
-      await tryReply(client, repo, pr.number, `Sorry, only users with ${settings.github.commandPermissions.join(', ')} permission on this repository can run TestMaster commands. Nothing was run.`)
+      await tryReply(
+        client,
+        repo,
+        pr.number,
+        `Sorry, only users with ${settings.github.commandPermissions.join(', ')} permission on this repository can run TestMaster commands. Nothing was run.`
+      )
       return 'refused'
     }
   }
   if (trigger.commentId !== undefined) await react(client, repo, trigger.commentId, 'eyes')
   if (trigger.action?.startsWith('invalid: ')) {
-    await tryReply(client, repo, pr.number, `TestMaster did not understand that: ${trigger.action.slice('invalid: '.length)}.\n\n${COMMAND_HELP}`)
+    await tryReply(
+      client,
+      repo,
+      pr.number,
+      `TestMaster did not understand that: ${trigger.action.slice('invalid: '.length)}.\n\n${COMMAND_HELP}`
+    )
     await finishReaction(client, trigger, false)
     return 'done'
   }
@@ -356,7 +496,14 @@ async function handleCommandGate(client: GitHubClient, trigger: Trigger, event: 
     case 'skip':
     case 'resume':
       await setLabel(client, repo, pr.number, settings.github.skipLabel, command.name === 'skip')
-      await tryReply(client, repo, pr.number, command.name === 'skip' ? `TestMaster is off for this pull request (label ${settings.github.skipLabel}). Comment \`/testmaster resume\` to turn it on again.` : 'TestMaster is on again for this pull request.')
+      await tryReply(
+        client,
+        repo,
+        pr.number,
+        command.name === 'skip'
+          ? `TestMaster is off for this pull request (label ${settings.github.skipLabel}). Comment \`/testmaster resume\` to turn it on again.`
+          : 'TestMaster is on again for this pull request.'
+      )
       await finishReaction(client, trigger, true)
       return 'done'
     case 'budget':
@@ -367,7 +514,12 @@ async function handleCommandGate(client: GitHubClient, trigger: Trigger, event: 
       break
   }
   if (pr.labels.includes(settings.github.skipLabel)) {
-    await tryReply(client, repo, pr.number, `TestMaster is off for this pull request (label ${settings.github.skipLabel}); comment \`/testmaster resume\` first.`)
+    await tryReply(
+      client,
+      repo,
+      pr.number,
+      `TestMaster is off for this pull request (label ${settings.github.skipLabel}); comment \`/testmaster resume\` first.`
+    )
     await finishReaction(client, trigger, false)
     return 'done'
   }
@@ -386,25 +538,62 @@ async function handleCommandGate(client: GitHubClient, trigger: Trigger, event: 
   return 'run'
 }
 
-async function raiseBudgetCommand(client: GitHubClient, trigger: Trigger, pr: PullRequestInfo, settings: Readonly<Settings>, usd: number): Promise<void> {
+async function raiseBudgetCommand(
+  client: GitHubClient,
+  trigger: Trigger,
+  pr: PullRequestInfo,
+  settings: Readonly<Settings>,
+  usd: number
+): Promise<void> {
   const max = settings.budget.maxPrUsd
   if (max === undefined || usd > max) {
-    const why = max === undefined ? 'no maximum is set (`budget.max-pr-usd` in the base branch config)' : `the maximum is ${formatUsd(max)} (\`budget.max-pr-usd\`)`
-    await tryReply(client, trigger.repo, pr.number, `TestMaster cannot raise this pull request's budget to ${formatUsd(usd)}: ${why}.`)
+    const why =
+      max === undefined
+        ? 'no maximum is set (`budget.max-pr-usd` in the base branch config)'
+        : `the maximum is ${formatUsd(max)} (\`budget.max-pr-usd\`)`
+    await tryReply(
+      client,
+      trigger.repo,
+      pr.number,
+      `TestMaster cannot raise this pull request's budget to ${formatUsd(usd)}: ${why}.`
+    )
     await finishReaction(client, trigger, false)
     return
   }
   const sticky = await findStickyComment(client, trigger.repo, pr.number, await tokenLogin(client))
   const state: StickyState = { ledger: sticky?.state.ledger ?? emptyLedger(), prBudgetUsd: usd }
-  const visible = sticky ? sticky.body.split('\n').slice(1).join('\n').replace(/\n*<!-- testmaster:state [^>]*-->\s*$/, '') : `ℹ️ **TestMaster**: the budget of this pull request is ${formatUsd(usd)}.`
-  await upsertStickyComment(client, trigger.repo, pr.number, buildStickyBody(visible, state), sticky)
-  await tryReply(client, trigger.repo, pr.number, `TestMaster: the budget of this pull request is now ${formatUsd(usd)}. Comment \`/testmaster regenerate\` to run with it.`)
+  const visible = sticky
+    ? sticky.body
+        .split('\n')
+        .slice(1)
+        .join('\n')
+        .replace(/\n*<!-- testmaster:state [^>]*-->\s*$/, '')
+    : `ℹ️ **TestMaster**: the budget of this pull request is ${formatUsd(usd)}.`
+  await upsertStickyComment(
+    client,
+    trigger.repo,
+    pr.number,
+    buildStickyBody(visible, state),
+    sticky
+  )
+  await tryReply(
+    client,
+    trigger.repo,
+    pr.number,
+    `TestMaster: the budget of this pull request is now ${formatUsd(usd)}. Comment \`/testmaster regenerate\` to run with it.`
+  )
   await finishReaction(client, trigger, true)
 }
 
 /** Dry run: the estimate against what is left of the PR budget (the run budget is in report.gate). */
-function withDryRunPrGate(report: Report, settings: Readonly<Settings>, spentBefore: number, prBudget: number | undefined): Report {
-  if (!settings.dryRun || settings.failOn !== 'budget-exceeded' || prBudget === undefined) return report
+function withDryRunPrGate(
+  report: Report,
+  settings: Readonly<Settings>,
+  spentBefore: number,
+  prBudget: number | undefined
+): Report {
+  if (!settings.dryRun || settings.failOn !== 'budget-exceeded' || prBudget === undefined)
+    return report
   const left = Math.max(0, prBudget - spentBefore)
   if (report.plan.estimatedCostUsd <= left) return report
   const reason = `the estimated cost ${formatUsd(report.plan.estimatedCostUsd)} is over what is left of the PR budget (${formatUsd(left)} of ${formatUsd(prBudget)}); a maintainer can raise it with /testmaster budget USD`
@@ -422,34 +611,59 @@ async function writeStickyComment(
   settings: Readonly<Settings>,
   notes: string[]
 ): Promise<string | undefined> {
-  const changed = report.totals.accepted > 0 || report.gate.failed || report.budget.spentUsd > 0 || report.delivery.status === 'failed'
+  const changed =
+    report.totals.accepted > 0 ||
+    report.gate.failed ||
+    report.budget.spentUsd > 0 ||
+    report.delivery.status === 'failed'
   if (settings.github.commentMode === 'on-change' && sticky && !changed) {
     core.info('Nothing changed since the last comment (comment-mode on-change).')
     return sticky.htmlUrl
   }
   try {
-    const outcome = await upsertStickyComment(client, repo, number, buildStickyBody(renderComment(report, context), state), sticky)
+    const outcome = await upsertStickyComment(
+      client,
+      repo,
+      number,
+      buildStickyBody(renderComment(report, context), state),
+      sticky
+    )
     core.info(`TestMaster comment ${outcome.status}: ${outcome.htmlUrl}`)
     return outcome.htmlUrl
   } catch (error) {
     // A fork PR's token cannot comment (403): the job summary is then our voice (SECURITY 9).
     const status = statusOf(isTestMasterError(error) ? error.cause : error)
-    const text = status === 403 ? 'The token cannot comment on this pull request (a fork PR has a read-only token): the result is in this job summary.' : `The TestMaster comment could not be written: ${error instanceof Error ? error.message : String(error)}`
+    const text =
+      status === 403
+        ? 'The token cannot comment on this pull request (a fork PR has a read-only token): the result is in this job summary.'
+        : `The TestMaster comment could not be written: ${error instanceof Error ? error.message : String(error)}`
     core.warning(text)
     notes.push(text)
     return undefined
   }
 }
 
-async function tryCheckRun(client: GitHubClient, repo: RepoRef, sha: string, content: ReturnType<typeof checkRunContent>): Promise<void> {
+async function tryCheckRun(
+  client: GitHubClient,
+  repo: RepoRef,
+  sha: string,
+  content: ReturnType<typeof checkRunContent>
+): Promise<void> {
   try {
     await postCheckRun(client, repo, sha, content)
   } catch (error) {
-    core.warning(`${error instanceof Error ? error.message : String(error)} (the job status carries the gate instead)`)
+    core.warning(
+      `${error instanceof Error ? error.message : String(error)} (the job status carries the gate instead)`
+    )
   }
 }
 
-async function writeReport(report: Report, settings: Readonly<Settings>, env: NodeJS.ProcessEnv, workspace: string): Promise<string> {
+async function writeReport(
+  report: Report,
+  settings: Readonly<Settings>,
+  env: NodeJS.ProcessEnv,
+  workspace: string
+): Promise<string> {
   const path = settings.reportPath
     ? isAbsolute(settings.reportPath)
       ? settings.reportPath

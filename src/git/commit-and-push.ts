@@ -33,7 +33,12 @@ export interface CommitAndPushOptions {
 }
 
 export type PushOutcome =
-  | { readonly status: 'pushed'; readonly commitSha: string; readonly attempts: number; readonly rebased: boolean }
+  | {
+      readonly status: 'pushed'
+      readonly commitSha: string
+      readonly attempts: number
+      readonly rebased: boolean
+    }
   | { readonly status: 'nothing-to-commit' }
   /** Someone else changed our test files on the branch; our commit stays local. */
   | { readonly status: 'conflict'; readonly files: readonly string[]; readonly detail: string }
@@ -58,11 +63,19 @@ export async function commitAndPush(options: CommitAndPushOptions): Promise<Push
   const { repoDir } = options
   const remote = options.remote ?? 'origin'
   if (!isSafeBranchName(options.branch)) {
-    throw new GitError('GIT_BRANCH_INVALID', `refusing to push to the branch name ${JSON.stringify(options.branch)}`, 'rename the PR branch to a plain name')
+    throw new GitError(
+      'GIT_BRANCH_INVALID',
+      `refusing to push to the branch name ${JSON.stringify(options.branch)}`,
+      'rename the PR branch to a plain name'
+    )
   }
   const bad = options.files.find((f) => !isSafeRepoPath(f))
   if (bad !== undefined) {
-    throw new GitError('GIT_PATH_INVALID', `refusing to commit the path ${JSON.stringify(bad)}`, 'generated tests are written under the test directory only')
+    throw new GitError(
+      'GIT_PATH_INVALID',
+      `refusing to commit the path ${JSON.stringify(bad)}`,
+      'generated tests are written under the test directory only'
+    )
   }
   if (options.files.length === 0) return { status: 'nothing-to-commit' }
   const identity = options.identity ?? BOT_IDENTITY
@@ -72,7 +85,8 @@ export async function commitAndPush(options: CommitAndPushOptions): Promise<Push
     GIT_COMMITTER_NAME: identity.name,
     GIT_COMMITTER_EMAIL: identity.email
   }
-  const git = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<GitCommandResult> => tryGit(repoDir, args, env)
+  const git = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<GitCommandResult> =>
+    tryGit(repoDir, args, env)
 
   const add = await git(['add', '--', ...options.files])
   if (add.exitCode !== 0) throw fail('staging the test files', add)
@@ -80,7 +94,18 @@ export async function commitAndPush(options: CommitAndPushOptions): Promise<Push
   if (staged.exitCode === 0) return { status: 'nothing-to-commit' }
   // `--only` with paths: exactly our files go into the commit, whatever else is staged.
   const commit = await git(
-    ['-c', 'commit.gpgSign=false', 'commit', '--no-verify', '-q', '--only', '-m', withBotTrailer(options.message, options.runId), '--', ...options.files],
+    [
+      '-c',
+      'commit.gpgSign=false',
+      'commit',
+      '--no-verify',
+      '-q',
+      '--only',
+      '-m',
+      withBotTrailer(options.message, options.runId),
+      '--',
+      ...options.files
+    ],
     botEnv
   )
   if (commit.exitCode !== 0) throw fail('committing the test files', commit)
@@ -99,10 +124,18 @@ export async function commitAndPush(options: CommitAndPushOptions): Promise<Push
     if (!isRaceRejection(push)) throw fail(`pushing to ${options.branch}`, push)
     last = push
     if (attempt === options.maxAttempts) break
-    const fetch = await git(['fetch', '--no-tags', '-q', '--', remote, `+refs/heads/${options.branch}:${tracking}`])
+    const fetch = await git([
+      'fetch',
+      '--no-tags',
+      '-q',
+      '--',
+      remote,
+      `+refs/heads/${options.branch}:${tracking}`
+    ])
     if (fetch.exitCode !== 0) throw fail(`fetching ${options.branch} after a push race`, fetch)
     const base = (await git(['merge-base', 'HEAD', tracking])).stdout.trim()
-    if (!base) throw fail('finding where the branch moved from', await git(['merge-base', 'HEAD', tracking]))
+    if (!base)
+      throw fail('finding where the branch moved from', await git(['merge-base', 'HEAD', tracking]))
     const theirs = await git(['diff', '--name-only', '-z', base, tracking])
     const changed = theirs.stdout.split('\0').filter((f) => f.length > 0)
     const overlap = options.files.filter((f) => changed.includes(f))
@@ -116,7 +149,11 @@ export async function commitAndPush(options: CommitAndPushOptions): Promise<Push
     const rebase = await git(['-c', 'commit.gpgSign=false', 'rebase', '-q', tracking], botEnv)
     if (rebase.exitCode !== 0) {
       await git(['rebase', '--abort'])
-      return { status: 'conflict', files: [], detail: `rebasing the test commit onto the new head of ${options.branch} failed: ${rebase.stderr.trim().split('\n')[0] ?? ''}` }
+      return {
+        status: 'conflict',
+        files: [],
+        detail: `rebasing the test commit onto the new head of ${options.branch} failed: ${rebase.stderr.trim().split('\n')[0] ?? ''}`
+      }
     }
     rebased = true
   }

@@ -13,12 +13,21 @@ export interface GitCommandResult {
 }
 
 /** Runs git; never throws for a non-zero exit (the caller reads `exitCode`). */
-export function tryGit(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<GitCommandResult> {
+export function tryGit(
+  cwd: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {}
+): Promise<GitCommandResult> {
   return new Promise((resolve) => {
     execFile(
       'git',
       [...args],
-      { cwd, env: { ...process.env, ...env, GIT_TERMINAL_PROMPT: '0' }, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      {
+        cwd,
+        env: { ...process.env, ...env, GIT_TERMINAL_PROMPT: '0' },
+        maxBuffer: 64 * 1024 * 1024,
+        encoding: 'utf8'
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
         resolve({ stdout, stderr, exitCode: code })

@@ -30,13 +30,26 @@ export type FetchOutcome =
   | { readonly status: 'head-moved'; readonly fetchedHeadSha: string }
 
 /** Fetches the base branch and the PR head (full history, so the merge base is found). */
-export async function fetchPullRequest(repoDir: string, refs: PullRequestRefs, remote = 'origin'): Promise<FetchOutcome> {
-  if (!Number.isInteger(refs.number) || refs.number <= 0) throw new GitError('GIT_PR_NUMBER', `not a pull request number: ${refs.number}`)
-  if (!isSafeBranchName(refs.baseRef)) throw new GitError('GIT_BRANCH_INVALID', `refusing the base branch name ${JSON.stringify(refs.baseRef)}`)
+export async function fetchPullRequest(
+  repoDir: string,
+  refs: PullRequestRefs,
+  remote = 'origin'
+): Promise<FetchOutcome> {
+  if (!Number.isInteger(refs.number) || refs.number <= 0)
+    throw new GitError('GIT_PR_NUMBER', `not a pull request number: ${refs.number}`)
+  if (!isSafeBranchName(refs.baseRef))
+    throw new GitError(
+      'GIT_BRANCH_INVALID',
+      `refusing the base branch name ${JSON.stringify(refs.baseRef)}`
+    )
   if (!SHA.test(refs.headSha) || !SHA.test(refs.baseSha)) {
-    throw new GitError('GIT_SHA_INVALID', `not a commit SHA: ${JSON.stringify(SHA.test(refs.headSha) ? refs.baseSha : refs.headSha)}`)
+    throw new GitError(
+      'GIT_SHA_INVALID',
+      `not a commit SHA: ${JSON.stringify(SHA.test(refs.headSha) ? refs.baseSha : refs.headSha)}`
+    )
   }
-  const shallow = (await tryGit(repoDir, ['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true'
+  const shallow =
+    (await tryGit(repoDir, ['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true'
   const fetch = await tryGit(repoDir, [
     'fetch',
     '--no-tags',
@@ -54,29 +67,54 @@ export async function fetchPullRequest(repoDir: string, refs: PullRequestRefs, r
       'the checkout needs read access to the repository (actions/checkout with the default token)'
     )
   }
-  const fetchedHeadSha = (await tryGit(repoDir, ['rev-parse', '--verify', `${pullHeadRef(refs.number)}^{commit}`])).stdout.trim()
+  const fetchedHeadSha = (
+    await tryGit(repoDir, ['rev-parse', '--verify', `${pullHeadRef(refs.number)}^{commit}`])
+  ).stdout.trim()
   for (const sha of [refs.baseSha]) {
     const present = await tryGit(repoDir, ['cat-file', '-e', `${sha}^{commit}`])
     if (present.exitCode !== 0) {
-      throw new GitError('GIT_REF_NOT_FOUND', `the base commit ${sha.slice(0, 12)} of pull request #${refs.number} is not in the fetched history`, 'the base branch may have been force-pushed; re-run the job')
+      throw new GitError(
+        'GIT_REF_NOT_FOUND',
+        `the base commit ${sha.slice(0, 12)} of pull request #${refs.number} is not in the fetched history`,
+        'the base branch may have been force-pushed; re-run the job'
+      )
     }
   }
-  return fetchedHeadSha === refs.headSha ? { status: 'ok', fetchedHeadSha } : { status: 'head-moved', fetchedHeadSha }
+  return fetchedHeadSha === refs.headSha
+    ? { status: 'ok', fetchedHeadSha }
+    : { status: 'head-moved', fetchedHeadSha }
 }
 
 /** Checks out a commit (a SHA) detached; the work tree must be clean of tracked changes. */
 export async function checkoutDetached(repoDir: string, sha: string): Promise<void> {
-  if (!SHA.test(sha)) throw new GitError('GIT_SHA_INVALID', `not a commit SHA: ${JSON.stringify(sha)}`)
-  const result = await tryGit(repoDir, ['-c', 'advice.detachedHead=false', 'checkout', '-q', '--detach', sha])
+  if (!SHA.test(sha))
+    throw new GitError('GIT_SHA_INVALID', `not a commit SHA: ${JSON.stringify(sha)}`)
+  const result = await tryGit(repoDir, [
+    '-c',
+    'advice.detachedHead=false',
+    'checkout',
+    '-q',
+    '--detach',
+    sha
+  ])
   if (result.exitCode !== 0) {
-    throw new GitError('GIT_CHECKOUT', `could not check out ${sha.slice(0, 12)}: ${result.stderr.trim().split('\n')[0] ?? ''}`, 'the work tree must be clean before TestMaster checks out the PR head')
+    throw new GitError(
+      'GIT_CHECKOUT',
+      `could not check out ${sha.slice(0, 12)}: ${result.stderr.trim().split('\n')[0] ?? ''}`,
+      'the work tree must be clean before TestMaster checks out the PR head'
+    )
   }
 }
 
 /** The full message of a commit (to see whether it is one of ours). */
 export async function commitMessage(repoDir: string, sha: string): Promise<string> {
-  if (!SHA.test(sha)) throw new GitError('GIT_SHA_INVALID', `not a commit SHA: ${JSON.stringify(sha)}`)
+  if (!SHA.test(sha))
+    throw new GitError('GIT_SHA_INVALID', `not a commit SHA: ${JSON.stringify(sha)}`)
   const result = await tryGit(repoDir, ['log', '-1', '--format=%B', sha])
-  if (result.exitCode !== 0) throw new GitError('GIT_LOG', `could not read commit ${sha.slice(0, 12)}: ${result.stderr.trim()}`)
+  if (result.exitCode !== 0)
+    throw new GitError(
+      'GIT_LOG',
+      `could not read commit ${sha.slice(0, 12)}: ${result.stderr.trim()}`
+    )
   return result.stdout
 }

@@ -14,15 +14,22 @@ export interface CheckRunContent {
 }
 
 /** What the check run says for a report. */
-export function checkRunContent(report: Report, extraReasons: readonly string[] = []): CheckRunContent {
+export function checkRunContent(
+  report: Report,
+  extraReasons: readonly string[] = []
+): CheckRunContent {
   const reasons = [...report.gate.reasons, ...extraReasons]
   const dry = report.settings.dryRun === true
   const spent = `${formatUsd(report.budget.spentUsd)} of ${formatUsd(report.budget.limits.runUsd)}`
   if (reasons.length > 0) {
     return {
       conclusion: 'failure',
-      title: dry ? `Estimated ${formatUsd(report.plan.estimatedCostUsd)}: over budget` : 'Budget or coverage gate failed',
-      summary: reasons.map((r) => `- ${r}`).join('\n') + (dry ? '\n\nA maintainer can raise the budget with `/testmaster budget USD`.' : '')
+      title: dry
+        ? `Estimated ${formatUsd(report.plan.estimatedCostUsd)}: over budget`
+        : 'Budget or coverage gate failed',
+      summary:
+        reasons.map((r) => `- ${r}`).join('\n') +
+        (dry ? '\n\nA maintainer can raise the budget with `/testmaster budget USD`.' : '')
     }
   }
   if (dry) {
@@ -42,7 +49,12 @@ export function checkRunContent(report: Report, extraReasons: readonly string[] 
 }
 
 /** Posts a completed check run on `headSha`. Returns its URL. */
-export async function postCheckRun(client: GitHubClient, repo: RepoRef, headSha: string, content: CheckRunContent): Promise<string> {
+export async function postCheckRun(
+  client: GitHubClient,
+  repo: RepoRef,
+  headSha: string,
+  content: CheckRunContent
+): Promise<string> {
   try {
     const { data } = await client.rest.checks.create({
       ...repo,

@@ -39,12 +39,24 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     retry: options.retryBaseMs !== undefined ? { retryAfterBaseValue: options.retryBaseMs } : {},
     throttle: throttle
       ? {
-          onRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+          onRateLimit: (
+            retryAfter: number,
+            request: { method: string; url: string },
+            _octokit: unknown,
+            retryCount: number
+          ) => {
             log(`GitHub rate limit on ${request.method} ${request.url}; retrying in ${retryAfter}s`)
             return retryCount < 2
           },
-          onSecondaryRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-            log(`GitHub secondary rate limit on ${request.method} ${request.url}; retrying in ${retryAfter}s`)
+          onSecondaryRateLimit: (
+            retryAfter: number,
+            request: { method: string; url: string },
+            _octokit: unknown,
+            retryCount: number
+          ) => {
+            log(
+              `GitHub secondary rate limit on ${request.method} ${request.url}; retrying in ${retryAfter}s`
+            )
             return retryCount < 2
           }
         }
@@ -55,7 +67,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
 /** The HTTP status of a failed API call, if it was one. */
 export function statusOf(error: unknown): number | undefined {
   if (error instanceof RequestError) return error.status
-  if (error && typeof error === 'object' && 'status' in error && typeof error.status === 'number') return error.status
+  if (error && typeof error === 'object' && 'status' in error && typeof error.status === 'number')
+    return error.status
   return undefined
 }
 
@@ -71,8 +84,13 @@ export function apiError(doing: string, error: unknown): GitHubError {
         : status === 401
           ? 'the token is invalid or expired'
           : 'GitHub may be unavailable; re-run the job'
-  return new GitHubError('GITHUB_API', `GitHub API failed while ${doing}: ${status ?? 'no status'} ${message}`, hint, {
-    cause: error,
-    status
-  })
+  return new GitHubError(
+    'GITHUB_API',
+    `GitHub API failed while ${doing}: ${status ?? 'no status'} ${message}`,
+    hint,
+    {
+      cause: error,
+      status
+    }
+  )
 }

@@ -50,7 +50,8 @@ const SHA = /^[0-9a-f]{7,64}$/i
 function parseUsd(text: string | undefined, what: string): number | string {
   if (text === undefined || text === '') return `${what} needs an amount in USD, e.g. \`5\``
   const cleaned = text.replace(/^\$/, '')
-  if (!/^\d+(\.\d+)?$/.test(cleaned)) return `${what} must be an amount in USD such as \`5\` or \`2.50\`, got ${show(text)}`
+  if (!/^\d+(\.\d+)?$/.test(cleaned))
+    return `${what} must be an amount in USD such as \`5\` or \`2.50\`, got ${show(text)}`
   return Number(cleaned)
 }
 
@@ -60,9 +61,12 @@ function parseUsd(text: string | undefined, what: string): number | string {
  */
 function checkPath(path: string): string | undefined {
   if (path.startsWith('-')) return `unknown option ${show(path)}`
-  if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return `path ${show(path)} must be relative to the repository root`
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path))
+    return `path ${show(path)} must be relative to the repository root`
   if (path.split('/').some((s) => s === '..')) return `path ${show(path)} must not contain \`..\``
-  if (/[\u0000-\u001f,`]/.test(path)) return `path ${show(path)} contains a character that is not allowed`
+  // eslint-disable-next-line no-control-regex -- control characters are what we refuse
+  if (/[\u0000-\u001f,`]/.test(path))
+    return `path ${show(path)} contains a character that is not allowed`
   return undefined
 }
 
@@ -73,13 +77,19 @@ function parseShaArg(token: string): string | undefined {
 
 /** Parses a comment body into a command, an invalid command with its reason, or nothing. */
 export function parseCommentCommand(body: string): ParsedComment {
-  const firstLine = body.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0]?.trim() ?? ''
+  const firstLine =
+    body
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/, 1)[0]
+      ?.trim() ?? ''
   const tokens = firstLine.split(/\s+/).filter((t) => t.length > 0)
   if (tokens[0]?.toLowerCase() !== COMMAND_PREFIX) return { kind: 'none' }
   const [name, ...args] = tokens.slice(1)
   const invalid = (reason: string): ParsedComment => ({ kind: 'invalid', reason })
   const noArgs = (command: Command): ParsedComment =>
-    args.length === 0 ? { kind: 'command', command } : invalid(`${show(name ?? "")} takes no arguments, got ${show(args.join(' '))}`)
+    args.length === 0
+      ? { kind: 'command', command }
+      : invalid(`${show(name ?? '')} takes no arguments, got ${show(args.join(' '))}`)
 
   switch (name?.toLowerCase()) {
     case undefined:
@@ -91,14 +101,18 @@ export function parseCommentCommand(body: string): ParsedComment {
     case 'resume':
       return noArgs({ name: 'resume' })
     case 'budget': {
-      if (args.length !== 1) return invalid('`budget` takes exactly one amount in USD, e.g. `/testmaster budget 5`')
+      if (args.length !== 1)
+        return invalid('`budget` takes exactly one amount in USD, e.g. `/testmaster budget 5`')
       const usd = parseUsd(args[0], '`budget`')
-      return typeof usd === 'string' ? invalid(usd) : { kind: 'command', command: { name: 'budget', usd } }
+      return typeof usd === 'string'
+        ? invalid(usd)
+        : { kind: 'command', command: { name: 'budget', usd } }
     }
     case 'heal': {
       if (args.length === 0) return { kind: 'command', command: { name: 'heal' } }
       const sha = args.length === 1 && args[0] !== undefined ? parseShaArg(args[0]) : undefined
-      if (sha === undefined) return invalid(`\`heal\` takes only \`sha=<commit>\`, got ${show(args.join(' '))}`)
+      if (sha === undefined)
+        return invalid(`\`heal\` takes only \`sha=<commit>\`, got ${show(args.join(' '))}`)
       if (!SHA.test(sha)) return invalid(`\`sha=\` must be a commit SHA, got ${show(sha)}`)
       return { kind: 'command', command: { name: 'heal', sha } }
     }
@@ -143,6 +157,6 @@ export function parseCommentCommand(body: string): ParsedComment {
       }
     }
     default:
-      return invalid(`unknown command ${show(name ?? "")}`)
+      return invalid(`unknown command ${show(name ?? '')}`)
   }
 }

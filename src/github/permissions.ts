@@ -26,7 +26,10 @@ export function effectiveRole(permission: string, roleName: string | undefined):
   return (ROLES as readonly string[]).includes(permission) ? (permission as Role) : 'none'
 }
 
-export function isRoleAllowed(role: Role, allowed: Settings['github']['commandPermissions']): boolean {
+export function isRoleAllowed(
+  role: Role,
+  allowed: Settings['github']['commandPermissions']
+): boolean {
   return (allowed as readonly string[]).includes(role)
 }
 

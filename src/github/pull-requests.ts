@@ -2,7 +2,11 @@ import { apiError, type GitHubClient } from './client.js'
 import { toPullRequestInfo, type PullRequestInfo, type RepoRef } from './trigger-event.js'
 
 /** Reads a pull request as it is now (`pulls.get`): the head SHA to pin, fork status, labels. */
-export async function getPullRequest(client: GitHubClient, repo: RepoRef, number: number): Promise<PullRequestInfo> {
+export async function getPullRequest(
+  client: GitHubClient,
+  repo: RepoRef,
+  number: number
+): Promise<PullRequestInfo> {
   try {
     const { data } = await client.rest.pulls.get({ ...repo, pull_number: number })
     return toPullRequestInfo(data)
@@ -12,7 +16,12 @@ export async function getPullRequest(client: GitHubClient, repo: RepoRef, number
 }
 
 /** Posts a plain reply on the PR conversation (help text, refusals). Returns its URL. */
-export async function replyOnPullRequest(client: GitHubClient, repo: RepoRef, number: number, body: string): Promise<string> {
+export async function replyOnPullRequest(
+  client: GitHubClient,
+  repo: RepoRef,
+  number: number,
+  body: string
+): Promise<string> {
   try {
     const { data } = await client.rest.issues.createComment({ ...repo, issue_number: number, body })
     return data.html_url
@@ -22,7 +31,13 @@ export async function replyOnPullRequest(client: GitHubClient, repo: RepoRef, nu
 }
 
 /** Adds or removes a label (the skip switch of `/testmaster skip` and `resume`). */
-export async function setLabel(client: GitHubClient, repo: RepoRef, number: number, label: string, present: boolean): Promise<void> {
+export async function setLabel(
+  client: GitHubClient,
+  repo: RepoRef,
+  number: number,
+  label: string,
+  present: boolean
+): Promise<void> {
   try {
     if (present) {
       await client.rest.issues.addLabels({ ...repo, issue_number: number, labels: [label] })

@@ -29,7 +29,11 @@ export interface StickyState {
 
 /** The hidden block. Base64 keeps `-->` and anything else out of the HTML comment. */
 export function encodeState(state: StickyState): string {
-  const json = JSON.stringify({ v: 1, ledger: state.ledger, ...(state.prBudgetUsd !== undefined ? { prBudgetUsd: state.prBudgetUsd } : {}) })
+  const json = JSON.stringify({
+    v: 1,
+    ledger: state.ledger,
+    ...(state.prBudgetUsd !== undefined ? { prBudgetUsd: state.prBudgetUsd } : {})
+  })
   return `${STATE_OPEN}${Buffer.from(json, 'utf8').toString('base64')}${STATE_CLOSE}`
 }
 
@@ -42,18 +46,27 @@ export function decodeState(body: string): StickyState | undefined {
   const encoded = body.slice(start + STATE_OPEN.length, end).trim()
   if (!/^[A-Za-z0-9+/=]*$/.test(encoded)) return undefined
   try {
-    const parsed = StateSchema.safeParse(JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')))
+    const parsed = StateSchema.safeParse(
+      JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'))
+    )
     if (!parsed.success) return undefined
     const ledger = parseLedger(parsed.data.ledger)
     if (!ledger) return undefined
-    return { ledger, ...(parsed.data.prBudgetUsd !== undefined ? { prBudgetUsd: parsed.data.prBudgetUsd } : {}) }
+    return {
+      ledger,
+      ...(parsed.data.prBudgetUsd !== undefined ? { prBudgetUsd: parsed.data.prBudgetUsd } : {})
+    }
   } catch {
     return undefined
   }
 }
 
 /** Builds the full comment body: marker, visible text (cut to fit), hidden state. */
-export function buildStickyBody(visible: string, state: StickyState, maxChars = COMMENT_MAX_CHARS): string {
+export function buildStickyBody(
+  visible: string,
+  state: StickyState,
+  maxChars = COMMENT_MAX_CHARS
+): string {
   const stateBlock = encodeState(state)
   const room = maxChars - STICKY_MARKER.length - stateBlock.length - 4
   return `${STICKY_MARKER}\n${truncateMarkdown(visible, room)}\n\n${stateBlock}`
@@ -90,12 +103,21 @@ export async function findStickyComment(
   selfLogin?: string
 ): Promise<StickyComment | undefined> {
   try {
-    const pages = client.paginate.iterator(client.rest.issues.listComments, { ...repo, issue_number: issueNumber, per_page: 100 })
+    const pages = client.paginate.iterator(client.rest.issues.listComments, {
+      ...repo,
+      issue_number: issueNumber,
+      per_page: 100
+    })
     for await (const page of pages) {
       for (const comment of page.data) {
         const body = comment.body ?? ''
         if (!body.startsWith(STICKY_MARKER) || !isBotAuthor(comment.user, selfLogin)) continue
-        return { id: comment.id, body, htmlUrl: comment.html_url, state: decodeState(body) ?? { ledger: emptyLedger() } }
+        return {
+          id: comment.id,
+          body,
+          htmlUrl: comment.html_url,
+          state: decodeState(body) ?? { ledger: emptyLedger() }
+        }
       }
     }
     return undefined
@@ -104,7 +126,11 @@ export async function findStickyComment(
   }
 }
 
-export type UpsertOutcome = { readonly status: 'created' | 'updated' | 'unchanged'; readonly id: number; readonly htmlUrl: string }
+export type UpsertOutcome = {
+  readonly status: 'created' | 'updated' | 'unchanged'
+  readonly id: number
+  readonly htmlUrl: string
+}
 
 /** Creates the sticky comment, or updates the one found, in place. */
 export async function upsertStickyComment(
@@ -116,14 +142,26 @@ export async function upsertStickyComment(
 ): Promise<UpsertOutcome> {
   try {
     if (existing) {
-      if (existing.body === body) return { status: 'unchanged', id: existing.id, htmlUrl: existing.htmlUrl }
-      const { data } = await client.rest.issues.updateComment({ ...repo, comment_id: existing.id, body })
+      if (existing.body === body)
+        return { status: 'unchanged', id: existing.id, htmlUrl: existing.htmlUrl }
+      const { data } = await client.rest.issues.updateComment({
+        ...repo,
+        comment_id: existing.id,
+        body
+      })
       return { status: 'updated', id: data.id, htmlUrl: data.html_url }
     }
-    const { data } = await client.rest.issues.createComment({ ...repo, issue_number: issueNumber, body })
+    const { data } = await client.rest.issues.createComment({
+      ...repo,
+      issue_number: issueNumber,
+      body
+    })
     return { status: 'created', id: data.id, htmlUrl: data.html_url }
   } catch (error) {
-    throw apiError(`${existing ? 'updating' : 'creating'} the TestMaster comment on #${issueNumber}`, error)
+    throw apiError(
+      `${existing ? 'updating' : 'creating'} the TestMaster comment on #${issueNumber}`,
+      error
+    )
   }
 }
 

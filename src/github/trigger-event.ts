@@ -132,7 +132,15 @@ function dispatchNumber(inputs: Record<string, unknown> | null | undefined): num
   const raw = inputs?.['pr-number'] ?? inputs?.['pull-request'] ?? inputs?.pr
   if (raw === undefined || raw === null || raw === '') return undefined
   const n = Number(raw)
-  if (!Number.isInteger(n) || n <= 0) throw new z.ZodError([{ code: 'custom', path: ['inputs', 'pr-number'], message: `must be a pull request number, got ${JSON.stringify(raw)}`, input: raw }])
+  if (!Number.isInteger(n) || n <= 0)
+    throw new z.ZodError([
+      {
+        code: 'custom',
+        path: ['inputs', 'pr-number'],
+        message: `must be a pull request number, got ${JSON.stringify(raw)}`,
+        input: raw
+      }
+    ])
   return n
 }
 
@@ -163,7 +171,10 @@ export function parseTriggerEvent(name: string, payload: unknown): TriggerEvent 
         isPullRequest: Boolean(event.issue.pull_request),
         commentId: event.comment.id,
         body: event.comment.body ?? '',
-        author: { login: event.comment.user.login, ...(event.comment.user.type ? { type: event.comment.user.type } : {}) }
+        author: {
+          login: event.comment.user.login,
+          ...(event.comment.user.type ? { type: event.comment.user.type } : {})
+        }
       }
     }
     case 'workflow_dispatch': {

@@ -34,26 +34,42 @@ export async function createVerifiedCommit(
 ): Promise<VerifiedCommitOutcome> {
   const additions = []
   for (const path of options.files) {
-    if (!isSafeRepoPath(path)) throw new Error(`refusing to commit the path ${JSON.stringify(path)}`)
-    additions.push({ path, contents: (await readFile(join(options.repoDir, path))).toString('base64') })
+    if (!isSafeRepoPath(path))
+      throw new Error(`refusing to commit the path ${JSON.stringify(path)}`)
+    additions.push({
+      path,
+      contents: (await readFile(join(options.repoDir, path))).toString('base64')
+    })
   }
   const message = withBotTrailer(`${options.headline}\n\n${options.body}`, options.runId)
   const [headline, ...rest] = message.split('\n')
   try {
-    const result = await client.graphql<{ createCommitOnBranch: { commit: { oid: string; url?: string } } }>(MUTATION, {
+    const result = await client.graphql<{
+      createCommitOnBranch: { commit: { oid: string; url?: string } }
+    }>(MUTATION, {
       input: {
-        branch: { repositoryNameWithOwner: `${options.repo.owner}/${options.repo.repo}`, branchName: options.branch },
+        branch: {
+          repositoryNameWithOwner: `${options.repo.owner}/${options.repo.repo}`,
+          branchName: options.branch
+        },
         message: { headline: headline ?? options.headline, body: rest.join('\n').trim() },
         expectedHeadOid: options.expectedHeadOid,
         fileChanges: { additions }
       }
     })
     const commit = result.createCommitOnBranch.commit
-    return { status: 'committed', commitSha: commit.oid, ...(commit.url ? { url: commit.url } : {}) }
+    return {
+      status: 'committed',
+      commitSha: commit.oid,
+      ...(commit.url ? { url: commit.url } : {})
+    }
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error)
     if (/expected branch to point to|expectedHeadOid|is at .* but expected/i.test(text)) {
-      return { status: 'head-moved', detail: `the branch ${options.branch} moved after ${options.expectedHeadOid.slice(0, 12)}; the tests were not committed` }
+      return {
+        status: 'head-moved',
+        detail: `the branch ${options.branch} moved after ${options.expectedHeadOid.slice(0, 12)}; the tests were not committed`
+      }
     }
     throw apiError('creating a verified commit', error)
   }

@@ -35,7 +35,11 @@ export function escapeHtml(text: string): string {
  * Cuts markdown to at most `max` characters at a line boundary, with a note saying so. GitHub
  * rejects comment bodies over 65,536 characters with a 422; a truncated report is better.
  */
-export function truncateMarkdown(text: string, max: number, note = '\n\n… (truncated: the full report is in the job summary and the report artifact)'): string {
+export function truncateMarkdown(
+  text: string,
+  max: number,
+  note = '\n\n… (truncated: the full report is in the job summary and the report artifact)'
+): string {
   if (text.length <= max) return text
   // Room for the note and for closing what the cut leaves open (a fence, a few <details>).
   const room = Math.max(0, max - note.length - 200)

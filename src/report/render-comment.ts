@@ -1,4 +1,10 @@
-import type { CoverageFigures, ModuleReport, PatchCoverage, Ratio, Report } from './report-schema.js'
+import type {
+  CoverageFigures,
+  ModuleReport,
+  PatchCoverage,
+  Ratio,
+  Report
+} from './report-schema.js'
 import { escapeHtml, escapeMarkdown, fencedCode, truncateMarkdown } from './escape-markdown.js'
 
 /**
@@ -75,7 +81,8 @@ export function renderVerdictLine(report: Report): string {
     const modules = report.modules.filter((m) => accepted(m) > 0).length
     return `✅ **TestMaster** added ${t.accepted} test(s) for ${modules} module(s)${patch}, cost ${formatUsd(t.llm.costUsd)}`
   }
-  if (report.modules.length === 0) return 'ℹ️ **TestMaster**: no changed module to test in this pull request'
+  if (report.modules.length === 0)
+    return 'ℹ️ **TestMaster**: no changed module to test in this pull request'
   return `ℹ️ **TestMaster**: no new test accepted for ${report.modules.length} module(s)${patch}, cost ${formatUsd(t.llm.costUsd)}`
 }
 
@@ -87,7 +94,11 @@ const STATUS_LABEL: Record<ModuleReport['status'], string> = {
   'not-run': ' (not run)'
 }
 
-function coverageCell(before: CoverageFigures | PatchCoverage | undefined, after: CoverageFigures | PatchCoverage | undefined, key: 'lines' | 'branches'): string {
+function coverageCell(
+  before: CoverageFigures | PatchCoverage | undefined,
+  after: CoverageFigures | PatchCoverage | undefined,
+  key: 'lines' | 'branches'
+): string {
   return change(before?.[key], after?.[key])
 }
 
@@ -117,11 +128,16 @@ export function renderTotals(report: Report, context: MarkdownContext = {}): str
   if (context.prSpentUsd !== undefined) {
     const budget = context.prBudgetUsd ?? b.limits.prUsd
     const runs = context.prRuns !== undefined ? ` over ${context.prRuns} run(s)` : ''
-    parts.push(`${formatUsd(context.prSpentUsd)}${budget !== undefined ? ` of the ${formatUsd(budget)}` : ''} PR budget${runs}`)
+    parts.push(
+      `${formatUsd(context.prSpentUsd)}${budget !== undefined ? ` of the ${formatUsd(budget)}` : ''} PR budget${runs}`
+    )
   }
   parts.push(duration(report.durationMs))
-  const stopped = b.stoppedBy ? `\n\n⏹️ The ${b.stoppedBy} limit stopped the run before every changed module was handled.` : ''
-  const overruns = b.overruns.length > 0 ? `\n\nBudget overruns: ${b.overruns.map(escapeMarkdown).join('; ')}` : ''
+  const stopped = b.stoppedBy
+    ? `\n\n⏹️ The ${b.stoppedBy} limit stopped the run before every changed module was handled.`
+    : ''
+  const overruns =
+    b.overruns.length > 0 ? `\n\nBudget overruns: ${b.overruns.map(escapeMarkdown).join('; ')}` : ''
   return `**Totals**: ${parts.join(' · ')}${stopped}${overruns}`
 }
 
@@ -152,19 +168,25 @@ function renderRejected(report: Report): string | undefined {
   for (const m of report.modules) {
     for (const c of m.candidates) {
       if (c.verdict.status !== 'rejected') continue
-      lines.push(`- ${escapeMarkdown(m.path)} · ${escapeMarkdown(c.id)} (${c.strategy}): rejected at **${c.verdict.gate}**: ${escapeMarkdown(c.verdict.reason)}`)
+      lines.push(
+        `- ${escapeMarkdown(m.path)} · ${escapeMarkdown(c.id)} (${c.strategy}): rejected at **${c.verdict.gate}**: ${escapeMarkdown(c.verdict.reason)}`
+      )
     }
   }
   for (const m of report.modules) {
-    if (m.reason && m.status !== 'done') lines.push(`- ${escapeMarkdown(m.path)}: ${m.status}: ${escapeMarkdown(m.reason)}`)
+    if (m.reason && m.status !== 'done')
+      lines.push(`- ${escapeMarkdown(m.path)}: ${m.status}: ${escapeMarkdown(m.reason)}`)
   }
-  return lines.length > 0 ? details(`Rejected candidates and skipped modules (${lines.length})`, lines.join('\n')) : undefined
+  return lines.length > 0
+    ? details(`Rejected candidates and skipped modules (${lines.length})`, lines.join('\n'))
+    : undefined
 }
 
 function renderBugs(report: Report): string | undefined {
   if (report.possibleBugs.length === 0) return undefined
   const lines = report.possibleBugs.map(
-    (b) => `- ${escapeMarkdown(b.module)} · ${escapeMarkdown(b.test)}: ${escapeMarkdown(b.assertion)}: ${escapeMarkdown(b.explanation)}`
+    (b) =>
+      `- ${escapeMarkdown(b.module)} · ${escapeMarkdown(b.test)}: ${escapeMarkdown(b.assertion)}: ${escapeMarkdown(b.explanation)}`
   )
   return details(`Possible bugs found (${lines.length})`, lines.join('\n'))
 }
@@ -172,18 +194,25 @@ function renderBugs(report: Report): string | undefined {
 function renderSettings(report: Report): string {
   const lines = [
     `- provider: ${report.provider}${report.model ? `, model ${escapeMarkdown(report.model)}` : ''}`,
-    `- depth: ${escapeMarkdown(String(setting(report, 'depth') ?? 'medium'))}, config digest ${escapeMarkdown(report.configDigest)}`,
+    `- depth: ${escapeMarkdown(typeof setting(report, 'depth') === 'string' ? (setting(report, 'depth') as string) : 'medium')}, config digest ${escapeMarkdown(report.configDigest)}`,
     `- run id: ${escapeMarkdown(report.runId)}, TestMaster ${escapeMarkdown(report.toolVersion)}`
   ]
   if (report.repo.baseSha || report.repo.headSha) {
-    lines.push(`- base ${escapeMarkdown((report.repo.baseSha ?? report.repo.base ?? '?').slice(0, 12))}, head ${escapeMarkdown((report.repo.headSha ?? report.repo.head).slice(0, 12))}`)
+    lines.push(
+      `- base ${escapeMarkdown((report.repo.baseSha ?? report.repo.base ?? '?').slice(0, 12))}, head ${escapeMarkdown((report.repo.headSha ?? report.repo.head).slice(0, 12))}`
+    )
   }
   for (const clamp of report.clamps) {
-    lines.push(`- input ${escapeMarkdown(clamp.option)} asked for ${clamp.requested}, clamped to the base config's ${clamp.cap}`)
+    lines.push(
+      `- input ${escapeMarkdown(clamp.option)} asked for ${clamp.requested}, clamped to the base config's ${clamp.cap}`
+    )
   }
-  for (const skipped of report.plan.skipped) lines.push(`- not planned: ${escapeMarkdown(skipped.path)}: ${escapeMarkdown(skipped.reason)}`)
+  for (const skipped of report.plan.skipped)
+    lines.push(`- not planned: ${escapeMarkdown(skipped.path)}: ${escapeMarkdown(skipped.reason)}`)
   for (const error of report.errors) {
-    lines.push(`- error ${escapeMarkdown(error.code)}${error.module ? ` in ${escapeMarkdown(error.module)}` : ''}: ${escapeMarkdown(error.message)}`)
+    lines.push(
+      `- error ${escapeMarkdown(error.code)}${error.module ? ` in ${escapeMarkdown(error.module)}` : ''}: ${escapeMarkdown(error.message)}`
+    )
   }
   return details('Model and settings', lines.join('\n'))
 }
@@ -218,6 +247,10 @@ export function renderReportSections(report: Report, context: MarkdownContext = 
  * The visible body of the sticky comment, at most `maxChars` long (the caller adds the hidden
  * marker and ledger block and reserves room for them).
  */
-export function renderComment(report: Report, context: MarkdownContext = {}, maxChars = COMMENT_MAX_CHARS - 4_000): string {
+export function renderComment(
+  report: Report,
+  context: MarkdownContext = {},
+  maxChars = COMMENT_MAX_CHARS - 4_000
+): string {
   return truncateMarkdown(renderReportSections(report, context).join('\n\n'), maxChars)
 }

@@ -13,10 +13,13 @@ export function renderSummary(report: Report, context: MarkdownContext = {}): st
   const sections = renderReportSections(report, context)
   if (report.stages.length > 0) {
     const rows = report.stages.map(
-      (s) => `| ${escapeMarkdown(s.name)} | ${s.status} | ${s.detail ? escapeMarkdown(s.detail) : ''} |`
+      (s) =>
+        `| ${escapeMarkdown(s.name)} | ${s.status} | ${s.detail ? escapeMarkdown(s.detail) : ''} |`
     )
     sections.push(['| Stage | Status | Detail |', '| --- | --- | --- |', ...rows].join('\n'))
   }
   const text = `## TestMaster\n\n${sections.join('\n\n')}\n`
-  return text.length <= SUMMARY_MAX_CHARS ? text : `${text.slice(0, SUMMARY_MAX_CHARS)}\n\n… (truncated)\n`
+  return text.length <= SUMMARY_MAX_CHARS
+    ? text
+    : `${text.slice(0, SUMMARY_MAX_CHARS)}\n\n… (truncated)\n`
 }

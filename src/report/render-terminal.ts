@@ -17,7 +17,10 @@ function usd(value: number): string {
 }
 
 function row(cells: readonly string[], widths: readonly number[]): string {
-  return cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()
+  return cells
+    .map((c, i) => c.padEnd(widths[i] ?? 0))
+    .join('  ')
+    .trimEnd()
 }
 
 function accepted(m: ModuleReport): number {
@@ -26,6 +29,7 @@ function accepted(m: ModuleReport): number {
 
 // Terminal output must not carry escape sequences from file names or model text.
 function clean(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what we replace
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?')
 }
 
@@ -56,7 +60,9 @@ export function renderTerminal(report: Report): string {
   for (const m of report.modules) {
     for (const c of m.candidates) {
       if (c.verdict.status === 'rejected') {
-        out.push(`  rejected ${clean(m.path)} ${clean(c.id)} at ${c.verdict.gate}: ${clean(c.verdict.reason)}`)
+        out.push(
+          `  rejected ${clean(m.path)} ${clean(c.id)} at ${c.verdict.gate}: ${clean(c.verdict.reason)}`
+        )
       }
     }
   }
@@ -64,7 +70,9 @@ export function renderTerminal(report: Report): string {
     '',
     `tokens ${t.llm.tokensIn} in / ${t.llm.tokensOut} out in ${t.llm.calls} call(s); spent ${usd(report.budget.spentUsd)} of ${usd(report.budget.limits.runUsd)}${report.budget.stoppedBy ? `; stopped by ${report.budget.stoppedBy}` : ''}`
   )
-  out.push(`delivery ${report.delivery.mode}: ${report.delivery.status}${report.delivery.detail ? ` (${clean(report.delivery.detail)})` : ''}`)
+  out.push(
+    `delivery ${report.delivery.mode}: ${report.delivery.status}${report.delivery.detail ? ` (${clean(report.delivery.detail)})` : ''}`
+  )
   if (report.gate.failed) out.push(`gate failed: ${report.gate.reasons.map(clean).join('; ')}`)
   return `${out.join('\n')}\n`
 }

@@ -1,0 +1,270 @@
+import { afterEach, describe, expect, it } from '@jest/globals'
+import { readFile } from 'node:fs/promises'
+import { FakeOpenAiServer } from '../helpers/fake-openai-server.js'
+import { STICKY_MARKER, decodeState } from '../../src/github/sticky-comment.js'
+import { ReportSchema } from '../../src/report/report-schema.js'
+import { createScenario, PR, raceNextPush, type Scenario } from './scenario.js'
+
+/**
+ * Full runs of `node dist/index.js` on the demo project (offline explorer unless stated), against
+ * the fake GitHub server and a bare remote, for the scenarios of issue 7's acceptance list.
+ */
+const FAST = { depth: 'low', 'stability-runs': '1' }
+
+describe('action e2e: runs on a pull request', () => {
+  let scenario: Scenario | undefined
+  let openai: FakeOpenAiServer | undefined
+  afterEach(async () => {
+    scenario?.gh.assertValid()
+    await scenario?.close()
+    await openai?.close()
+    scenario = undefined
+    openai = undefined
+  })
+
+  const stickies = (s: Scenario) =>
+    s.gh.commentsOn(PR).filter((c) => c.body.startsWith(STICKY_MARKER))
+  const botCommitFiles = async (s: Scenario, sha: string) =>
+    (await s.dev.git('--git-dir', s.origin, 'show', '--name-only', '--format=', sha))
+      .split('\n')
+      .filter(Boolean)
+  const readReport = async (path: string | undefined) =>
+    ReportSchema.parse(JSON.parse(await readFile(path ?? '', 'utf8')))
+
+  it('a same-repo PR: tests committed to the branch, comment created, outputs set', async () => {
+    scenario = await createScenario()
+    const headBefore = await scenario.remoteSha('refs/heads/feature')
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('opened'),
+      FAST
+    )
+    if (result.exitCode !== 0) console.log(result.stdout, result.stderr)
+    expect(result.exitCode).toBe(0)
+    const accepted = Number(result.outputs['tests-accepted'])
+    expect(accepted).toBeGreaterThan(0)
+    const head = await scenario.remoteSha('refs/heads/feature')
+    expect(result.outputs['commit-sha']).toBe(head)
+    expect(await scenario.dev.git('--git-dir', scenario.origin, 'rev-parse', `${head}^`)).toBe(
+      headBefore
+    )
+    const message = await scenario.dev.git(
+      '--git-dir',
+      scenario.origin,
+      'log',
+      '-1',
+      '--format=%an%n%B',
+      head
+    )
+    expect(message).toMatch(/^github-actions\[bot\]\ntest: add generated tests/)
+    expect(message).toContain('TestMaster-Run: gh-4242-1')
+    // SECURITY 23: the bot commit holds test files only, never a .github path.
+    const files = await botCommitFiles(scenario, head)
+    expect(files.length).toBeGreaterThan(0)
+    for (const file of files) expect(file).toMatch(/(\.test\.ts|\.spec\.ts)$/)
+    const [sticky] = stickies(scenario)
+    expect(stickies(scenario)).toHaveLength(1)
+    expect(sticky?.body.split('\n')[1]).toMatch(/^✅ \*\*TestMaster\*\* added \d+ test\(s\)/)
+    expect(result.outputs['comment-url']).toContain(`#issuecomment-${sticky?.id}`)
+    expect(decodeState(sticky?.body ?? '')?.ledger.runs.map((r) => r.id)).toEqual(['gh-4242-1'])
+    expect(scenario.gh.checkRuns).toEqual([
+      expect.objectContaining({ head_sha: headBefore, conclusion: 'success' })
+    ])
+    expect(result.summary).toContain('## TestMaster')
+    const report = await readReport(result.outputs['report-path'])
+    expect(report.delivery).toMatchObject({ mode: 'commit', status: 'delivered', commitSha: head })
+    // Accepted tests are committed before the comment is written.
+    const push = scenario.gh.requests.findIndex(
+      (r) => r.method === 'POST' && r.path.endsWith('/comments')
+    )
+    expect(push).toBeGreaterThan(-1)
+  })
+
+  it('a second push: the comment is updated in place and the ledger extended', async () => {
+    scenario = await createScenario()
+    await scenario.run('pull_request', await scenario.pullRequestPayload('opened'), FAST, '100')
+    const [first] = stickies(scenario)
+    await scenario.dev.checkout('feature')
+    await scenario.dev.git('pull', '-q', 'origin', 'feature')
+    await scenario.dev.commit('more work', {
+      'src/extra.ts': 'export function double(n: number): number {\n  return n * 2\n}\n'
+    })
+    await scenario.dev.git('push', '-q', 'origin', 'feature')
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('synchronize'),
+      FAST,
+      '101'
+    )
+    expect(result.exitCode).toBe(0)
+    expect(stickies(scenario)).toHaveLength(1)
+    const [second] = stickies(scenario)
+    expect(second?.id).toBe(first?.id)
+    expect(decodeState(second?.body ?? '')?.ledger.runs.map((r) => r.id)).toEqual([
+      'gh-100-1',
+      'gh-101-1'
+    ])
+    expect(
+      scenario.gh.requests.some(
+        (r) => r.method === 'PATCH' && r.path.endsWith(`/comments/${first?.id}`)
+      )
+    ).toBe(true)
+  })
+
+  it('SECURITY 12: a maintainer command tests the pinned PR head, not the default branch, and commits there', async () => {
+    scenario = await createScenario()
+    scenario.gh.setPermission('maintainer', 'write', 'maintain')
+    const head = await scenario.remoteSha(`refs/pull/${PR}/head`)
+    const payload = scenario.commentPayload('/testmaster regenerate --depth low', {})
+    const result = await scenario.run('issue_comment', payload, { 'stability-runs': '1' })
+    if (result.exitCode !== 0) console.log(result.stdout, result.stderr)
+    expect(result.exitCode).toBe(0)
+    const report = await readReport(result.outputs['report-path'])
+    expect(report.repo.headSha).toBe(head)
+    expect(report.settings.depth).toBe('low')
+    expect(scenario.gh.reactions.map((r) => r.content)).toEqual(['eyes', 'rocket'])
+    expect(
+      await scenario.dev.git('--git-dir', scenario.origin, 'rev-parse', 'refs/heads/feature^')
+    ).toBe(head)
+    expect(scenario.gh.checkRuns[0]?.head_sha).toBe(head)
+  })
+
+  it('a fork PR: tests folded into the comment, no push', async () => {
+    scenario = await createScenario({ fork: true })
+    const refs = await scenario.dev.git('--git-dir', scenario.origin, 'for-each-ref')
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('opened'),
+      FAST
+    )
+    expect(result.exitCode).toBe(0)
+    expect(await scenario.dev.git('--git-dir', scenario.origin, 'for-each-ref')).toBe(refs)
+    const [sticky] = stickies(scenario)
+    expect(sticky?.body).toContain(
+      'This pull request comes from a fork, so TestMaster cannot push to it'
+    )
+    expect(sticky?.body).toContain('```ts')
+    expect(result.outputs['commit-sha']).toBe('')
+  })
+
+  it('SECURITY 9 and 29: a fork PR with a read-only token (403s) writes the summary, sets outputs, exits 0, pushes nothing', async () => {
+    scenario = await createScenario({ fork: true, readOnly: true })
+    const refs = await scenario.dev.git('--git-dir', scenario.origin, 'for-each-ref')
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('opened'),
+      FAST
+    )
+    expect(result.exitCode).toBe(0)
+    expect(await scenario.dev.git('--git-dir', scenario.origin, 'for-each-ref')).toBe(refs)
+    expect(result.summary).toContain('a fork PR has a read-only token')
+    expect(result.summary).toContain('This pull request comes from a fork')
+    expect(result.outputs['tests-accepted']).toMatch(/^\d+$/)
+    expect(
+      scenario.gh.requests.filter((r) => r.method === 'POST').every((r) => r.status === 403)
+    ).toBe(true)
+  })
+
+  it('a push race: fetch, rebase and retry, the human commit kept', async () => {
+    scenario = await createScenario()
+    await raceNextPush(scenario, 'feature', 'src/human.ts')
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('opened'),
+      FAST
+    )
+    if (result.exitCode !== 0) console.log(result.stdout, result.stderr)
+    expect(result.exitCode).toBe(0)
+    const log = await scenario.dev.git(
+      '--git-dir',
+      scenario.origin,
+      'log',
+      '--format=%s',
+      '-3',
+      'refs/heads/feature'
+    )
+    const [ours, human, pr] = log.split('\n')
+    expect(ours).toMatch(/^test: add generated tests for \d+ module\(s\)$/)
+    expect([human, pr]).toEqual(['human push', 'pr change'])
+    const report = await readReport(result.outputs['report-path'])
+    expect(report.delivery.detail).toContain('rebased onto the new head after 1 push race(s)')
+  })
+
+  it('a 500 on comment creation is retried; one comment, tests committed first', async () => {
+    scenario = await createScenario()
+    scenario.gh.addFault('POST', /\/issues\/1\/comments$/, 500, 1)
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('opened'),
+      FAST
+    )
+    expect(result.exitCode).toBe(0)
+    expect(
+      scenario.gh.requests
+        .filter((r) => r.method === 'POST' && r.path.endsWith('/issues/1/comments'))
+        .map((r) => r.status)
+    ).toEqual([500, 201])
+    expect(stickies(scenario)).toHaveLength(1)
+    expect(result.outputs['commit-sha']).toBe(await scenario.remoteSha('refs/heads/feature'))
+  })
+
+  it('more than 100 comments: the sticky one is still found and updated, no duplicate', async () => {
+    scenario = await createScenario()
+    scenario.gh.seedComment(PR, `${STICKY_MARKER}\nold report`, {
+      login: 'github-actions[bot]',
+      type: 'Bot'
+    })
+    for (let i = 0; i < 120; i++) scenario.gh.seedComment(PR, `comment ${i}`, { login: 'reviewer' })
+    // A person's copy of the marker is not ours (SECURITY 15).
+    scenario.gh.seedComment(PR, `${STICKY_MARKER}\nfake`, { login: 'mallory' })
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('opened'),
+      FAST
+    )
+    expect(result.exitCode).toBe(0)
+    const ours = stickies(scenario).filter((c) => c.user.type === 'Bot')
+    expect(ours).toHaveLength(1)
+    expect(ours[0]?.body).not.toContain('old report')
+    expect(
+      scenario.gh.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/comments'))
+    ).toEqual([])
+  })
+
+  it('the budget exhausted: the check run fails with the reason, and so does the job (fail-on budget-exceeded)', async () => {
+    openai = await FakeOpenAiServer.start({ script: [{ content: 'no code' }] })
+    scenario = await createScenario()
+    const result = await scenario.run('pull_request', await scenario.pullRequestPayload('opened'), {
+      ...FAST,
+      'api-key': 'sk-e2e',
+      'base-url': openai.baseUrl,
+      'max-cost-usd': '0.000001',
+      'fail-on': 'budget-exceeded'
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.stdout).toMatch(/::error::TestMaster gate failed: the budget ran out/)
+    expect(scenario.gh.checkRuns[0]).toMatchObject({ conclusion: 'failure' })
+    expect(scenario.gh.checkRuns[0]?.output?.summary).toMatch(/the budget ran out/)
+    expect(result.outputs['budget-exceeded']).toBe('true')
+  })
+
+  it('SECURITY 14: an input above the base config cap is clamped, and the clamp reported (dry run: no LLM call, no push)', async () => {
+    openai = await FakeOpenAiServer.start({ script: [{ content: 'no code' }] })
+    scenario = await createScenario({ config: 'budget:\n  run-usd: 2\n' })
+    const refs = await scenario.dev.git('--git-dir', scenario.origin, 'for-each-ref')
+    const result = await scenario.run('pull_request', await scenario.pullRequestPayload('opened'), {
+      'dry-run': 'true',
+      'max-cost-usd': '50',
+      'api-key': 'sk-e2e',
+      'base-url': openai.baseUrl
+    })
+    expect(result.exitCode).toBe(0)
+    const report = await readReport(result.outputs['report-path'])
+    expect(report.clamps).toEqual([{ option: 'max-cost-usd', requested: 50, cap: 2 }])
+    expect(report.budget.limits.runUsd).toBe(2)
+    expect(openai.requestCount).toBe(0)
+    expect(await scenario.dev.git('--git-dir', scenario.origin, 'for-each-ref')).toBe(refs)
+    expect(stickies(scenario)[0]?.body).toContain('TestMaster dry run')
+    expect(scenario.gh.checkRuns[0]?.output?.title).toMatch(/^Estimated \$/)
+  })
+})
