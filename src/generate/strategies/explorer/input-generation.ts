@@ -35,7 +35,7 @@ export interface InputContext {
   readonly pool: readonly PoolValue[]
 }
 
-const MAX_CANDIDATES = 14
+const MAX_CANDIDATES = 18
 
 const num = (v: number): Repr => ({ t: 'number', v: Object.is(v, -0) ? '-0' : String(v) })
 const str = (v: string): Repr => ({ t: 'string', v })
@@ -45,23 +45,24 @@ const lit = (value: Repr, category: string): Candidate => ({
   category
 })
 
+// Typical first, then the classic boundaries; NaN early because many functions guard against it.
 const TYPICAL_NUMBERS = [
   1,
   0,
   -1,
+  0.5,
+  NaN,
   2,
   3,
-  0.5,
   10,
   -2.5,
   100,
   255,
   1024,
-  1e6,
   2 ** 31,
   Number.MAX_SAFE_INTEGER
 ]
-const EDGE_NUMBERS = [NaN, Infinity, -Infinity, -0]
+const EDGE_NUMBERS = [Infinity, -Infinity, -0]
 const STRINGS = [
   'hello',
   '',
@@ -138,9 +139,9 @@ function interleave<T>(lists: readonly (readonly T[])[]): T[] {
 function numberCandidates(context: InputContext): Candidate[] {
   const fromModule = literalNumbers(context)
   const values = [
-    ...TYPICAL_NUMBERS.slice(0, 3),
+    ...TYPICAL_NUMBERS.slice(0, 5),
     ...fromModule.slice(0, 9),
-    ...TYPICAL_NUMBERS.slice(3),
+    ...TYPICAL_NUMBERS.slice(5),
     ...EDGE_NUMBERS
   ]
   return values.map((v) => lit(num(v), numberCategory(v)))

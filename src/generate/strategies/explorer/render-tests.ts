@@ -92,7 +92,7 @@ export function summarize(repr: Repr): string {
       if (repr.ctor !== undefined) return `${article(repr.ctor)} ${repr.ctor}`
       if (repr.entries.length === 0) return 'an empty object'
       const inline = renderRepr(repr)
-      if (inline.length <= 40 && !inline.includes('\n')) return inline
+      if (isWritable(repr) && inline.length <= 40 && !inline.includes('\n')) return inline
       const keys = repr.entries.map(([k]) => k)
       return `an object with ${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', ...' : ''}`
     }

@@ -1,0 +1,143 @@
+import { describe, expect, it } from '@jest/globals'
+import type { TypeModel } from '../../src/analysis/module-model.js'
+import {
+  candidatesFor,
+  type Candidate,
+  type InputContext
+} from '../../src/generate/strategies/explorer/input-generation.js'
+import { extractLiterals } from '../../src/generate/strategies/explorer/source-literals.js'
+
+const context: InputContext = {
+  literals: [],
+  exportedEnums: new Set(['Color']),
+  exportedClasses: new Set(['Cart']),
+  pool: []
+}
+
+function literals(candidates: readonly Candidate[]): unknown[] {
+  return candidates.flatMap((c) =>
+    c.kind === 'recipe' && c.recipe.kind === 'literal' ? [JSON.stringify(c.recipe.value)] : []
+  )
+}
+
+describe('candidatesFor', () => {
+  it('gives numbers a typical value first, then zero, negatives, fractions and NaN', () => {
+    const values = literals(candidatesFor({ kind: 'number' }, context)).map(
+      (v) => JSON.parse(v as string).v
+    )
+    expect(values[0]).toBe('1')
+    expect(values).toEqual(expect.arrayContaining(['0', '-1', '0.5', 'NaN']))
+  })
+
+  it('gives strings empty, blank and unicode values', () => {
+    const values = literals(candidatesFor({ kind: 'string' }, context)).map(
+      (v) => JSON.parse(v as string).v
+    )
+    expect(values).toEqual(expect.arrayContaining(['', ' ', 'ünïcødé ✓ 🎉']))
+  })
+
+  it('puts literals found in the module early', () => {
+    const withLiterals = { ...context, literals: [{ t: 'string', v: 'SAVE10' } as const] }
+    const values = literals(candidatesFor({ kind: 'string' }, withLiterals)).map(
+      (v) => JSON.parse(v as string).v
+    )
+    expect(values.indexOf('SAVE10')).toBeLessThan(4)
+  })
+
+  it('tries every member of a literal union, and undefined last for an optional one', () => {
+    const type: TypeModel = {
+      kind: 'union',
+      types: [
+        { kind: 'undefined' },
+        { kind: 'literal', value: 'a' },
+        { kind: 'literal', value: 'b' }
+      ]
+    }
+    const values = literals(candidatesFor(type, context)).map((v) => JSON.parse(v as string))
+    expect(values).toEqual([{ t: 'string', v: 'a' }, { t: 'string', v: 'b' }, { t: 'undefined' }])
+  })
+
+  it('refers to members of an exported enum by name', () => {
+    const type: TypeModel = {
+      kind: 'enum',
+      name: 'Color',
+      members: [{ name: 'Red', value: 'red' }]
+    }
+    const [first] = candidatesFor(type, context)
+    expect(first).toMatchObject({ recipe: { kind: 'enum', enumName: 'Color', member: 'Red' } })
+  })
+
+  it('builds callbacks returning generated values and resolved promises', () => {
+    const callback: TypeModel = {
+      kind: 'function',
+      signature: {
+        parameters: [],
+        returns: { kind: 'boolean' },
+        async: false,
+        text: '() => boolean'
+      }
+    }
+    expect(candidatesFor(callback, context)[0]).toMatchObject({
+      recipe: { kind: 'callback', returns: { kind: 'literal', value: { t: 'boolean', v: true } } }
+    })
+    expect(candidatesFor({ kind: 'promise', type: { kind: 'number' } }, context)[0]).toMatchObject({
+      recipe: { kind: 'promise', value: { kind: 'literal' } }
+    })
+  })
+
+  it('fills object shapes, with and without optional properties', () => {
+    const type: TypeModel = {
+      kind: 'object',
+      properties: [
+        { name: 'id', type: { kind: 'number' }, optional: false },
+        { name: 'note', type: { kind: 'string' }, optional: true }
+      ]
+    }
+    const values = literals(candidatesFor(type, context)).map((v) => JSON.parse(v as string))
+    expect(values[0]).toEqual({
+      t: 'object',
+      entries: [
+        ['id', { t: 'number', v: '1' }],
+        ['note', { t: 'string', v: 'hello' }]
+      ]
+    })
+    expect(values[1]).toEqual({ t: 'object', entries: [['id', { t: 'number', v: '1' }]] })
+  })
+
+  it('builds arrays and tuples of their element types', () => {
+    const arrays = literals(
+      candidatesFor({ kind: 'array', element: { kind: 'number' } }, context)
+    ).map((v) => JSON.parse(v as string))
+    expect(arrays).toContainEqual({ t: 'array', items: [] })
+    const tuples = literals(
+      candidatesFor({ kind: 'tuple', elements: [{ kind: 'string' }, { kind: 'boolean' }] }, context)
+    ).map((v) => JSON.parse(v as string))
+    expect(tuples[0]).toEqual({
+      t: 'array',
+      items: [
+        { t: 'string', v: 'hello' },
+        { t: 'boolean', v: true }
+      ]
+    })
+  })
+
+  it('reuses values returned by earlier calls for class-typed parameters', () => {
+    const pooled = { ...context, pool: [{ typeKey: 'Cart', keys: ['owner'], id: 7 }] }
+    const candidates = candidatesFor({ kind: 'class', name: 'Cart' }, pooled)
+    expect(candidates[0]).toEqual({ kind: 'pool', id: 7, category: 'pool:Cart' })
+    expect(candidates[1]).toEqual({ kind: 'construct', className: 'Cart', category: 'class:Cart' })
+  })
+})
+
+describe('extractLiterals', () => {
+  it('finds strings and numbers of the module but not import specifiers', () => {
+    const source =
+      "import { x } from './x.js'\nconst y = require('y')\nif (unit === 'kb') return size * 1024\nexport function f(a = 'dflt') {}"
+    const found = extractLiterals(source, 'ts').map((r) => JSON.stringify(r))
+    expect(found).toContain(JSON.stringify({ t: 'string', v: 'kb' }))
+    expect(found).toContain(JSON.stringify({ t: 'number', v: '1024' }))
+    expect(found).toContain(JSON.stringify({ t: 'string', v: 'dflt' }))
+    expect(found).not.toContain(JSON.stringify({ t: 'string', v: './x.js' }))
+    expect(found).not.toContain(JSON.stringify({ t: 'string', v: 'y' }))
+  })
+})
