@@ -197,6 +197,23 @@ describe('GitHub API layer against the fake server (OpenAPI-validated)', () => {
     gh.assertValid()
   })
 
+  it('the fake server flags a call the real API would not accept (its validation can fail)', async () => {
+    await client
+      .request('POST /repos/{owner}/{repo}/check-runs', {
+        ...repo,
+        name: 'x',
+        status: 'sleeping'
+      } as never)
+      .catch(() => undefined)
+    await client.request('GET /repos/{owner}/{repo}/no-such-thing', repo).catch(() => undefined)
+    expect(gh.validationErrors.join('\n')).toMatch(
+      /request POST \/repos\/\{owner\}\/\{repo\}\/check-runs: .*head_sha/
+    )
+    expect(gh.validationErrors.join('\n')).toContain('no such operation')
+    expect(() => gh.assertValid()).toThrow('OpenAPI validation failed')
+    gh.validationErrors.length = 0
+  })
+
   it('a reaction that fails does not throw', async () => {
     gh.readOnly = true
     expect(await react(client, repo, 1, 'eyes')).toBe(false)

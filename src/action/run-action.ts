@@ -241,10 +241,9 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
   const settings = resolved.settings
 
   if (trigger.command) {
-    const done = await handleCommandGate(client, trigger, event, pr, settings)
-    if (done !== 'run') return done === 'refused' ? undefined : undefined
+    if ((await handleCommandGate(client, trigger, event, pr, settings)) === 'stop') return undefined
   } else {
-    const stop = pullRequestGate(event, pr, settings)
+    const stop = await pullRequestGate(event, pr, settings)
     if (stop) return stop.failure
   }
   if (fetched.status === 'head-moved' || !shaMatches(trigger.requestedSha, pinned)) {
@@ -419,17 +418,17 @@ async function raisePrBudget(
 }
 
 /** Stops a pull_request run that should not run; returns the failure text when it must fail. */
-function pullRequestGate(
+async function pullRequestGate(
   event: TriggerEvent,
   pr: PullRequestInfo,
   settings: Readonly<Settings>
-): { failure?: string } | undefined {
+): Promise<{ failure?: string } | undefined> {
   if (event.kind === 'pull_request_target' && !settings.github.allowPullRequestTarget) {
     // SECURITY 10: pull_request_target runs with the base repo's secrets and a write token; running
     // the PR's code there would hand both to whoever opened the PR.
     const why =
       'TestMaster refuses to run under pull_request_target: that event carries the repository secrets and a write token, and generating tests executes the pull request code. Use the pull_request event (fork PRs then get a read-only token and no secrets), or set github.allow-pull-request-target in the base branch config if you accept the risk.'
-    void core.summary.addRaw(`## TestMaster\n\n${why}\n`).write()
+    await core.summary.addRaw(`## TestMaster\n\n${why}\n`).write()
     return { failure: why }
   }
   if (pr.labels.includes(settings.github.skipLabel)) {
@@ -455,7 +454,7 @@ async function handleCommandGate(
   event: TriggerEvent,
   pr: PullRequestInfo,
   settings: Readonly<Settings>
-): Promise<'run' | 'done' | 'refused'> {
+): Promise<'run' | 'stop'> {
   const command = trigger.command
   if (!command) return 'run'
   const repo = trigger.repo
@@ -474,7 +473,7 @@ async function handleCommandGate(
         pr.number,
         `Sorry, only users with ${settings.github.commandPermissions.join(', ')} permission on this repository can run TestMaster commands. Nothing was run.`
       )
-      return 'refused'
+      return 'stop'
     }
   }
   if (trigger.commentId !== undefined) await react(client, repo, trigger.commentId, 'eyes')
@@ -486,13 +485,13 @@ async function handleCommandGate(
       `TestMaster did not understand that: ${trigger.action.slice('invalid: '.length)}.\n\n${COMMAND_HELP}`
     )
     await finishReaction(client, trigger, false)
-    return 'done'
+    return 'stop'
   }
   switch (command.name) {
     case 'help':
       await tryReply(client, repo, pr.number, COMMAND_HELP)
       await finishReaction(client, trigger, true)
-      return 'done'
+      return 'stop'
     case 'skip':
     case 'resume':
       await setLabel(client, repo, pr.number, settings.github.skipLabel, command.name === 'skip')
@@ -505,10 +504,10 @@ async function handleCommandGate(
           : 'TestMaster is on again for this pull request.'
       )
       await finishReaction(client, trigger, true)
-      return 'done'
+      return 'stop'
     case 'budget':
       await raiseBudgetCommand(client, trigger, pr, settings, command.usd)
-      return 'done'
+      return 'stop'
     case 'regenerate':
     case 'heal':
       break
@@ -521,7 +520,7 @@ async function handleCommandGate(
       `TestMaster is off for this pull request (label ${settings.github.skipLabel}); comment \`/testmaster resume\` first.`
     )
     await finishReaction(client, trigger, false)
-    return 'done'
+    return 'stop'
   }
   if (pr.isFork && !settings.github.allowForks) {
     // SECURITY 8: a comment run carries the repository's secrets and a write token; a fork's code
@@ -533,7 +532,7 @@ async function handleCommandGate(
       'TestMaster does not run commands on pull requests from forks: a comment-triggered run has the repository secrets and a write token, and generating tests executes the pull request code. The pull_request workflow still runs on this PR with a read-only token. A maintainer can enable fork commands with `github.allow-forks: true` in the base branch config.'
     )
     await finishReaction(client, trigger, false)
-    return 'done'
+    return 'stop'
   }
   return 'run'
 }
