@@ -218,7 +218,8 @@ describe('analyzeModules on TypeScript', () => {
       'method increment: () => number',
       'getter doubled: number',
       'setter value: number',
-      'static method create: () => class Counter'
+      'static method create: () => class Counter',
+      'property step: undefined | number'
     ])
   })
 
@@ -287,7 +288,10 @@ describe('analyzeModules on JavaScript with JSDoc', () => {
     expect(sig(stack.constructorSignature)).toBe('(capacity?: number = 10) => class Stack')
     expect(
       stack.members?.map((m) => `${m.kind} ${m.name}${m.changed ? ' (changed)' : ''}`)
-    ).toEqual(['method push (changed)', 'getter size'])
+    ).toEqual(['method push (changed)', 'getter size', 'property items', 'property capacity'])
+    expect(
+      stack.members?.slice(2).map((m) => formatTypeModel(m.type ?? { kind: 'never' }))
+    ).toEqual(['number[]', 'number'])
     expect(calc?.exports.filter((e) => e.changed).map((e) => e.name)).toEqual(['Stack'])
   })
 
@@ -303,6 +307,10 @@ describe('analyzeModules on JavaScript with JSDoc', () => {
     const greeter = byName(esm, 'default')
     expect(greeter).toMatchObject({ kind: 'class', localName: 'Greeter' })
     expect(sig(greeter.constructorSignature)).toBe('(prefix: string) => class Greeter')
-    expect(greeter.members?.map((m) => sig(m.signature))).toEqual(['(name: string) => string'])
+    expect(greeter.members?.map((m) => `${m.kind} ${m.name}`)).toEqual([
+      'method greet',
+      'property prefix'
+    ])
+    expect(sig(greeter.members?.[0]?.signature)).toBe('(name: string) => string')
   })
 })

@@ -386,10 +386,76 @@ function describeClass(
       }
     }
   }
+  if (declaration) members.push(...implicitProperties(declaration, members, context))
   return { ...(constructorSignature ? { constructorSignature } : {}), members }
 }
 
 /** Whether an export kind has runtime behaviour to test (types and interfaces do not). */
 export function isTestableKind(kind: ExportKind): boolean {
   return kind !== 'type' && kind !== 'interface'
+}
+
+/**
+ * Instance properties that are not class members in the syntax: TypeScript parameter properties
+ * (`constructor(readonly step: number)`) and JavaScript `this.x = ...` assignments in the class.
+ */
+function implicitProperties(
+  declaration: ts.ClassLikeDeclaration,
+  listed: readonly MemberModel[],
+  context: ExportContext
+): MemberModel[] {
+  const { checker, modeller, changedLines } = context
+  const found: MemberModel[] = []
+  const seen = new Set(listed.filter((m) => !m.static).map((m) => m.name))
+  const add = (name: string, node: ts.Node, symbolNode: ts.Node): void => {
+    if (seen.has(name) || name.startsWith('#')) return
+    const symbol = checker.getSymbolAtLocation(symbolNode)
+    if (!symbol) return
+    seen.add(name)
+    found.push({
+      name,
+      kind: 'property',
+      static: false,
+      changed: intersects(lineRangeOf(node), changedLines),
+      // The declared type (all assignments), not the narrowed type at this one.
+      type: modeller.model(checker.getTypeOfSymbol(symbol), node)
+    })
+  }
+  const ctor = declaration.members.find(ts.isConstructorDeclaration)
+  for (const parameter of ctor?.parameters ?? []) {
+    if (!ts.isParameterPropertyDeclaration(parameter, ctor as ts.ConstructorDeclaration)) continue
+    if (
+      !isPublicMember(parameter as unknown as ts.ClassElement) ||
+      !ts.isIdentifier(parameter.name)
+    )
+      continue
+    add(parameter.name.text, parameter, parameter.name)
+  }
+  if (!/\.[cm]?jsx?$/.test(declaration.getSourceFile().fileName)) return found
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      ts.isPropertyAccessExpression(node.left) &&
+      node.left.expression.kind === ts.SyntaxKind.ThisKeyword &&
+      ts.isIdentifier(node.left.name)
+    ) {
+      const statement = ts.isExpressionStatement(node.parent) ? node.parent : node
+      const isPrivate = ts
+        .getJSDocTags(statement)
+        .some((t) => t.tagName.text === 'private' || t.tagName.text === 'protected')
+      if (!isPrivate && !node.left.name.text.startsWith('_'))
+        add(node.left.name.text, statement, node.left.name)
+    }
+    // Nested functions and classes have their own `this`.
+    if (ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node) || ts.isClassLike(node))
+      return
+    ts.forEachChild(node, visit)
+  }
+  for (const member of declaration.members) {
+    if (ts.isConstructorDeclaration(member) || ts.isMethodDeclaration(member)) {
+      if (member.body) ts.forEachChild(member.body, visit)
+    }
+  }
+  return found
 }
