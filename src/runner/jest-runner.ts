@@ -1,17 +1,12 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseJsonReport, stripAnsi } from './json-report.js'
-import { missingFiles } from './run-support.js'
-import { runSandboxed } from './sandboxed-process.js'
-import {
-  canonicalPath,
-  exactGlob,
-  pathTranslator,
-  readCoverageFor,
-  resolveTargetPackageFile
-} from './target-files.js'
+import { abnormalResult, completedResult } from './run-support.js'
+import { DEFAULT_MAX_OUTPUT_BYTES } from './sandboxed-process.js'
+import { canonicalPath, exactGlob, resolveTargetPackageFile } from './target-files.js'
 import type { RunRequest, RunResult, TestRunner } from './test-runner.js'
+import { childScriptPath, WarmProcess } from './warm-process.js'
+import type { JestRunPayload } from './warm-protocol.js'
 
 export interface JestRunnerOptions {
   readonly packageRoot: string
@@ -19,119 +14,125 @@ export interface JestRunnerOptions {
   readonly maxOutputBytes?: number
 }
 
-/** How much of stderr a crash message quotes. */
-const CRASH_TAIL_CHARS = 4000
+/** A warm jest is replaced after this many runs, so leaks in tests or transformers stay bounded. */
+const RUNS_PER_PROCESS = 100
 
 /**
  * Runs tests with the target repository's own jest and its own config (ts-jest, babel-jest,
- * @swc/jest: whatever the repo's transform says), in a sandboxed child per run. A run takes any
- * number of files, so independent candidates share one jest start and its workers. Results come
- * from `--json --outputFile`, coverage from the istanbul `coverage-final.json` of the requested
- * source files only.
+ * @swc/jest: whatever the repo's transform says), kept warm in one sandboxed child across runs
+ * (jest's `runCLI`, in band: see warm-jest.ts). A run takes any number of files, so independent
+ * candidates share one run. Results come from jest's json output, coverage from the istanbul
+ * `coverage-final.json` of the requested source files only. A timeout, abort or output overflow
+ * kills the child's whole process group; the next run starts a fresh one. Runs are serialised.
  */
 export class JestRunner implements TestRunner {
   readonly framework = 'jest' as const
+  private process: WarmProcess<JestRunPayload> | undefined
+  private queue: Promise<unknown> = Promise.resolve()
+  private closed = false
 
   private constructor(
     readonly cwd: string,
-    private readonly jestBin: string,
     private readonly options: JestRunnerOptions
   ) {}
 
-  /** Resolves the repository's jest; a RunnerError when it is not installed. */
+  /** Checks that the package has jest installed; the warm process starts with the first run. */
   static async create(options: JestRunnerOptions): Promise<JestRunner> {
     const cwd = canonicalPath(options.packageRoot)
-    const jestBin = resolveTargetPackageFile(cwd, 'jest', join('bin', 'jest.js'))
-    return Promise.resolve(new JestRunner(cwd, jestBin, options))
+    resolveTargetPackageFile(cwd, 'jest', 'package.json')
+    return Promise.resolve(new JestRunner(cwd, options))
   }
 
-  async run(request: RunRequest): Promise<RunResult> {
+  run(request: RunRequest): Promise<RunResult> {
+    const next = this.queue.then(() => this.runNow(request))
+    this.queue = next.catch(() => undefined)
+    return next
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    await this.queue
+    await this.stopProcess()
+  }
+
+  private get outputLimit(): number {
+    return this.options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES
+  }
+
+  private async runNow(request: RunRequest): Promise<RunResult> {
     if (request.testFiles.length === 0) {
       return { status: 'completed', files: [], durationMs: 0, output: '', outputTruncated: false }
     }
+    if (this.closed) {
+      return {
+        status: 'crashed',
+        message: 'the runner was closed',
+        exitCode: null,
+        durationMs: 0,
+        output: '',
+        outputTruncated: false
+      }
+    }
+    if (this.process && (this.process.exited || this.process.served >= RUNS_PER_PROCESS)) {
+      await this.stopProcess()
+    }
+    const warm = this.process ?? (this.process = this.startProcess())
     const dir = await mkdtemp(join(tmpdir(), 'testmaster-jest-'))
     try {
-      return await this.runIn(dir, request)
+      const coverageOf = request.coverageOf ?? []
+      const payload: JestRunPayload = {
+        files: request.testFiles.map(canonicalPath),
+        reportFile: join(dir, 'report.json'),
+        coverageDirectory: join(dir, 'coverage'),
+        collectCoverageFrom:
+          coverageOf.length > 0 ? coverageOf.map((file) => exactGlob(this.cwd, file)) : null
+      }
+      const outcome = await warm.request(payload, request.timeoutMs, request.signal)
+      const base = {
+        durationMs: outcome.durationMs,
+        output: outcome.output,
+        outputTruncated: outcome.truncated
+      }
+      if (outcome.end.kind !== 'done') {
+        await this.stopProcess()
+        return abnormalResult('jest', outcome.end, request, base, this.outputLimit)
+      }
+      return await completedResult(
+        'jest',
+        request,
+        {
+          reportFile: payload.reportFile,
+          coverageFile: join(payload.coverageDirectory, 'coverage-final.json')
+        },
+        base,
+        outcome.end.errors
+      )
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
   }
 
-  async close(): Promise<void> {
-    // Nothing stays warm between jest runs.
+  private startProcess(): WarmProcess<JestRunPayload> {
+    return WarmProcess.start<JestRunPayload>({
+      script: childScriptPath('warm-jest'),
+      config: {},
+      cwd: this.cwd,
+      // ESM projects need it, CommonJS ones are unaffected: cheaper than guessing per repo.
+      nodeArgs: ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'],
+      env: {
+        ...this.options.env,
+        FORCE_COLOR: '0',
+        NO_COLOR: '1',
+        NODE_ENV: 'test',
+        JEST_WORKER_ID: undefined
+      },
+      maxOutputBytes: this.outputLimit
+    })
   }
 
-  private async runIn(dir: string, request: RunRequest): Promise<RunResult> {
-    const reportFile = join(dir, 'report.json')
-    const coverageDirectory = join(dir, 'coverage')
-    const coverageOf = request.coverageOf ?? []
-    const coverageArgs =
-      coverageOf.length > 0
-        ? [
-            '--coverage',
-            ...coverageOf.map((file) => `--collectCoverageFrom=${exactGlob(this.cwd, file)}`),
-            '--coverageReporters=json',
-            `--coverageDirectory=${coverageDirectory}`,
-            // The repository's thresholds are about its whole suite, not our candidates.
-            '--coverageThreshold={}'
-          ]
-        : ['--coverage=false']
-    const args = [
-      // ESM projects need it, CommonJS ones are unaffected: cheaper than guessing per repo.
-      '--experimental-vm-modules',
-      '--disable-warning=ExperimentalWarning',
-      this.jestBin,
-      '--ci',
-      '--no-watchman',
-      // Tests that leave handles open must not turn a finished run into a timeout.
-      '--forceExit',
-      '--json',
-      `--outputFile=${reportFile}`,
-      ...coverageArgs,
-      '--runTestsByPath',
-      '--',
-      ...request.testFiles.map(canonicalPath)
-    ]
-    const result = await runSandboxed({
-      command: process.execPath,
-      args,
-      cwd: this.cwd,
-      env: { ...this.options.env, FORCE_COLOR: '0', NO_COLOR: '1', JEST_WORKER_ID: undefined },
-      timeoutMs: request.timeoutMs,
-      ...(this.options.maxOutputBytes !== undefined
-        ? { maxOutputBytes: this.options.maxOutputBytes }
-        : {}),
-      ...(request.signal ? { signal: request.signal } : {})
-    })
-    const base = {
-      durationMs: result.durationMs,
-      output: result.stdout + result.stderr,
-      outputTruncated: result.truncated
-    }
-    if (result.status === 'timeout')
-      return { ...base, status: 'timeout', timeoutMs: request.timeoutMs }
-    if (result.status === 'aborted') {
-      return { ...base, status: 'crashed', message: 'the run was aborted', exitCode: null }
-    }
-    let report: unknown
-    try {
-      report = JSON.parse(await readFile(reportFile, 'utf8'))
-    } catch {
-      const why = result.truncated
-        ? `the tests printed more than the output cap; the run was stopped`
-        : `jest exited with code ${result.exitCode ?? 'none'} without a report: ${stripAnsi(result.stderr.slice(-CRASH_TAIL_CHARS)).trim()}`
-      return { ...base, status: 'crashed', message: why, exitCode: result.exitCode }
-    }
-    const files = parseJsonReport(report, pathTranslator(request.testFiles))
-    const coverage =
-      coverageOf.length > 0
-        ? await readCoverageFor(join(coverageDirectory, 'coverage-final.json'), coverageOf)
-        : undefined
-    return {
-      ...base,
-      status: 'completed',
-      files: [...files, ...missingFiles(request.testFiles, files, 'jest')],
-      ...(coverage ? { coverage } : {})
-    }
+  private async stopProcess(): Promise<void> {
+    const warm = this.process
+    this.process = undefined
+    await warm?.stop()
   }
 }

@@ -1,37 +1,23 @@
 /**
  * A warm vitest, run as our child in the target package root (its own process group, scrubbed
- * environment: see vitest-runner.ts). It loads the repository's own vitest through its Node API
+ * environment: see warm-process.ts). It loads the repository's own vitest through its Node API
  * and its own config, then runs test files on request over the IPC channel, so candidates after
  * the first pay no cold start. Results are written by vitest's json reporter and coverage by the
  * configured provider as istanbul `coverage-final.json`; the parent reads both.
  *
- * Started from source with tsx (`src/runner/vitest-worker.ts`) and from the bundle as
- * `dist/vitest-worker.js`. Self-contained: it imports nothing of ours.
+ * Started from source with tsx (`src/runner/warm-vitest.ts`) and from the bundle as
+ * `dist/warm-vitest.js`. Self-contained: it imports nothing of ours at runtime.
  */
 import { rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-
-export interface VitestWorkerConfig {
-  /** Where the json reporter writes, overwritten by each run. */
-  readonly reportFile: string
-  readonly coverageDirectory: string
-  /** Globs relative to the package root; null: no coverage. */
-  readonly coverageInclude: readonly string[] | null
-}
-
-export type ParentMessage = {
-  readonly type: 'run'
-  readonly id: number
-  readonly files: readonly string[]
-}
-
-export type WorkerMessage =
-  | { readonly type: 'ready' }
-  | { readonly type: 'fatal'; readonly message: string }
-  | { readonly type: 'done'; readonly id: number; readonly errors: readonly string[] }
-  | { readonly type: 'failed'; readonly id: number; readonly message: string }
+import type {
+  RunMessage,
+  VitestRunPayload,
+  VitestWorkerConfig,
+  WorkerMessage
+} from './warm-protocol.js'
 
 /** The slice of vitest's Node API we use (typed here: vitest is the target's, not a dependency of ours). */
 interface TestProjectLike {
@@ -82,7 +68,9 @@ async function main(): Promise<void> {
         include: config.coverageInclude,
         reporter: ['json'],
         reportsDirectory: config.coverageDirectory,
+        // Failing candidates still tell the healer what they reached.
         reportOnFailure: true,
+        // The repository's thresholds are about its whole suite, not our candidates.
         thresholds: {}
       }
     : { enabled: false }
@@ -100,9 +88,8 @@ async function main(): Promise<void> {
   )
   await vitest.standalone()
 
-  process.on('message', (message: ParentMessage) => {
-    if (message.type !== 'run') return
-    void runFiles(vitest, config, message)
+  process.on('message', (message: RunMessage<VitestRunPayload>) => {
+    if (message.type === 'run') void runFiles(vitest, config, message)
   })
   process.on('disconnect', () => process.exit(0))
   send({ type: 'ready' })
@@ -111,13 +98,14 @@ async function main(): Promise<void> {
 async function runFiles(
   vitest: VitestLike,
   config: VitestWorkerConfig,
-  message: ParentMessage
+  message: RunMessage<VitestRunPayload>
 ): Promise<void> {
   try {
     await rm(config.reportFile, { force: true })
     // Candidates are rewritten in place while healing: never reuse a stale transform.
-    for (const file of message.files) vitest.invalidateFile(file)
-    const specifications = message.files.map((file) => {
+    for (const file of message.payload.files) vitest.invalidateFile(file)
+    // Specifications made directly, so files written after start are found too.
+    const specifications = message.payload.files.map((file) => {
       const project = vitest.projects.find((candidate) => candidate.matchesTestGlob(file))
       return (project ?? vitest.getRootProject()).createSpecification(file)
     })

@@ -1,0 +1,94 @@
+/**
+ * A warm jest, run as our child in the target package root (its own process group, scrubbed
+ * environment: see warm-process.ts). It loads the repository's own jest (`runCLI` of its
+ * `jest` package) and its own config, then runs test files on request over the IPC channel, in
+ * band. jest still gives every test file its own module registry, so this is as isolated as a
+ * fresh `jest` per file, without paying for jest's start and the transformer's warm-up each time.
+ * Results are written with `json`/`outputFile`, coverage as istanbul `coverage-final.json`.
+ *
+ * Started from source with tsx (`src/runner/warm-jest.ts`) and from the bundle as
+ * `dist/warm-jest.js`, with `--experimental-vm-modules` (ESM projects need it). Self-contained.
+ */
+import { rm } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { JestRunPayload, RunMessage, WorkerMessage } from './warm-protocol.js'
+
+type RunCli = (
+  argv: Record<string, unknown>,
+  projects: string[]
+) => Promise<{ results: { runExecError?: { message: string } } }>
+
+function send(message: WorkerMessage): void {
+  process.send?.(message)
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error)
+}
+
+async function main(): Promise<void> {
+  const root = process.cwd()
+  const require = createRequire(join(root, 'package.json'))
+  const jest = (await import(pathToFileURL(require.resolve('jest')).href)) as {
+    runCLI?: RunCli
+    default?: { runCLI?: RunCli }
+  }
+  const runCLI = jest.runCLI ?? jest.default?.runCLI
+  if (!runCLI) throw new Error(`the jest package in ${root} has no runCLI`)
+
+  // One run at a time: jest's in-band runner is not reentrant.
+  let queue = Promise.resolve()
+  process.on('message', (message: RunMessage<JestRunPayload>) => {
+    if (message.type !== 'run') return
+    queue = queue.then(() => runFiles(runCLI, root, message))
+  })
+  process.on('disconnect', () => process.exit(0))
+  send({ type: 'ready' })
+}
+
+async function runFiles(
+  runCLI: RunCli,
+  root: string,
+  message: RunMessage<JestRunPayload>
+): Promise<void> {
+  const { files, reportFile, coverageDirectory, collectCoverageFrom } = message.payload
+  try {
+    await rm(reportFile, { force: true })
+    const coverage = collectCoverageFrom
+      ? {
+          coverage: true,
+          collectCoverageFrom: [...collectCoverageFrom],
+          coverageReporters: ['json'],
+          coverageDirectory,
+          // The repository's thresholds are about its whole suite, not our candidates.
+          coverageThreshold: '{}'
+        }
+      : { coverage: false }
+    const { results } = await runCLI(
+      {
+        _: [...files],
+        $0: 'jest',
+        runTestsByPath: true,
+        runInBand: true,
+        ci: true,
+        watchman: false,
+        json: true,
+        outputFile: reportFile,
+        ...coverage
+      },
+      [root]
+    )
+    const errors = results.runExecError ? [results.runExecError.message] : []
+    send({ type: 'done', id: message.id, errors })
+  } catch (error) {
+    send({ type: 'failed', id: message.id, message: describe(error) })
+  }
+}
+
+main().catch((error: unknown) => {
+  send({ type: 'fatal', message: describe(error) })
+  process.exitCode = 1
+  process.disconnect?.()
+})

@@ -1,0 +1,177 @@
+import type { ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { OutputCollector } from './run-support.js'
+import { killGroup, nodeScriptArgs, spawnSandboxed } from './sandboxed-process.js'
+import type { RunMessage, WorkerMessage } from './warm-protocol.js'
+
+/** How a request to a warm process ended. */
+export type RequestEnd =
+  | { readonly kind: 'done'; readonly errors: readonly string[] }
+  | { readonly kind: 'failed'; readonly message: string }
+  | { readonly kind: 'exit'; readonly code: number | null; readonly signal: string | null }
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'aborted' }
+  | { readonly kind: 'output-cap' }
+
+export interface RequestOutcome {
+  readonly end: RequestEnd
+  /** What the process printed during the request (and, for the first, while starting). */
+  readonly output: string
+  readonly truncated: boolean
+  readonly durationMs: number
+}
+
+export interface WarmProcessOptions {
+  /** Our child script: a `.ts` path from source, a `.js` path in the bundle. */
+  readonly script: string
+  /** JSON-serialisable start configuration, passed as argv[2]. */
+  readonly config: unknown
+  readonly cwd: string
+  readonly env?: NodeJS.ProcessEnv
+  /** Node flags before the script (e.g. `--experimental-vm-modules`). */
+  readonly nodeArgs?: readonly string[]
+  readonly maxOutputBytes: number
+}
+
+/** Path of one of our child scripts beside this module: `.ts` from source, `.js` in the bundle. */
+export function childScriptPath(name: string): string {
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js'
+  return fileURLToPath(new URL(`./${name}.${ext}`, import.meta.url))
+}
+
+/**
+ * A long-lived framework process of ours (warm-jest.ts, warm-vitest.ts) in its own process group
+ * with a scrubbed environment, serving one request at a time over IPC. Any request that ends
+ * other than `done` or `failed` leaves the process dead or killed: the owner starts another.
+ */
+export class WarmProcess<Payload> {
+  private readonly child: ChildProcess
+  readonly pid: number
+  private exitedFlag = false
+  private readonly ready: Promise<void>
+  private output: OutputCollector
+  private listener: ((message: WorkerMessage) => void) | undefined
+  private exitListener: ((code: number | null, signal: string | null) => void) | undefined
+  private nextId = 1
+  /** Requests served, so owners can recycle a process that has run many. */
+  served = 0
+
+  private constructor(private readonly options: WarmProcessOptions) {
+    this.output = new OutputCollector(options.maxOutputBytes)
+    this.child = spawnSandboxed({
+      command: process.execPath,
+      args: [
+        ...(options.nodeArgs ?? []),
+        ...nodeScriptArgs(options.script, [JSON.stringify(options.config)])
+      ],
+      cwd: options.cwd,
+      ...(options.env ? { env: options.env } : {}),
+      ipc: true
+    })
+    this.pid = this.child.pid ?? 0
+    let markReady: () => void = () => undefined
+    let markFailed: (error: Error) => void = () => undefined
+    this.ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve
+      markFailed = reject
+    })
+    this.ready.catch(() => undefined)
+    const collect = (chunk: Buffer): void => this.output.add(chunk)
+    this.child.stdout?.on('data', collect)
+    this.child.stderr?.on('data', collect)
+    this.child.on('message', (message: WorkerMessage) => {
+      if (message.type === 'ready') markReady()
+      if (message.type === 'fatal') markFailed(new Error(message.message))
+      this.listener?.(message)
+    })
+    this.child.once('error', (error) => markFailed(error))
+    this.child.once('exit', (code, signal) => {
+      this.exitedFlag = true
+      markFailed(
+        new Error(
+          `the process exited during start (code ${code ?? 'none'}, signal ${signal ?? 'none'})`
+        )
+      )
+      this.exitListener?.(code, signal)
+    })
+  }
+
+  /** Spawns the process; it loads its framework while the first request waits. */
+  static start<Payload>(options: WarmProcessOptions): WarmProcess<Payload> {
+    return new WarmProcess<Payload>(options)
+  }
+
+  get exited(): boolean {
+    return this.exitedFlag
+  }
+
+  /**
+   * Sends one request and waits for its end, the time limit (which includes the start of a fresh
+   * process), an abort, or the output cap. The caller kills the process on anything but done/failed.
+   */
+  async request(
+    payload: Payload,
+    timeoutMs: number,
+    signal?: AbortSignal
+  ): Promise<RequestOutcome> {
+    const started = performance.now()
+    const output = this.output
+    const id = this.nextId++
+    this.served++
+    let timer: NodeJS.Timeout | undefined
+    let onAbort: (() => void) | undefined
+    const end = await new Promise<RequestEnd>((resolve) => {
+      if (this.exitedFlag) {
+        resolve({ kind: 'exit', code: this.child.exitCode, signal: this.child.signalCode })
+        return
+      }
+      timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs)
+      onAbort = () => resolve({ kind: 'aborted' })
+      if (signal?.aborted) resolve({ kind: 'aborted' })
+      signal?.addEventListener('abort', onAbort, { once: true })
+      output.onOverflow = () => resolve({ kind: 'output-cap' })
+      this.listener = (message) => {
+        if (message.type === 'done' && message.id === id)
+          resolve({ kind: 'done', errors: message.errors })
+        if (message.type === 'failed' && message.id === id)
+          resolve({ kind: 'failed', message: message.message })
+        if (message.type === 'fatal') resolve({ kind: 'failed', message: message.message })
+      }
+      this.exitListener = (code, exitSignal) => resolve({ kind: 'exit', code, signal: exitSignal })
+      this.ready
+        .then(() => {
+          const message: RunMessage<Payload> = { type: 'run', id, payload }
+          this.child.send(message)
+        })
+        .catch((error: unknown) =>
+          resolve({
+            kind: 'failed',
+            message: error instanceof Error ? error.message : String(error)
+          })
+        )
+    })
+    clearTimeout(timer)
+    if (onAbort) signal?.removeEventListener('abort', onAbort)
+    this.listener = undefined
+    this.exitListener = undefined
+    output.onOverflow = undefined
+    // The next request starts with a fresh collector.
+    this.output = new OutputCollector(this.options.maxOutputBytes)
+    return {
+      end,
+      output: output.text(),
+      truncated: output.truncated,
+      durationMs: Math.round(performance.now() - started)
+    }
+  }
+
+  /** Kills the whole process group and waits (briefly) for the exit. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.pid) killGroup(this.pid)
+    if (this.exitedFlag) return
+    await new Promise<void>((resolve) => {
+      this.child.once('exit', () => resolve())
+      setTimeout(resolve, 2000).unref()
+    })
+  }
+}
