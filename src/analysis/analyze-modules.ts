@@ -7,7 +7,7 @@
  * each group gets ONE ts.Program holding all its changed modules; library typings are parsed once
  * per run and shared between groups.
  */
-import { realpathSync } from 'node:fs'
+import { existsSync, realpathSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, sep } from 'node:path'
 import ts from 'typescript'
 import { AnalysisError } from '../errors.js'
@@ -45,6 +45,14 @@ export async function analyzeModules(
   return analyzeModulesSync(repoRoot, files, options)
 }
 
+function missingFile(path: string, root: string): AnalysisError {
+  return new AnalysisError(
+    'ANALYSIS_FILE_MISSING',
+    `the changed module '${path}' is not in the work tree at ${root}`,
+    'check out the pull request head before planning (the analysis reads the files on disk)'
+  )
+}
+
 function toPosix(path: string): string {
   return sep === '/' ? path : path.split(sep).join('/')
 }
@@ -62,6 +70,11 @@ function analyzeModulesSync(
     if (rel.startsWith('..') || isAbsolute(rel)) return undefined
     const posixRel = toPosix(rel)
     return posixRel.split('/').includes('node_modules') ? undefined : posixRel
+  }
+
+  // Fail before building any Program: a missing file means the work tree is not at the head.
+  for (const file of files) {
+    if (!existsSync(join(root, file.path))) throw missingFile(file.path, root)
   }
 
   // Group by tsconfig: one Program per group.
@@ -86,13 +99,7 @@ function analyzeModulesSync(
     for (const file of groupFiles) {
       const absolute = join(root, file.path)
       const sourceFile = project.program.getSourceFile(absolute)
-      if (!sourceFile) {
-        throw new AnalysisError(
-          'ANALYSIS_FILE_MISSING',
-          `the changed module '${file.path}' is not in the work tree at ${root}`,
-          'check out the pull request head before planning (the analysis reads the files on disk)'
-        )
-      }
+      if (!sourceFile) throw missingFile(file.path, root)
       const pkg = detector.forFile(file.path)
       let index = indexes.get(pkg.root)
       if (!index) {
