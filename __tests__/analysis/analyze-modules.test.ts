@@ -90,7 +90,8 @@ describe('analyzeModules on TypeScript', () => {
         resolvedPath: 'src/shapes.ts',
         names: ['Counter', 'Color', 'Point', 'Shape']
       },
-      { specifier: 'node:fs', kind: 'builtin', names: ['readFileSync'] }
+      { specifier: 'node:fs', kind: 'builtin', names: ['readFileSync'] },
+      { specifier: './reexported.js', kind: 'relative', resolvedPath: 'src/reexported.ts', names: ['*'] }
     ])
     expect(kinds?.sideEffects).toEqual(['fs', 'timers', 'date', 'random', 'env'])
     expect(shapes?.sideEffects).toEqual([])
@@ -221,6 +222,16 @@ describe('analyzeModules on TypeScript', () => {
       'static method create: () => class Counter',
       'property step: undefined | number'
     ])
+  })
+
+  it('places star re-exports on their export statement', () => {
+    const line = lineOf('types-ts', 'src/kinds.ts', "export * from './reexported.js'")
+    expect(byName(kinds, 'fromStar')).toMatchObject({
+      kind: 'const',
+      lines: { start: line, end: line },
+      changed: false,
+      type: { kind: 'literal', value: 'star' }
+    })
   })
 
   it('follows re-exports to the class they name', () => {

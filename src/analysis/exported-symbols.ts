@@ -168,7 +168,10 @@ function describeSymbol(
     exported.declarations?.find((d) => d.getSourceFile() === sourceFile) ??
     declaration
   const anchor = statementOf(localDecl)
-  let lines = localDecl.getSourceFile() === sourceFile ? lineRangeOf(anchor) : { start: 1, end: 1 }
+  let lines =
+    localDecl.getSourceFile() === sourceFile
+      ? lineRangeOf(anchor)
+      : (starExportLines(sourceFile, name, checker) ?? { start: 1, end: 1 })
   // Overloads: span every declaration of the function in this file.
   for (const other of declarations) {
     if (
@@ -264,6 +267,22 @@ function describeSymbol(
     ts.isVariableDeclaration(declaration) &&
     (ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0
   return { ...base, kind: 'const', type: modeller.model(isConst ? type : widened, declaration) }
+}
+
+/** Lines of the `export * from '...'` statement that brings `name` into this module. */
+function starExportLines(
+  sourceFile: ts.SourceFile,
+  name: string,
+  checker: ts.TypeChecker
+): LineRange | undefined {
+  for (const statement of sourceFile.statements) {
+    if (!ts.isExportDeclaration(statement) || statement.exportClause || !statement.moduleSpecifier)
+      continue
+    const target = checker.getSymbolAtLocation(statement.moduleSpecifier)
+    if (target && checker.getExportsOfModule(target).some((s) => s.getName() === name))
+      return lineRangeOf(statement)
+  }
+  return undefined
 }
 
 /** The declared name when it differs from the export name (`export default class Greeter`). */
