@@ -4,12 +4,13 @@
 import commonjs from '@rollup/plugin-commonjs'
 import json from '@rollup/plugin-json'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
-import typescript from '@rollup/plugin-typescript'
+import esbuild from 'rollup-plugin-esbuild'
 import { existsSync } from 'node:fs'
 
 const childEntries = {
   'explorer-child': 'src/generate/strategies/explorer/explorer-child.ts',
-  'vitest-worker': 'src/runner/vitest-worker.ts'
+  'warm-jest': 'src/runner/warm-jest.ts',
+  'warm-vitest': 'src/runner/warm-vitest.ts'
 }
 
 const input = {
@@ -23,10 +24,19 @@ export default {
   output: {
     dir: 'dist',
     format: 'es',
-    sourcemap: true,
+    // No source maps: they would triple a bundle that is committed on every change.
+    sourcemap: false,
     entryFileNames: '[name].js',
-    chunkFileNames: 'chunks/[name].js',
-    banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : '')
+    // Chunks sit beside the entries: child scripts are found relative to the chunk that spawns them.
+    chunkFileNames: 'chunk-[name].js',
+    // CommonJS dependencies (the TypeScript compiler detects Node by `typeof require`) need a
+    // real `require` inside an ES module bundle.
+    intro: [
+      "import { createRequire as __testmasterCreateRequire } from 'node:module';",
+      'const require = __testmasterCreateRequire(import.meta.url);',
+      'const __filename = import.meta.filename;',
+      'const __dirname = import.meta.dirname;'
+    ].join('\n')
   },
   external: [/^node:/, 'jest', 'vitest', /^vitest\//, /^@jest\//, 'ts-node', 'tsx'],
   onwarn(warning, warn) {
@@ -35,9 +45,12 @@ export default {
     warn(warning)
   },
   plugins: [
-    typescript({ tsconfig: './tsconfig.build.json', noEmitOnError: true }),
+    // Transpile only: `npm run typecheck` (tsc) is the type check, run by CI before the build.
+    esbuild({ target: 'node22', tsconfig: './tsconfig.build.json' }),
     nodeResolve({ preferBuiltins: true, exportConditions: ['node', 'import', 'default'] }),
-    commonjs({ ignoreDynamicRequires: true }),
+    // @babel/core (via istanbul-lib-instrument) requires this only for .cts Babel configs, which
+    // TestMaster never loads; left as a require it is never reached.
+    commonjs({ ignoreDynamicRequires: true, ignore: ['@babel/preset-typescript', '@babel/preset-typescript/package.json'] }),
     json()
   ]
 }
