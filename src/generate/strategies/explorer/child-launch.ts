@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { runSandboxed, type SandboxedResult } from '../../../runner/sandboxed-process.js'
 import type { ChildMessage, ChildRequest } from './protocol.js'
@@ -17,12 +18,59 @@ export interface ChildCommand {
   readonly args: readonly string[]
 }
 
-/** How to start the child from wherever this module runs. */
-export function explorerChildCommand(): ChildCommand {
+/**
+ * How to start the child from wherever this module runs. From the bundle: `dist/explorer-child.js`
+ * beside the entry. From source (tests, benchmarks): the child's sources bundled once with esbuild
+ * into `node_modules/.cache` (packages left external, so they resolve from the repository). The
+ * child cannot run under tsx: tsx's own CommonJS hooks bypass the module hooks that instrument the
+ * module under test, and loading TypeScript through it triples the start-up time.
+ */
+export async function explorerChildCommand(): Promise<ChildCommand> {
   const bundled = fileURLToPath(new URL('./explorer-child.js', import.meta.url))
   if (existsSync(bundled)) return { command: process.execPath, args: [bundled] }
-  const source = fileURLToPath(new URL('./explorer-child.ts', import.meta.url))
-  return { command: process.execPath, args: ['--import', import.meta.resolve('tsx'), source] }
+  return { command: process.execPath, args: [await buildChildFromSource()] }
+}
+
+let building: Promise<string> | undefined
+
+async function buildChildFromSource(): Promise<string> {
+  building ??= (async () => {
+    const entry = fileURLToPath(new URL('./explorer-child.ts', import.meta.url))
+    const hash = createHash('sha256')
+    // The child also imports the analysis model types only; its runtime code is all in this folder.
+    const folder = dirname(entry)
+    for (const name of readdirSync(folder).sort()) {
+      if (name.endsWith('.ts')) hash.update(name).update(readFileSync(join(folder, name)))
+    }
+    const repoRoot = resolve(folder, '..', '..', '..', '..')
+    const cacheDir = join(repoRoot, 'node_modules', '.cache', 'testmaster-explorer')
+    const outfile = join(cacheDir, `explorer-child-${hash.digest('hex').slice(0, 16)}.mjs`)
+    if (existsSync(outfile)) return outfile
+    await mkdir(cacheDir, { recursive: true })
+    // A variable specifier keeps bundlers of our own dist from pulling esbuild in.
+    const esbuildName = 'esbuild'
+    const esbuild = (await import(esbuildName)) as typeof import('esbuild')
+    const temporary = `${outfile}.${process.pid}.${Date.now()}.tmp.mjs`
+    await esbuild.build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      packages: 'external',
+      outfile: temporary,
+      logLevel: 'silent'
+    })
+    // Atomic: parallel test workers may build at the same time.
+    await rename(temporary, outfile)
+    return outfile
+  })()
+  try {
+    return await building
+  } catch (error) {
+    building = undefined
+    throw error
+  }
 }
 
 /** A request before the launcher picks its output file. */
@@ -55,7 +103,7 @@ export async function runExplorerChild(
     const requestFile = join(dir, 'request.json')
     await writeFile(requestFile, JSON.stringify({ ...request, outputFile }))
     await writeFile(outputFile, '')
-    const { command, args } = explorerChildCommand()
+    const { command, args } = await explorerChildCommand()
     const sandbox = await runSandboxed({
       command,
       args: [...args, requestFile],

@@ -72,7 +72,9 @@ function runtimeMethods(value: unknown, staticOnly: boolean): MethodPlan[] {
     if (['constructor', 'length', 'name', 'prototype', 'caller', 'arguments'].includes(name))
       continue
     const descriptor = Object.getOwnPropertyDescriptor(owner, name)
-    if (!descriptor || typeof descriptor.value !== 'function') continue
+    // `module.exports.default = fn` points back at the function itself: not a method.
+    if (!descriptor || typeof descriptor.value !== 'function' || descriptor.value === value)
+      continue
     if (isClassValue(descriptor.value)) continue
     out.push({
       name,
@@ -237,6 +239,7 @@ export interface EngineOptions {
   readonly maxCallsPerSymbol: number
   readonly literals: readonly Repr[]
   readonly exportedEnums: ReadonlySet<string>
+  readonly propertyHints?: Readonly<Record<string, readonly string[]>>
 }
 
 /**
@@ -248,6 +251,8 @@ export class ExplorationEngine {
   private readonly pool: PoolEntry[] = []
   private readonly stats = new Map<string, Stats>()
   private readonly timedOut = new Set<string>()
+  private readonly returned: Repr[] = []
+  private readonly returnedKeys = new Set<string>()
   private readonly seen = new Set<string>()
   private readonly generators: {
     symbol: CallableSymbol
@@ -333,6 +338,7 @@ export class ExplorationEngine {
     result.outcomes.forEach((outcome, index) => {
       if (outcome.status !== 'returned') return
       const value = values[index]
+      this.rememberPrimitives(value)
       if (typeof value !== 'object' || value === null) return
       const step = program.steps[index]
       if (
@@ -362,22 +368,45 @@ export class ExplorationEngine {
     })
   }
 
-  private inputContext(): InputContext {
+  /** Strings and numbers from a returned value (and from its own properties) become inputs. */
+  private rememberPrimitives(value: unknown): void {
+    const leaves: unknown[] = [value]
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      leaves.push(...(Object.values(value) as unknown[]).slice(0, 12))
+    }
+    for (const leaf of leaves) {
+      const repr: Repr | undefined =
+        typeof leaf === 'string' && leaf.length <= 40
+          ? { t: 'string', v: leaf }
+          : typeof leaf === 'number' && Number.isFinite(leaf)
+            ? { t: 'number', v: Object.is(leaf, -0) ? '-0' : String(leaf) }
+            : undefined
+      if (!repr) continue
+      const key = JSON.stringify(repr)
+      if (this.returnedKeys.has(key) || this.returned.length >= 40) continue
+      this.returnedKeys.add(key)
+      this.returned.push(repr)
+    }
+  }
+
+  private inputContext(parameterName?: string): InputContext {
     const classes = new Set(this.symbols.filter((s) => s.kind === 'class').map((s) => s.name))
     return {
       literals: this.options.literals,
       exportedEnums: this.options.exportedEnums,
       exportedClasses: classes,
-      pool: this.pool
+      pool: this.pool,
+      returned: this.returned,
+      propertyHints: new Map(Object.entries(this.options.propertyHints ?? {})),
+      parameterName
     }
   }
 
   private candidateLists(parameters: readonly ParameterModel[]): Candidate[][] {
-    const context = this.inputContext()
     return parameters.map((parameter) => {
       const type =
         parameter.rest && parameter.type.kind === 'array' ? parameter.type.element : parameter.type
-      const list = candidatesFor(type, context)
+      const list = candidatesFor(type, this.inputContext(parameter.name))
       return list.length > 0
         ? list
         : [

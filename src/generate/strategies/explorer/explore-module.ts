@@ -1,4 +1,4 @@
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 import type {
   ExportedSymbol,
   ModuleAnalysis,
@@ -8,7 +8,7 @@ import { runExplorerChild } from './child-launch.js'
 import { selectByCoverageGain, inRanges } from './greedy-selection.js'
 import type { ChildMessage, ChildModuleSpec, Program, ProgramResult, Step } from './protocol.js'
 import { orderForRendering, renderTestFile, subjectOf } from './render-tests.js'
-import { extractLiterals } from './source-literals.js'
+import { extractLiterals, extractPropertyHints } from './source-literals.js'
 import { isWritable } from './render-literal.js'
 
 /**
@@ -35,7 +35,7 @@ export const DEFAULT_EXPLORE_OPTIONS: ExploreOptions = {
   repeat: 2,
   maxCallsPerSymbol: 60,
   budgetMs: 20_000,
-  maxTests: 30,
+  maxTests: 50,
   seed: 20_261_121
 }
 
@@ -135,15 +135,21 @@ function parameterLookup(exports: readonly ExportedSymbol[]): (step: Step) => re
   }
 }
 
-/** A usable identifier for the default export, from the analysis or the file name. */
+/** A usable identifier for the default export, from the analysis, the file or the package name. */
 export function defaultExportName(module: ModuleAnalysis, taken: ReadonlySet<string>): string {
+  const camel = (text: string) =>
+    text.replace(/[^A-Za-z0-9_$]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())
   const declared = module.exports.find((e) => e.name === 'default')?.localName
-  const fromFile = basename(module.path)
-    .replace(/\.[^.]+$/, '')
-    .replace(/[^A-Za-z0-9_$]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())
-  let name = declared ?? (/^[A-Za-z_$]/.test(fromFile) ? fromFile : `module${fromFile}`)
-  if (name === '' || name === 'index') name = 'subject'
-  while (taken.has(name)) name = `${name}Default`
+  const parts = module.path.split('/')
+  let base = (parts[parts.length - 1] ?? '').replace(/\.[^.]+$/, '')
+  if (base === 'index' || base === 'main' || base === 'mod') {
+    const folder = parts[parts.length - 2]
+    base = folder ?? module.package.name?.replace(/^@[^/]+\//, '') ?? 'subject'
+  }
+  let name = declared ?? camel(base)
+  if (!/^[A-Za-z_$]/.test(name)) name = `module${name}`
+  if (name === '' || name === 'default') name = 'subject'
+  while (taken.has(name) && !(declared !== undefined && name === declared)) name = `${name}Module`
   return name
 }
 
@@ -163,7 +169,8 @@ export async function exploreModule(
   const spec: ChildModuleSpec = {
     file: join(repoRoot, module.path),
     exports: module.exports,
-    literals: extractLiterals(source, module.language, module.exports)
+    literals: extractLiterals(source, module.language, module.exports),
+    propertyHints: extractPropertyHints(source, module.exports)
   }
   const explored = await runExplorerChild(
     {
@@ -292,6 +299,7 @@ export async function exploreModule(
     explicitImports: module.placement.explicitImports,
     importSpecifier: module.placement.importSpecifier,
     defaultName: defaultExportName(module, exportNames),
+    commonJs: module.moduleFormat === 'cjs',
     exportNames,
     parameterNames: parameterLookup(module.exports)
   })

@@ -71,6 +71,7 @@ export async function runExplorerChild(requestPath: string): Promise<void> {
     seed: request.seed,
     maxCallsPerSymbol: request.maxCallsPerSymbol,
     literals: request.module.literals,
+    propertyHints: request.module.propertyHints,
     exportedEnums: new Set(
       request.module.exports.filter((e) => e.kind === 'enum').map((e) => e.name)
     )

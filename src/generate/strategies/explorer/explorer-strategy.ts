@@ -18,7 +18,7 @@ export interface ExplorerStrategyOptions {
   readonly maxCallsPerSymbol?: number
   /** Wall time of the exploration of one module, in milliseconds (default 20000). */
   readonly budgetMs?: number
-  /** Most tests in the proposed file (default 30). */
+  /** Most tests in the proposed file (default 50). */
   readonly maxTests?: number
 }
 

@@ -33,6 +33,12 @@ export interface InputContext {
   /** Classes the module exports. */
   readonly exportedClasses: ReadonlySet<string>
   readonly pool: readonly PoolValue[]
+  /** Strings and numbers earlier calls returned, reused as inputs (`ms(60000)` gives `'1m'`). */
+  readonly returned?: readonly Repr[]
+  /** Properties the module reads from a parameter (`options.long`), by parameter name. */
+  readonly propertyHints?: ReadonlyMap<string, readonly string[]>
+  /** The parameter being filled, for its property hints. */
+  readonly parameterName?: string
 }
 
 const MAX_CANDIDATES = 18
@@ -136,11 +142,18 @@ function interleave<T>(lists: readonly (readonly T[])[]): T[] {
   return out
 }
 
+function returnedOf(context: InputContext, kind: 'number' | 'string'): Repr[] {
+  return (context.returned ?? []).filter((repr) => repr.t === kind).slice(-6)
+}
+
 function numberCandidates(context: InputContext): Candidate[] {
-  const fromModule = literalNumbers(context)
+  const fromModule = [
+    ...literalNumbers(context).slice(0, 9),
+    ...returnedOf(context, 'number').map((r) => Number((r as { v: string }).v))
+  ]
   const values = [
     ...TYPICAL_NUMBERS.slice(0, 5),
-    ...fromModule.slice(0, 9),
+    ...fromModule,
     ...TYPICAL_NUMBERS.slice(5),
     ...EDGE_NUMBERS
   ]
@@ -148,8 +161,11 @@ function numberCandidates(context: InputContext): Candidate[] {
 }
 
 function stringCandidates(context: InputContext): Candidate[] {
-  const fromModule = literalStrings(context)
-  const values = [...STRINGS.slice(0, 2), ...fromModule.slice(0, 10), ...STRINGS.slice(2)]
+  const fromModule = [
+    ...literalStrings(context).slice(0, 10),
+    ...returnedOf(context, 'string').map((r) => (r as { v: string }).v)
+  ]
+  const values = [...STRINGS.slice(0, 2), ...fromModule, ...STRINGS.slice(2)]
   return values.map((v) => lit(str(v), stringCategory(v)))
 }
 
@@ -192,6 +208,35 @@ export function valueTag(value: unknown): string {
   return ctor === 'Object' || typeof ctor !== 'string' ? 'object' : ctor
 }
 
+/** Option bags built from the properties the module reads off this parameter. */
+function hintedObjects(context: InputContext): Candidate[] {
+  const keys =
+    context.parameterName === undefined
+      ? undefined
+      : context.propertyHints?.get(context.parameterName)
+  if (!keys || keys.length === 0) return []
+  const out: Candidate[] = []
+  const values: Repr[] = [
+    { t: 'boolean', v: true },
+    num(1),
+    str('hello'),
+    { t: 'boolean', v: false }
+  ]
+  for (const value of values) {
+    out.push(
+      lit(
+        { t: 'object', entries: keys.slice(0, 6).map((key) => [key, value] as const) },
+        `hint:all:${value.t}`
+      )
+    )
+  }
+  for (const key of keys.slice(0, 6)) {
+    for (const value of values.slice(0, 3))
+      out.push(lit({ t: 'object', entries: [[key, value]] }, `hint:${key}:${value.t}`))
+  }
+  return out
+}
+
 /** Values for a parameter nothing is known about (plain JS, `any`, `unknown`, generics). */
 function untypedCandidates(context: InputContext, depth: number): Candidate[] {
   const moduleValues = context.literals.slice(0, 8).map((repr) => lit(repr, `${repr.t}:module`))
@@ -212,7 +257,15 @@ function untypedCandidates(context: InputContext, depth: number): Candidate[] {
     lit({ t: 'boolean', v: false }, 'boolean')
   ]
   const pool = depth === 0 ? poolCandidates(context, () => true) : []
-  return uniqueCandidates(interleave([generic, moduleValues, pool])).slice(0, MAX_CANDIDATES + 4)
+  const returned =
+    depth === 0
+      ? (context.returned ?? []).slice(-4).map((repr) => lit(repr, `${repr.t}:returned`))
+      : []
+  const hinted = depth === 0 ? hintedObjects(context) : []
+  return uniqueCandidates(interleave([generic, moduleValues, hinted, pool, returned])).slice(
+    0,
+    MAX_CANDIDATES + 6
+  )
 }
 
 /** First candidate of a type: what a happy-path call would pass. */
@@ -341,7 +394,7 @@ function rawCandidates(type: TypeModel, context: InputContext, depth: number): C
       const real = type.types.filter((t) => !empty.includes(t))
       const literalOnly = real.every((t) => t.kind === 'literal')
       const lists = real.map((t) =>
-        candidatesFor(t, context, depth + 1).slice(0, literalOnly ? 1 : 6)
+        candidatesFor(t, context, depth + 1).slice(0, literalOnly ? 1 : 10)
       )
       return [...interleave(lists), ...empty.flatMap((t) => rawCandidates(t, context, depth))]
     }
@@ -389,7 +442,8 @@ function rawCandidates(type: TypeModel, context: InputContext, depth: number): C
         type.name === undefined
           ? []
           : poolCandidates(context, (value) => value.typeKey === type.name)
-      return [...byName, ...objectCandidates(type.properties, context, depth)]
+      const hinted = type.properties.length === 0 && depth === 0 ? hintedObjects(context) : []
+      return [...byName, ...objectCandidates(type.properties, context, depth), ...hinted]
     }
     case 'record': {
       const key = candidatesFor(type.key, context, depth + 1).find((c) => c.kind === 'recipe')
@@ -447,10 +501,13 @@ function rawCandidates(type: TypeModel, context: InputContext, depth: number): C
       const fresh: Candidate[] = context.exportedClasses.has(type.name)
         ? [{ kind: 'construct', className: type.name, category: `class:${type.name}` }]
         : []
-      // A plain object stands in only when no real instance can be had.
+      // A plain object stands in only when no real instance can be had (`Object` in JSDoc).
       return pooled.length + fresh.length > 0
         ? [...pooled, ...fresh]
-        : [lit({ t: 'object', entries: [] }, 'object:empty')]
+        : [
+            ...(depth === 0 ? hintedObjects(context) : []),
+            lit({ t: 'object', entries: [] }, 'object:empty')
+          ]
     }
     case 'date':
       return [

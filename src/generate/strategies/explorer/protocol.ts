@@ -96,6 +96,8 @@ export interface ChildModuleSpec {
   readonly exports: readonly ExportedSymbol[]
   /** Literal values found in the module source, as seed inputs. */
   readonly literals: readonly Repr[]
+  /** Properties the source reads off each parameter name (`options.long`), for option bags. */
+  readonly propertyHints: Readonly<Record<string, readonly string[]>>
 }
 
 export interface ExploreRequest {

@@ -26,6 +26,8 @@ export interface RenderOptions {
   readonly importSpecifier: string
   /** Local name for the module's default export. */
   readonly defaultName: string
+  /** A CommonJS module: everything is reached through the default import. */
+  readonly commonJs?: boolean
   /** Names the module exports (error classes and enums can then be referenced). */
   readonly exportNames: ReadonlySet<string>
   /** Parameter names of a step's callee, for test names. */
@@ -166,6 +168,12 @@ class TestWriter {
   ) {}
 
   private local(target: string): string {
+    // CommonJS: named exports are read off the default import, which every framework and Node
+    // agree on (`import semver from './semver'; semver.valid(...)`).
+    if (this.options.commonJs && target !== 'default') {
+      this.imports.add('default')
+      return access(this.options.defaultName, target)
+    }
     const name = target === 'default' ? this.options.defaultName : target
     this.imports.add(target)
     return name

@@ -79,3 +79,41 @@ function literalOf(text: string): Repr | undefined {
   if (trimmed === 'true' || trimmed === 'false') return { t: 'boolean', v: trimmed === 'true' }
   return undefined
 }
+
+/**
+ * Properties the source reads off each parameter of the exported functions (`options.long`,
+ * `opts.separator`): untyped option bags can then be filled with keys the code looks at.
+ */
+export function extractPropertyHints(
+  source: string,
+  exports: readonly ExportedSymbol[]
+): Record<string, string[]> {
+  const names = new Set<string>()
+  for (const symbol of exports) {
+    const signatures = [
+      ...(symbol.signatures ?? []),
+      ...(symbol.constructorSignature ? [symbol.constructorSignature] : [])
+    ]
+    for (const member of symbol.members ?? [])
+      if (member.signature) signatures.push(member.signature)
+    for (const signature of signatures)
+      for (const parameter of signature.parameters) names.add(parameter.name)
+  }
+  const hints: Record<string, string[]> = {}
+  for (const name of names) {
+    if (!/^[A-Za-z_$][\w$]*$/.test(name)) continue
+    const keys = new Set<string>()
+    for (const match of source.matchAll(
+      new RegExp(`(?<![\\w$.])${name.replace(/\$/g, '\\$')}\\??\\.([A-Za-z_$][\\w$]*)`, 'g')
+    )) {
+      const key = match[1]
+      if (
+        key !== undefined &&
+        !['length', 'toString', 'valueOf', 'hasOwnProperty', 'constructor'].includes(key)
+      )
+        keys.add(key)
+    }
+    if (keys.size > 0) hints[name] = [...keys].slice(0, 8)
+  }
+  return hints
+}
