@@ -47,11 +47,18 @@ async function projectRoot(): Promise<string> {
 export async function createDemoRepository(): Promise<DemoRepository> {
   const project = await projectRoot()
   const root = await mkdtemp(join(tmpdir(), 'testmaster-demo-'))
-  const dates = { GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' }
+  const dates = {
+    GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
+    GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z'
+  }
   const git = async (...args: string[]): Promise<string> => {
     const result = await tryGit(root, args, dates)
     if (result.exitCode !== 0) {
-      throw new GitError('DEMO_GIT', `git ${args[0] ?? ''} failed while building the demo: ${result.stderr.trim()}`, 'check that git is installed')
+      throw new GitError(
+        'DEMO_GIT',
+        `git ${args[0] ?? ''} failed while building the demo: ${result.stderr.trim()}`,
+        'check that git is installed'
+      )
     }
     return result.stdout.trim()
   }

@@ -53,7 +53,11 @@ export async function createLlmSession(input: {
   try {
     if (input.provider === 'openai') {
       if (!input.apiKey) {
-        throw new ConfigError('API_KEY_MISSING', 'provider openai needs an API key, and none was given', 'set the api-key input, or TESTMASTER_API_KEY / OPENAI_API_KEY for the CLI; or use the explorer provider')
+        throw new ConfigError(
+          'API_KEY_MISSING',
+          'provider openai needs an API key, and none was given',
+          'set the api-key input, or TESTMASTER_API_KEY / OPENAI_API_KEY for the CLI; or use the explorer provider'
+        )
       }
       client = LlmClient.create({
         llm: settings.llm,
@@ -65,9 +69,15 @@ export async function createLlmSession(input: {
       })
     } else if (input.provider === 'replay') {
       if (!settings.llm.replayFile) {
-        throw new ConfigError('REPLAY_FILE_MISSING', 'provider replay needs llm.replay-file, the session record to replay', 'point llm.replay-file at a .testmaster/session-*.json file of an earlier run')
+        throw new ConfigError(
+          'REPLAY_FILE_MISSING',
+          'provider replay needs llm.replay-file, the session record to replay',
+          'point llm.replay-file at a .testmaster/session-*.json file of an earlier run'
+        )
       }
-      client = await ReplayClient.open(resolve(settings.repo, settings.llm.replayFile), { recorder })
+      client = await ReplayClient.open(resolve(settings.repo, settings.llm.replayFile), {
+        recorder
+      })
     }
   } catch (error) {
     deadline.dispose()
@@ -84,7 +94,12 @@ export async function createLlmSession(input: {
     budgetReport: (unfinishedWork): BudgetReport => {
       const snapshot = budget.snapshot()
       // A limit that stopped work while changed modules were left unhandled is "exceeded".
-      return { ...snapshot, exceeded: snapshot.exceeded || (unfinishedWork && (snapshot.stoppedBy !== undefined || deadline.expired)) }
+      return {
+        ...snapshot,
+        exceeded:
+          snapshot.exceeded ||
+          (unfinishedWork && (snapshot.stoppedBy !== undefined || deadline.expired))
+      }
     },
     writeSession: async (dir, runId) => {
       if (!client || written) return

@@ -1,0 +1,137 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { main, type CliDeps } from '../../src/cli/program.js'
+import { EXIT_CODES } from '../../src/errors.js'
+import { TOOL_VERSION } from '../../src/version.js'
+import {
+  createGitSandbox,
+  createWorkRepo,
+  type GitSandbox,
+  type WorkRepo
+} from '../helpers/git-fixtures.js'
+
+function cli(
+  cwd: string,
+  env: NodeJS.ProcessEnv = {}
+): CliDeps & { out: () => string; err: () => string } {
+  let out = ''
+  let err = ''
+  return {
+    stdout: { write: (t: string) => void (out += t), isTTY: false },
+    stderr: { write: (t: string) => void (err += t) },
+    env,
+    cwd,
+    out: () => out,
+    err: () => err
+  }
+}
+
+let sandbox: GitSandbox
+let repo: WorkRepo
+let base: string
+
+beforeAll(async () => {
+  sandbox = await createGitSandbox('tm-cli-')
+  repo = await createWorkRepo(sandbox, {
+    'package.json': JSON.stringify({
+      name: 'calc',
+      type: 'module',
+      devDependencies: { vitest: '^5' }
+    }),
+    'src/add.ts': 'export function add(a: number, b: number): number {\n  return a + b\n}\n',
+    '.github/testmaster.yml': 'depth: low\n'
+  })
+  base = await repo.git('rev-parse', 'HEAD')
+  await repo.commit('subtract', {
+    'src/sub.ts':
+      '/** Difference of two numbers. */\nexport function sub(a: number, b: number): number {\n  return a - b\n}\n',
+    '.github/testmaster.yml': 'depth: high\nbudget:\n  run-usd: 100\n'
+  })
+})
+
+afterAll(async () => {
+  await sandbox.cleanup()
+})
+
+describe('testmaster CLI', () => {
+  it('prints the version', async () => {
+    const io = cli(repo.dir)
+    expect(await main(['node', 'testmaster', '--version'], io)).toBe(0)
+    expect(io.out().trim()).toBe(TOOL_VERSION)
+  })
+
+  it('documents the run flags in --help', async () => {
+    const io = cli(repo.dir)
+    expect(await main(['node', 'testmaster', 'run', '--help'], io)).toBe(0)
+    for (const flag of [
+      '--repo',
+      '--base',
+      '--head',
+      '--provider',
+      '--model',
+      '--base-url',
+      '--max-cost-usd',
+      '--json',
+      '--dry-run',
+      '--verbose'
+    ]) {
+      expect(io.out()).toContain(flag)
+    }
+  })
+
+  it('fails with exit 2 and names the flag for a bad value', async () => {
+    const io = cli(repo.dir)
+    const code = await main(
+      ['node', 'testmaster', 'run', '--base', base, '--max-cost-usd', 'ten'],
+      io
+    )
+    expect(code).toBe(EXIT_CODES.usage)
+    expect(io.err()).toContain('--max-cost-usd must be a number, got "ten"')
+  })
+
+  it('exits 2 on an unknown command', async () => {
+    const io = cli(repo.dir)
+    expect(await main(['node', 'testmaster', 'frobnicate'], io)).toBe(EXIT_CODES.usage)
+    expect(io.err()).toMatch(/unknown command 'frobnicate'/)
+  })
+
+  it('plans the change, reading the config from the base ref, and writes --json', async () => {
+    const io = cli(repo.dir)
+    const out = join(sandbox.root, 'plan.json')
+    expect(await main(['node', 'testmaster', 'plan', '--base', base, '--json', out], io)).toBe(0)
+    expect(io.out()).toMatch(/src\/sub\.ts .*exports: sub/)
+    const plan = JSON.parse(await readFile(out, 'utf8')) as {
+      modules: { path: string; exports: { name: string }[] }[]
+    }
+    expect(plan.modules.map((m) => m.path)).toEqual(['src/sub.ts'])
+    expect(plan.modules[0]?.exports.map((e) => e.name)).toEqual(['sub'])
+  })
+
+  it('dry-run reports the base config values, not the PR head ones (SECURITY 13)', async () => {
+    const io = cli(repo.dir)
+    const out = join(sandbox.root, 'dry.json')
+    const code = await main(
+      ['node', 'testmaster', 'run', '--base', base, '--dry-run', '--json', out],
+      io
+    )
+    expect(code).toBe(0)
+    const report = JSON.parse(await readFile(out, 'utf8')) as {
+      settings: { depth: string; budget: { runUsd: number } }
+      modules: { status: string }[]
+    }
+    expect(report.settings.depth).toBe('low')
+    expect(report.settings.budget.runUsd).toBe(1)
+    expect(report.modules.map((m) => m.status)).toEqual(['not-run'])
+  })
+
+  it('refuses provider openai without a key, saying where to put one', async () => {
+    const io = cli(repo.dir, {})
+    const code = await main(
+      ['node', 'testmaster', 'run', '--base', base, '--provider', 'openai'],
+      io
+    )
+    expect(code).toBe(EXIT_CODES.usage)
+    expect(io.err()).toMatch(/error API_KEY_MISSING: provider openai needs an API key/)
+  })
+})

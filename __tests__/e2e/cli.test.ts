@@ -1,0 +1,63 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { ReportSchema } from '../../src/report/report-schema.js'
+import { REPO_ROOT } from '../helpers/fixture-project.js'
+
+function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {}
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(REPO_ROOT, 'dist', 'cli.js'), ...args],
+      {
+        env: { ...process.env, CI: 'true', OPENAI_API_KEY: '', TESTMASTER_API_KEY: '', ...env },
+        maxBuffer: 32 * 1024 * 1024
+      },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+          stdout,
+          stderr
+        })
+      }
+    )
+  })
+}
+
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tm-e2e-cli-'))
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('dist/cli.js', () => {
+  it('runs the demo offline and writes a report that validates against the schema', async () => {
+    const out = join(dir, 'report.json')
+    const result = await runCli(['demo', '--json', out])
+    expect(result.stderr).toContain('Demo repository:')
+    expect(result.code).toBe(0)
+    const report = ReportSchema.parse(JSON.parse(await readFile(out, 'utf8')))
+    expect(report.provider).toBe('explorer')
+    expect(report.totals.accepted).toBeGreaterThan(0)
+    expect(report.budget.spentUsd).toBe(0)
+    const after = report.totals.patchCoverageAfter?.lines.pct ?? 0
+    const before = report.totals.patchCoverageBefore?.lines.pct ?? 0
+    expect(after).toBeGreaterThan(before)
+    // The comment printed is rendered from that report.
+    expect(result.stdout).toContain('**TestMaster**')
+    expect(result.stdout).toContain('src/pricing.ts')
+  }, 180_000)
+
+  it('prints usage errors with exit code 2', async () => {
+    const result = await runCli(['run', '--depth', 'extreme'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('--depth must be one of "low", "medium", "high", got "extreme"')
+  })
+})
