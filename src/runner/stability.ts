@@ -37,8 +37,8 @@ function notPassing(result: RunResult, testFile: string): string | undefined {
 
 /**
  * Runs a test file `runs` times and says whether every run passed with the same outcome per test.
- * Any differing outcome (a test that passes then fails, a timeout, a crash) makes it flaky. With
- * vitest the runs share one warm process (the runner's); jest starts one per run.
+ * Any differing outcome (a test that passes then fails, a timeout, a crash) makes it flaky. The runs
+ * share the runner's warm jest or vitest process, so they cost a test run each, not a start.
  * `durationMs` is the slowest run's, a fair basis for later time limits.
  */
 export async function checkStability(

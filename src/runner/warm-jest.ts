@@ -24,6 +24,20 @@ function send(message: WorkerMessage): void {
   process.send?.(message)
 }
 
+/**
+ * Writes the end-of-run marker (argv[3]) to stdout and stderr, after everything the run printed:
+ * the parent reads the run's output up to it, so none of it spills into the next run.
+ */
+async function markEndOfOutput(): Promise<void> {
+  const marker = process.argv[3]
+  if (!marker) return
+  await Promise.all(
+    [process.stdout, process.stderr].map(
+      (stream) => new Promise<void>((resolve) => stream.write(marker, () => resolve()))
+    )
+  )
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error)
 }
@@ -81,8 +95,10 @@ async function runFiles(
       [root]
     )
     const errors = results.runExecError ? [results.runExecError.message] : []
+    await markEndOfOutput()
     send({ type: 'done', id: message.id, errors })
   } catch (error) {
+    await markEndOfOutput()
     send({ type: 'failed', id: message.id, message: describe(error) })
   }
 }

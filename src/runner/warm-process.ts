@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { OutputCollector } from './run-support.js'
 import { killGroup, nodeScriptArgs, spawnSandboxed } from './sandboxed-process.js'
@@ -33,6 +34,35 @@ export interface WarmProcessOptions {
   readonly maxOutputBytes: number
 }
 
+/**
+ * Splits a stream at an end-of-run marker, which may arrive cut across chunks: bytes before it go
+ * to `onData`, each marker to `onMarker`, and the marker itself nowhere.
+ */
+class MarkerSplitter {
+  private carry: Buffer = Buffer.alloc(0)
+
+  constructor(
+    private readonly marker: Buffer,
+    private readonly onData: (chunk: Buffer) => void,
+    private readonly onMarker: () => void
+  ) {}
+
+  push(chunk: Buffer): void {
+    let buffer = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk
+    for (;;) {
+      const at = buffer.indexOf(this.marker)
+      if (at < 0) break
+      if (at > 0) this.onData(buffer.subarray(0, at))
+      buffer = buffer.subarray(at + this.marker.length)
+      this.onMarker()
+    }
+    // Keep what could be the start of a marker cut by the chunk boundary.
+    const keep = Math.min(buffer.length, this.marker.length - 1)
+    if (buffer.length > keep) this.onData(buffer.subarray(0, buffer.length - keep))
+    this.carry = Buffer.from(buffer.subarray(buffer.length - keep))
+  }
+}
+
 /** Path of one of our child scripts beside this module: `.ts` from source, `.js` in the bundle. */
 export function childScriptPath(name: string): string {
   const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js'
@@ -53,16 +83,20 @@ export class WarmProcess<Payload> {
   private listener: ((message: WorkerMessage) => void) | undefined
   private exitListener: ((code: number | null, signal: string | null) => void) | undefined
   private nextId = 1
+  /** End-of-run markers seen (one per stream per run) and who waits for them. */
+  private markersSeen = 0
+  private markerListener: (() => void) | undefined
   /** Requests served, so owners can recycle a process that has run many. */
   served = 0
 
   private constructor(private readonly options: WarmProcessOptions) {
     this.output = new OutputCollector(options.maxOutputBytes)
+    const marker = Buffer.from(`@@testmaster-end-of-run-${randomUUID()}@@`)
     this.child = spawnSandboxed({
       command: process.execPath,
       args: [
         ...(options.nodeArgs ?? []),
-        ...nodeScriptArgs(options.script, [JSON.stringify(options.config)])
+        ...nodeScriptArgs(options.script, [JSON.stringify(options.config), marker.toString()])
       ],
       cwd: options.cwd,
       ...(options.env ? { env: options.env } : {}),
@@ -76,9 +110,17 @@ export class WarmProcess<Payload> {
       markFailed = reject
     })
     this.ready.catch(() => undefined)
-    const collect = (chunk: Buffer): void => this.output.add(chunk)
-    this.child.stdout?.on('data', collect)
-    this.child.stderr?.on('data', collect)
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      const splitter = new MarkerSplitter(
+        marker,
+        (chunk) => this.output.add(chunk),
+        () => {
+          this.markersSeen++
+          this.markerListener?.()
+        }
+      )
+      stream?.on('data', (chunk: Buffer) => splitter.push(chunk))
+    }
     this.child.on('message', (message: WorkerMessage) => {
       if (message.type === 'ready') markReady()
       if (message.type === 'fatal') markFailed(new Error(message.message))
@@ -118,6 +160,7 @@ export class WarmProcess<Payload> {
     const output = this.output
     const id = this.nextId++
     this.served++
+    this.markersSeen = 0
     let timer: NodeJS.Timeout | undefined
     let onAbort: (() => void) | undefined
     const end = await new Promise<RequestEnd>((resolve) => {
@@ -153,6 +196,7 @@ export class WarmProcess<Payload> {
     clearTimeout(timer)
     if (onAbort) signal?.removeEventListener('abort', onAbort)
     this.listener = undefined
+    this.markerListener = undefined
     this.exitListener = undefined
     output.onOverflow = undefined
     // The next request starts with a fresh collector.

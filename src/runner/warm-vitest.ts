@@ -44,11 +44,44 @@ function send(message: WorkerMessage): void {
   process.send?.(message)
 }
 
+/**
+ * Writes the end-of-run marker (argv[3]) to stdout and stderr, after everything the run printed:
+ * the parent reads the run's output up to it, so none of it spills into the next run.
+ */
+async function markEndOfOutput(): Promise<void> {
+  const marker = process.argv[3]
+  if (!marker) return
+  await Promise.all(
+    [process.stdout, process.stderr].map(
+      (stream) => new Promise<void>((resolve) => stream.write(marker, () => resolve()))
+    )
+  )
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error)
 }
 
+/**
+ * Flags that only served to load this script from source (the tsx loader) are not passed on to
+ * vitest's own test processes, which inherit `process.execArgv`.
+ */
+function dropOwnLoaderFlags(): void {
+  const kept: string[] = []
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const flag = process.execArgv[i] ?? ''
+    const next = process.execArgv[i + 1] ?? ''
+    if (flag === '--import' && /[\\/]tsx[\\/]/.test(next)) {
+      i++
+      continue
+    }
+    kept.push(flag)
+  }
+  process.execArgv.splice(0, process.execArgv.length, ...kept)
+}
+
 async function main(): Promise<void> {
+  dropOwnLoaderFlags()
   const config = JSON.parse(process.argv[2] ?? '{}') as VitestWorkerConfig
   const root = process.cwd()
   const require = createRequire(join(root, 'package.json'))
@@ -110,8 +143,10 @@ async function runFiles(
       return (project ?? vitest.getRootProject()).createSpecification(file)
     })
     const result = await vitest.runTestSpecifications(specifications)
+    await markEndOfOutput()
     send({ type: 'done', id: message.id, errors: result.unhandledErrors.map(describe) })
   } catch (error) {
+    await markEndOfOutput()
     send({ type: 'failed', id: message.id, message: describe(error) })
   }
 }
