@@ -43,6 +43,8 @@ function describe(error: unknown): string {
 }
 
 async function main(): Promise<void> {
+  // When our parent goes (even killed), so do we: nobody is left to read our results.
+  process.on('disconnect', () => process.exit())
   const root = process.cwd()
   const require = createRequire(join(root, 'package.json'))
   const jest = (await import(pathToFileURL(require.resolve('jest')).href)) as {
@@ -58,7 +60,6 @@ async function main(): Promise<void> {
     if (message.type !== 'run') return
     queue = queue.then(() => runFiles(runCLI, root, message))
   })
-  process.on('disconnect', () => process.exit(0))
   send({ type: 'ready' })
 }
 

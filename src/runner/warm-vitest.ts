@@ -81,6 +81,8 @@ function dropOwnLoaderFlags(): void {
 }
 
 async function main(): Promise<void> {
+  // When our parent goes (even killed), so do we: nobody is left to read our results.
+  process.on('disconnect', () => process.exit())
   dropOwnLoaderFlags()
   const config = JSON.parse(process.argv[2] ?? '{}') as VitestWorkerConfig
   const root = process.cwd()
@@ -124,7 +126,6 @@ async function main(): Promise<void> {
   process.on('message', (message: RunMessage<VitestRunPayload>) => {
     if (message.type === 'run') void runFiles(vitest, config, message)
   })
-  process.on('disconnect', () => process.exit(0))
   send({ type: 'ready' })
 }
 
