@@ -21,7 +21,12 @@ export default {
       ...shared,
       displayName: 'unit',
       testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '\\.int\\.test\\.ts$', '/__tests__/e2e/', '/__tests__/fixtures/']
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '\\.int\\.test\\.ts$',
+        '/__tests__/e2e/',
+        '/__tests__/fixtures/'
+      ]
     },
     {
       ...shared,

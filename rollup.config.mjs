@@ -50,7 +50,10 @@ export default {
     nodeResolve({ preferBuiltins: true, exportConditions: ['node', 'import', 'default'] }),
     // @babel/core (via istanbul-lib-instrument) requires this only for .cts Babel configs, which
     // TestMaster never loads; left as a require it is never reached.
-    commonjs({ ignoreDynamicRequires: true, ignore: ['@babel/preset-typescript', '@babel/preset-typescript/package.json'] }),
+    commonjs({
+      ignoreDynamicRequires: true,
+      ignore: ['@babel/preset-typescript', '@babel/preset-typescript/package.json']
+    }),
     json()
   ]
 }

@@ -14,7 +14,9 @@ const files = readdirSync(dir)
 let failed = 0
 for (const file of files) {
   console.log(`\n=== bench/${file}`)
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(dir, file)], { stdio: 'inherit' })
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join(dir, file)], {
+    stdio: 'inherit'
+  })
   if (result.status !== 0) {
     failed++
     console.log(`bench/${file} exited with ${result.status ?? result.signal}`)

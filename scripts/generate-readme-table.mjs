@@ -7,10 +7,14 @@ const START = '<!-- action-table:start -->'
 const END = '<!-- action-table:end -->'
 
 const action = parse(readFileSync('action.yml', 'utf8'))
-const cell = (text) => String(text ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')
+const cell = (text) =>
+  String(text ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ')
 const lines = ['### Inputs', '', '| Input | Description | Default |', '| --- | --- | --- |']
 for (const [name, input] of Object.entries(action.inputs ?? {})) {
-  const fallback = input.default === undefined || input.default === '' ? '' : `\`${cell(input.default)}\``
+  const fallback =
+    input.default === undefined || input.default === '' ? '' : `\`${cell(input.default)}\``
   lines.push(`| \`${name}\` | ${cell(input.description)} | ${fallback} |`)
 }
 lines.push('', '### Outputs', '', '| Output | Description |', '| --- | --- |')
@@ -29,7 +33,9 @@ if (start < 0 || end < 0) {
 const next = readme.slice(0, start) + table + readme.slice(end + END.length)
 if (process.argv.includes('--check')) {
   if (next !== readme) {
-    console.error(`${README}: the inputs/outputs table is stale; run 'npm run readme' and commit it`)
+    console.error(
+      `${README}: the inputs/outputs table is stale; run 'npm run readme' and commit it`
+    )
     process.exit(1)
   }
   console.log(`${README}: inputs/outputs table is up to date`)

@@ -77,7 +77,7 @@ function flatValues(flags: CommonFlags): FlatValues {
   for (const [name] of RUN_FLAGS) {
     const key = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
     const value = flags[key]
-    if (value !== undefined) values[name] = String(value)
+    if (typeof value === 'string') values[name] = value
   }
   if (flags.dryRun) values['dry-run'] = 'true'
   return { kind: 'flag', values }

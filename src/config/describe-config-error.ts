@@ -20,7 +20,8 @@ function shown(value: unknown): string {
     const text = JSON.stringify(value)
     return text.length > 80 ? `${text.slice(0, 77)}...` : text
   } catch {
-    return String(value)
+    // Circular or BigInt values: name the kind rather than guess a rendering.
+    return `a value of type ${typeof value}`
   }
 }
 
@@ -72,9 +73,10 @@ function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] 
 }
 
 function unwrap(schema: unknown): unknown {
-  let current = schema as { def?: { innerType?: unknown }; unwrap?: () => unknown }
+  type Wrapped = { def?: { innerType?: Wrapped } }
+  let current = schema as Wrapped
   for (let i = 0; i < 5 && current?.def?.innerType; i++) {
-    current = current.def.innerType as typeof current
+    current = current.def.innerType
   }
   return current
 }
