@@ -12,6 +12,7 @@ export default tseslint.config(
       '*.config.*',
       'scripts/**',
       'bench/**/*.mjs',
+      'bench/tmp-*/**',
       '.ci/**'
     ]
   },
