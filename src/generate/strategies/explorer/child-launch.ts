@@ -10,7 +10,7 @@ import type { ChildMessage, ChildRequest } from './protocol.js'
 /**
  * Starting the explorer child in the runner's sandbox (own process group, scrubbed environment,
  * time limit, temp working directory). From the bundle the child is `dist/explorer-child.js` next
- * to the entry; from source (tests, benchmarks) it is the `.ts` file, run through tsx.
+ * to the entry; from source (tests, benchmarks) it is bundled on the fly (see explorerChildCommand).
  */
 
 export interface ChildCommand {

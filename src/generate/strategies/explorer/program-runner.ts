@@ -12,12 +12,14 @@ export type ModuleNamespace = Record<string, unknown>
 
 const THUNK = '__testmasterExplorerThunk__'
 const script = new vm.Script(`globalThis.${THUNK}()`)
+// The global the script sees: the process's own, even when this module runs inside a VM context.
+const realGlobal = vm.runInThisContext('globalThis') as Record<string, unknown>
 
 class StepTimeout extends Error {}
 
 /** Calls `thunk` with synchronous code limited to `timeoutMs`. */
 function runLimited<T>(thunk: () => T, timeoutMs: number): T {
-  const holder = globalThis as Record<string, unknown>
+  const holder = realGlobal
   holder[THUNK] = thunk
   try {
     return script.runInThisContext({ timeout: timeoutMs }) as T
