@@ -99,6 +99,10 @@ describe('LlmClient against the scripted server (real openai SDK)', () => {
       })
     ])
     expect(budget.snapshot()).toMatchObject({ calls: 1, overruns: [] })
+    // the audit record holds the conversation, never the key
+    const record = JSON.stringify(recorder.toJSON('r'))
+    expect(record).toContain('Write a test for add(a, b).')
+    expect(record).not.toContain('sk-test-key')
   })
 
   it('sends the output limit under the configured name, and reasoning_effort only to models that take it', async () => {
