@@ -15,11 +15,15 @@ describe('action e2e: runs on a pull request', () => {
   let scenario: Scenario | undefined
   let openai: FakeOpenAiServer | undefined
   afterEach(async () => {
-    scenario?.gh.assertValid()
-    await scenario?.close()
-    await openai?.close()
+    const current = scenario
     scenario = undefined
-    openai = undefined
+    try {
+      current?.gh.assertValid()
+    } finally {
+      await current?.close()
+      await openai?.close()
+      openai = undefined
+    }
   })
 
   const stickies = (s: Scenario) =>
@@ -266,5 +270,39 @@ describe('action e2e: runs on a pull request', () => {
     expect(await scenario.dev.git('--git-dir', scenario.origin, 'for-each-ref')).toBe(refs)
     expect(stickies(scenario)[0]?.body).toContain('TestMaster dry run')
     expect(scenario.gh.checkRuns[0]?.output?.title).toMatch(/^Estimated \$/)
+  })
+
+  it('delivery pull-request: a side PR onto the PR branch, the PR branch itself untouched', async () => {
+    scenario = await createScenario()
+    const head = await scenario.remoteSha('refs/heads/feature')
+    const result = await scenario.run('pull_request', await scenario.pullRequestPayload('opened'), {
+      ...FAST,
+      delivery: 'pull-request'
+    })
+    expect(result.exitCode).toBe(0)
+    expect(await scenario.remoteSha('refs/heads/feature')).toBe(head)
+    expect(scenario.gh.createdPulls).toEqual([
+      { head: 'testmaster/pr-1-gh-4242-1', base: 'feature', title: 'TestMaster tests for #1' }
+    ])
+    const side = await scenario.remoteSha('refs/heads/testmaster/pr-1-gh-4242-1')
+    expect(await scenario.dev.git('--git-dir', scenario.origin, 'rev-parse', `${side}^`)).toBe(head)
+  })
+
+  it('verified commits: createCommitOnBranch with expectedHeadOid commits the tests', async () => {
+    scenario = await createScenario({ config: 'github:\n  verified-commits: true\n' })
+    const head = await scenario.remoteSha('refs/heads/feature')
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('opened'),
+      FAST
+    )
+    expect(result.exitCode).toBe(0)
+    expect(scenario.gh.graphqlCalls).toHaveLength(1)
+    expect(scenario.gh.graphqlCalls[0].variables.input.expectedHeadOid).toBe(head)
+    const newHead = await scenario.remoteSha('refs/heads/feature')
+    expect(result.outputs['commit-sha']).toBe(newHead)
+    expect(
+      await scenario.dev.git('--git-dir', scenario.origin, 'log', '-1', '--format=%B', newHead)
+    ).toContain('TestMaster-Run: gh-4242-1')
   })
 })

@@ -49,9 +49,12 @@ describe('action e2e: triggers, commands and refusals', () => {
     openai = await FakeOpenAiServer.start({ script: [{ content: 'no code here' }] })
   })
   afterEach(async () => {
-    scenario.gh.assertValid()
-    await scenario.close()
-    await openai.close()
+    try {
+      scenario.gh.assertValid()
+    } finally {
+      await scenario.close()
+      await openai.close()
+    }
   })
 
   it('SECURITY 1: a command from a user with read permission is refused politely; nothing runs', async () => {

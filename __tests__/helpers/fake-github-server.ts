@@ -587,7 +587,13 @@ export class FakeGitHub {
         const pr = example('pull-request')
         return [
           201,
-          { ...pr, number, html_url: `https://github.com/${this.repoSlug()}/pull/${number}` }
+          {
+            ...pr,
+            number,
+            requested_teams: [],
+            requested_reviewers: [],
+            html_url: `https://github.com/${this.repoSlug()}/pull/${number}`
+          }
         ]
       }
       case 'GET /repos/{owner}/{repo}/collaborators/{username}/permission': {

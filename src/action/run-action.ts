@@ -30,7 +30,7 @@ import type { PullRequestInfo, RepoRef, TriggerEvent } from '../github/trigger-e
 import { formatUsd, renderComment } from '../report/render-comment.js'
 import { renderSummary } from '../report/render-summary.js'
 import type { Report } from '../report/report-schema.js'
-import { deliverTests } from './deliver.js'
+import { deliverTests, type Delivered } from './deliver.js'
 import { readEvent } from './read-event.js'
 import { readInputs, type ActionInputs } from './read-inputs.js'
 
@@ -309,6 +309,7 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
     throw error
   }
 
+  const runReport = report
   const delivered = await group('Deliver the tests', () =>
     deliverTests({
       report,
@@ -326,7 +327,7 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
           }
         : {}),
       ...(options.beforePush ? { beforePush: options.beforePush } : {})
-    })
+    }).catch((error: unknown) => deliveryFailed(runReport, effective.settings, error))
   )
   report = delivered.report
   const ledger = addRun(state.ledger, {
@@ -376,6 +377,28 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
   if (report.gate.failed && effective.settings.failOn !== 'never')
     return `TestMaster gate failed: ${report.gate.reasons.join('; ')}`
   return undefined
+}
+
+/**
+ * A delivery that threw (git or API trouble): the run's tests are not lost, they go folded into
+ * the comment and the report, and the failure is reported there.
+ */
+function deliveryFailed(report: Report, settings: Readonly<Settings>, error: unknown): Delivered {
+  const detail = formatError(error).split('\n')[0] ?? 'delivery failed'
+  core.warning(detail)
+  return {
+    report: {
+      ...report,
+      delivery: {
+        mode: settings.delivery,
+        status: 'failed',
+        detail,
+        files: report.tests.map((t) => t.path)
+      }
+    },
+    testsInComment: true,
+    notes: []
+  }
 }
 
 async function resolveSettings(
