@@ -78,6 +78,8 @@ export interface FakeOpenAiServerOptions {
   readonly script: Script
   /** Added to every answer's delay. */
   readonly delayMs?: number
+  /** What `GET /models/{id}` answers, per model id (404 for others). */
+  readonly models?: Readonly<Record<string, Readonly<Record<string, unknown>>>>
 }
 
 /** Prompt tokens the way the server counts them: content plus chat framing. */
@@ -206,6 +208,25 @@ export class FakeOpenAiServer {
       this.log.push({ request, startedAt, endedAt: Date.now(), ...entry })
     }
 
+    const modelId =
+      req.method === 'GET' ? /\/models\/([^/?]+)$/.exec(req.url ?? '')?.[1] : undefined
+    const known =
+      modelId === undefined ? undefined : this.options.models?.[decodeURIComponent(modelId)]
+    if (modelId !== undefined && known) {
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify({
+            id: decodeURIComponent(modelId),
+            object: 'model',
+            created: 0,
+            owned_by: 'openai',
+            ...known
+          })
+        )
+      finish({ status: 200, outcome: 'answered', billed: none })
+      return
+    }
     if (req.method !== 'POST' || !(req.url ?? '').endsWith('/chat/completions')) {
       res
         .writeHead(404, { 'content-type': 'application/json' })
@@ -239,17 +260,15 @@ export class FakeOpenAiServer {
       return
     }
     if (answer.status !== undefined && answer.status >= 400) {
-      res
-        .writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
-        .end(
-          JSON.stringify({
-            error: {
-              message: `scripted ${answer.status}`,
-              type: answer.status === 429 ? 'rate_limit_exceeded' : 'server_error',
-              code: null
-            }
-          })
-        )
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(
+        JSON.stringify({
+          error: {
+            message: `scripted ${answer.status}`,
+            type: answer.status === 429 ? 'rate_limit_exceeded' : 'server_error',
+            code: null
+          }
+        })
+      )
       finish({ status: answer.status, outcome: 'error', billed: none })
       return
     }

@@ -3,6 +3,7 @@ import { Budget } from '../../src/budget/budget.js'
 import { Deadline } from '../../src/budget/deadline.js'
 import { LlmSchema, type Settings } from '../../src/config/schema.js'
 import { LlmError } from '../../src/errors.js'
+import { EventBus } from '../../src/events/event-bus.js'
 import { LlmClient, type CompletionResult } from '../../src/llm/client.js'
 import { BUILT_IN_PRICES } from '../../src/llm/pricing.js'
 import { SessionRecorder } from '../../src/llm/session-record.js'
@@ -267,6 +268,34 @@ describe('LlmClient against the scripted server (real openai SDK)', () => {
     }
     expect(configured.requestCount).toBe(1)
     expect(attacker.requestCount).toBe(0)
+  })
+
+  it('warns about a model with an announced shutdown date, and stays quiet when the endpoint does not know the route', async () => {
+    const server = await FakeOpenAiServer.start({
+      script: [{ content: ANSWER }],
+      models: { [MODEL]: { shutdown_date: '2027-03-01' } }
+    })
+    servers.push(server)
+    const llm = LlmSchema.parse({ model: MODEL, baseUrl: server.baseUrl })
+    const events = new EventBus()
+    const warnings: string[] = []
+    events.subscribe({ log: (e) => warnings.push(e.message) })
+    const deadline = Deadline.none()
+    deadlines.push(deadline)
+    const client = LlmClient.create({
+      llm,
+      apiKey: 'k',
+      budget: new Budget({ runUsd: 1, deadline }),
+      events
+    })
+    expect(await client.checkModel()).toEqual({ shutdownDate: '2027-03-01' })
+    expect(warnings).toEqual([expect.stringMatching(/shuts down on 2027-03-01/)])
+    const other = LlmClient.create({
+      llm: { ...llm, model: 'gpt-4o' },
+      apiKey: 'k',
+      budget: new Budget({ runUsd: 1, deadline })
+    })
+    expect(await other.checkModel()).toEqual({})
   })
 
   it('refuses a model with no known price unless token limits alone bound the run', async () => {

@@ -189,6 +189,41 @@ export class LlmClient implements ChatClient {
     return this.sdk.baseURL
   }
 
+  /**
+   * Asks the endpoint about the model (`GET /models/{model}`) and warns when OpenAI has announced
+   * its shutdown (`shutdown_date`). Never throws and costs nothing: an endpoint without the route,
+   * or an error, just means no warning.
+   */
+  async checkModel(signal?: AbortSignal): Promise<{ readonly shutdownDate?: string }> {
+    try {
+      const model = (await this.sdk.models.retrieve(this.model, {
+        signal,
+        maxRetries: 0,
+        timeout: 10_000
+      })) as unknown as Record<string, unknown>
+      const raw = model.shutdown_date
+      if (raw === undefined || raw === null) return {}
+      const date =
+        typeof raw === 'number'
+          ? new Date(raw * 1000)
+          : typeof raw === 'string'
+            ? new Date(raw)
+            : new Date(Number.NaN)
+      if (Number.isNaN(date.getTime())) return {}
+      const day = date.toISOString().slice(0, 10)
+      const past = date.getTime() <= Date.now()
+      this.options.events?.log(
+        'warning',
+        past
+          ? `model '${this.model}' was shut down on ${day}; calls will fail. Choose another model (llm.model).`
+          : `model '${this.model}' shuts down on ${day}; choose its successor in llm.model before then.`
+      )
+      return { shutdownDate: day }
+    } catch {
+      return {}
+    }
+  }
+
   markOutcome(callId: number, outcome: CallOutcome): void {
     this.recorder.setOutcome(callId, outcome)
   }
