@@ -164,3 +164,32 @@ describe('commitAndPush against a bare origin', () => {
     expect(outcome).toEqual({ status: 'head-moved', fetchedHeadSha: await dev.sha('feature') })
   })
 })
+
+describe('testFilesCommittedByBot', () => {
+  it('lists the test files of our commits still present at the head', async () => {
+    const { testFilesCommittedByBot } = await import('../../src/git/bot-commits.js')
+    const sandbox = await createGitSandbox('tm-botfiles-')
+    try {
+      const repo = await createWorkRepo(sandbox, { 'src/a.ts': 'export const a = 1\n' })
+      const base = await repo.sha()
+      await repo.commit('human', {
+        'src/a.ts': 'export const a = 2\n',
+        'tests/human.test.ts': 'x\n'
+      })
+      await repo.commit('test: add generated tests\n\nTestMaster-Run: gh-1-1', {
+        'tests/a.testmaster.test.ts': 'a\n',
+        'tests/gone.testmaster.test.ts': 'g\n'
+      })
+      await repo.commit('human removes one', { 'tests/gone.testmaster.test.ts': null })
+      await repo.commit('test: more\n\nTestMaster-Run: gh-2-1', {
+        'tests/b.testmaster.test.ts': 'b\n'
+      })
+      expect(await testFilesCommittedByBot(repo.dir, base, await repo.sha())).toEqual([
+        'tests/a.testmaster.test.ts',
+        'tests/b.testmaster.test.ts'
+      ])
+    } finally {
+      await sandbox.cleanup()
+    }
+  })
+})

@@ -76,3 +76,21 @@ describe('permissions (SECURITY 2, 3)', () => {
     expect(isRoleAllowed('write', ['maintain', 'admin'])).toBe(false)
   })
 })
+
+describe('comment-mode', () => {
+  it('update always writes; on-change only when something changed or no comment exists', async () => {
+    const { commentWanted } = await import('../../src/github/sticky-comment.js')
+    const { sampleReport } = await import('../report/sample-report.js')
+    const quiet = sampleReport({
+      totals: { ...sampleReport().totals, accepted: 0 },
+      budget: { ...sampleReport().budget, spentUsd: 0 }
+    })
+    expect(commentWanted('update', true, quiet)).toBe(true)
+    expect(commentWanted('on-change', false, quiet)).toBe(true)
+    expect(commentWanted('on-change', true, quiet)).toBe(false)
+    expect(commentWanted('on-change', true, sampleReport())).toBe(true)
+    expect(
+      commentWanted('on-change', true, { ...quiet, gate: { failed: true, reasons: ['x'] } })
+    ).toBe(true)
+  })
+})

@@ -20,6 +20,7 @@ import { getPullRequest, replyOnPullRequest, setLabel } from '../github/pull-req
 import { react } from '../github/reactions.js'
 import {
   buildStickyBody,
+  commentWanted,
   findStickyComment,
   tokenLogin,
   upsertStickyComment,
@@ -633,12 +634,7 @@ async function writeStickyComment(
   settings: Readonly<Settings>,
   notes: string[]
 ): Promise<string | undefined> {
-  const changed =
-    report.totals.accepted > 0 ||
-    report.gate.failed ||
-    report.budget.spentUsd > 0 ||
-    report.delivery.status === 'failed'
-  if (settings.github.commentMode === 'on-change' && sticky && !changed) {
+  if (sticky && !commentWanted(settings.github.commentMode, true, report)) {
     core.info('Nothing changed since the last comment (comment-mode on-change).')
     return sticky.htmlUrl
   }

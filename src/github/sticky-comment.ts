@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { emptyLedger, parseLedger, type Ledger } from '../budget/ledger.js'
 import { COMMENT_MAX_CHARS } from '../report/render-comment.js'
+import type { Report } from '../report/report-schema.js'
 import { truncateMarkdown } from '../report/escape-markdown.js'
 import { apiError, type GitHubClient } from './client.js'
 import type { RepoRef } from './trigger-event.js'
@@ -173,4 +174,23 @@ export async function tokenLogin(client: GitHubClient): Promise<string | undefin
   } catch {
     return undefined
   }
+}
+
+/**
+ * `comment-mode`: `update` always writes the comment; `on-change` leaves an existing one alone
+ * when the run changed nothing a reader cares about (no test, no spend, no failure).
+ */
+export function commentWanted(
+  mode: 'update' | 'on-change',
+  exists: boolean,
+  report: Report
+): boolean {
+  if (mode === 'update' || !exists) return true
+  return (
+    report.totals.accepted > 0 ||
+    report.gate.failed ||
+    report.budget.spentUsd > 0 ||
+    report.delivery.status === 'failed' ||
+    report.delivery.status === 'head-moved'
+  )
 }

@@ -1,0 +1,49 @@
+import { GitError } from '../errors.js'
+import { readBotTrailer } from './bot-trailer.js'
+import { tryGit } from './git-command.js'
+
+/**
+ * The test files TestMaster committed on a PR branch (commits carrying our trailer between the
+ * merge base and the head), still present at the head: what `/testmaster heal` and the automatic
+ * heal after a human push re-run.
+ */
+
+const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/
+
+export async function testFilesCommittedByBot(
+  repoDir: string,
+  baseSha: string,
+  headSha: string
+): Promise<string[]> {
+  if (!SHA.test(baseSha) || !SHA.test(headSha))
+    throw new GitError(
+      'GIT_SHA_INVALID',
+      `not a commit SHA: ${JSON.stringify(SHA.test(baseSha) ? headSha : baseSha)}`
+    )
+  const log = await tryGit(repoDir, [
+    'log',
+    '--no-renames',
+    '--format=%x01%H%x02%B%x03',
+    '--name-only',
+    '--diff-filter=AM',
+    `${baseSha}..${headSha}`
+  ])
+  if (log.exitCode !== 0)
+    throw new GitError(
+      'GIT_LOG',
+      `could not list the commits ${baseSha.slice(0, 12)}..${headSha.slice(0, 12)}: ${log.stderr.trim()}`
+    )
+  const files = new Set<string>()
+  for (const entry of log.stdout.split('\x01').slice(1)) {
+    const [, rest = ''] = entry.split('\x02')
+    const [message = '', names = ''] = rest.split('\x03')
+    if (!readBotTrailer(message)) continue
+    for (const name of names.split('\n').map((n) => n.trim())) if (name) files.add(name)
+  }
+  const present: string[] = []
+  for (const file of [...files].sort()) {
+    const exists = await tryGit(repoDir, ['cat-file', '-e', `${headSha}:${file}`])
+    if (exists.exitCode === 0) present.push(file)
+  }
+  return present
+}
