@@ -5,6 +5,7 @@ import {
   type Candidate,
   type InputContext
 } from '../../src/generate/strategies/explorer/input-generation.js'
+import { regexLiterals, sampleRegex } from '../../src/generate/strategies/explorer/regex-samples.js'
 import { extractLiterals } from '../../src/generate/strategies/explorer/source-literals.js'
 
 const context: InputContext = {
@@ -139,5 +140,28 @@ describe('extractLiterals', () => {
     expect(found).toContain(JSON.stringify({ t: 'string', v: 'dflt' }))
     expect(found).not.toContain(JSON.stringify({ t: 'string', v: './x.js' }))
     expect(found).not.toContain(JSON.stringify({ t: 'string', v: 'y' }))
+  })
+})
+
+describe('sampleRegex', () => {
+  it('gives strings that match the regexes of the module', () => {
+    for (const source of ['^([A-Z]{3})-(\\d+)$', '^(\\d+)(ms|s|m|h)$', '^[^a-z]+\\s?\\w*$']) {
+      const samples = sampleRegex(source)
+      expect(samples.length).toBeGreaterThan(0)
+      for (const sample of samples) expect(sample).toMatch(new RegExp(source))
+    }
+  })
+
+  it('gives nothing for syntax it does not understand', () => {
+    expect(sampleRegex('(a)\\1')).toEqual([])
+  })
+
+  it('finds regex literals in the source, not divisions', () => {
+    expect(
+      regexLiterals('const a = b / c / d\nif (/^x+$/i.test(s)) return s.split(/,\\s*/)')
+    ).toEqual([
+      { source: '^x+$', flags: 'i' },
+      { source: ',\\s*', flags: '' }
+    ])
   })
 })

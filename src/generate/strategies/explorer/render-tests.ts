@@ -380,9 +380,31 @@ class TestWriter {
     if (!text.includes('\n') && text.length <= 40) return ` for (${text})`
     const notable = step.args.length === 1 ? notableArgument(step.args[0], names[0]) : undefined
     if (notable) return ` for ${notable}`
+    // Too long to quote: say what each argument is (`an array of 2 items and Tier.Free`).
+    const parts = step.args.map((a) => this.describeArgument(a))
+    const described =
+      parts.length === 1
+        ? (parts[0] ?? '')
+        : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1] ?? ''}`
+    if (described.length <= 70) return ` for ${described}`
     return step.args.length === 1 && names[0]
       ? ` for a given ${names[0]}`
       : ` for ${step.args.length} arguments`
+  }
+
+  private describeArgument(recipe: Recipe): string {
+    switch (recipe.kind) {
+      case 'literal':
+        return summarize(recipe.value)
+      case 'ref':
+        return this.variableFor(recipe.step)
+      case 'callback':
+        return 'a callback'
+      case 'promise':
+        return 'a promise'
+      case 'enum':
+        return `${recipe.enumName}.${recipe.member}`
+    }
   }
 
   private testName(last: Step, outcome: StepOutcome, lastIndex: number): string {

@@ -1,6 +1,7 @@
 import ts from 'typescript'
 import type { ExportedSymbol } from '../../../analysis/module-model.js'
 import type { Repr } from './protocol.js'
+import { regexLiterals, sampleRegex } from './regex-samples.js'
 
 /**
  * Literal values written in the module itself (`if (unit === 'kb')`, `size > 1024`) and the
@@ -63,11 +64,23 @@ export function extractLiterals(
       }
     }
   }
-  return [...counts.values()]
+  const written = [...counts.values()]
     .filter((entry) => !(entry.repr.t === 'number' && ['0', '1', '-1'].includes(entry.repr.v)))
     .sort((a, b) => b.count - a.count || a.first - b.first)
-    .slice(0, MAX_LITERALS)
     .map((entry) => entry.repr)
+  // Strings matching the module's own regexes come first: they get parsers past their guards.
+  const matching = regexLiterals(source).flatMap((regex) =>
+    sampleRegex(regex.source, regex.flags).slice(0, 2)
+  )
+  const seen = new Set<string>()
+  const out: Repr[] = []
+  for (const repr of [...matching.map((v): Repr => ({ t: 'string', v })), ...written]) {
+    const key = JSON.stringify(repr)
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push(repr)
+  }
+  return out.slice(0, MAX_LITERALS)
 }
 
 /** The value of a default-value text when it is a plain literal. */
