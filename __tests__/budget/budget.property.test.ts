@@ -132,7 +132,7 @@ describe('Budget property: spend never exceeds any limit', () => {
         limitsArb,
         fc.array(callArb, { minLength: 1, maxLength: 40 }),
         // the interleaving: at each step, start the next call or finish an in-flight one
-        fc.array(fc.nat(), { minLength: 80, maxLength: 160 }),
+        fc.array(fc.nat(), { minLength: 40, maxLength: 100 }),
         (limits, calls, schedule) => {
           const deadline = Deadline.none()
           const budget = new Budget({ ...limits, deadline })
@@ -173,7 +173,7 @@ describe('Budget property: spend never exceeds any limit', () => {
           deadline.dispose()
         }
       ),
-      { numRuns: 100 }
+      { numRuns: 60 }
     )
   })
 

@@ -321,7 +321,7 @@ describe('LlmClient against the scripted server (real openai SDK)', () => {
 
   it('stops a run with four modules in flight: the spend summed from the server log never exceeds the cap', async () => {
     // Answers take a while, so many calls are in flight at once.
-    const server = await serve(() => ({ content: ANSWER, delayMs: 30 }))
+    const server = await serve(() => ({ content: ANSWER, completionTokens: 900, delayMs: 150 }))
     const maxOutputTokens = 1000
     const reservation = setup(server).budget.worstCaseUsd({
       promptTokens: 60,
