@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
+import { readFile } from 'node:fs/promises'
 import { createScenario, type Scenario } from './scenario.js'
 
 /** Issue 2 acceptance: a bad base-branch config stops `node dist/index.js` with exit 1 and a clear message. */
@@ -28,13 +29,16 @@ describe('action e2e: configuration errors', () => {
 
   it('SECURITY 13: the PR cannot change the config it runs under (read from the base ref)', async () => {
     scenario = await createScenario({
-      config: 'depth: low\n',
-      prConfig: 'budget:\n  run-usd: ten\n'
+      config: 'depth: low\nbudget:\n  run-usd: 0.5\n',
+      prConfig: 'depth: high\nbudget:\n  run-usd: 100\npaths: ["**"]\n'
     })
     const result = await scenario.run('pull_request', await scenario.pullRequestPayload('opened'), {
       'dry-run': 'true'
     })
-    expect(result.stdout).not.toContain('got "ten"')
     expect(result.exitCode).toBe(0)
+    const report = JSON.parse(await readFile(result.outputs['report-path'] ?? '', 'utf8'))
+    expect(report.settings.depth).toBe('low')
+    expect(report.budget.limits.runUsd).toBe(0.5)
+    expect(report.settings.paths).toEqual([])
   })
 })

@@ -340,6 +340,12 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
   const prBudgetUsd = effective.settings.budget.prUsd
   report = withDryRunPrGate(report, effective.settings, prSpentBeforeUsd, prBudgetUsd)
   const notes = [...delivered.notes]
+  if (trigger.command?.name === 'heal') {
+    // run() has no heal-only mode yet: say what ran instead of pretending.
+    notes.push(
+      'Healing only the tests TestMaster committed earlier is not available yet: this run generated tests for the changed modules again, healing new candidates as usual.'
+    )
+  }
   const context = {
     prSpentUsd,
     ...(prBudgetUsd !== undefined ? { prBudgetUsd } : {}),
