@@ -85,4 +85,42 @@ describe.each(CASES)('runner limits on $fixture', ({ fixture, framework, header 
     const second = await runner.run({ testFiles: [path], timeoutMs: RUN_TIMEOUT_MS })
     expect(second.status === 'completed' && second.files[0]?.status).toBe('passed')
   })
+  it('collects coverage of exactly the requested modules, switching between them', async () => {
+    const ext = fixture.startsWith('vitest') ? 'ts' : 'js'
+    const math = project.path(`src/math.${ext}`)
+    const other = await project.write(
+      `src/other.${ext}`,
+      ext === 'ts'
+        ? 'export function twice(x: number): number {\n  return x * 2\n}\n'
+        : 'function twice(x) {\n  return x * 2\n}\nmodule.exports = { twice }\n'
+    )
+    const pass = project.path(`tests/pass.test.${ext}`)
+    const onlyMath = await runner.run({
+      testFiles: [pass],
+      coverageOf: [math],
+      timeoutMs: RUN_TIMEOUT_MS
+    })
+    expect(onlyMath.status === 'completed' && Object.keys(onlyMath.coverage ?? {})).toEqual([math])
+    const onlyOther = await runner.run({
+      testFiles: [pass],
+      coverageOf: [other],
+      timeoutMs: RUN_TIMEOUT_MS
+    })
+    expect(onlyOther.status === 'completed' && Object.keys(onlyOther.coverage ?? {})).toEqual([
+      other
+    ])
+    // Not loaded by the test, yet reported, all at zero.
+    if (onlyOther.status === 'completed')
+      expect(Object.values(onlyOther.coverage![other]!.s)).toContain(0)
+    const none = await runner.run({ testFiles: [pass], timeoutMs: RUN_TIMEOUT_MS })
+    expect(none.status === 'completed' && none.coverage).toBeUndefined()
+    const both = await runner.run({
+      testFiles: [pass],
+      coverageOf: [math, other],
+      timeoutMs: RUN_TIMEOUT_MS
+    })
+    expect(both.status === 'completed' && Object.keys(both.coverage ?? {}).sort()).toEqual(
+      [math, other].sort()
+    )
+  })
 })

@@ -16,8 +16,11 @@ export interface VitestRunnerOptions {
 
 interface Worker {
   readonly process: WarmProcess<VitestRunPayload>
-  /** Coverage globs it was started with ('' for none): another set needs another process. */
-  readonly coverageKey: string
+  /**
+   * Coverage globs it was started with (empty: coverage off). vitest fixes them at start, so a
+   * request for files outside them needs another process; reports are filtered per request.
+   */
+  readonly coverageGlobs: ReadonlySet<string>
   readonly config: VitestWorkerConfig
   readonly dir: string
 }
@@ -76,12 +79,18 @@ export class VitestRunner implements TestRunner {
         outputTruncated: false
       }
     }
-    const globs = (request.coverageOf ?? []).map((file) => exactGlob(this.cwd, file)).sort()
-    const coverageKey = globs.join('\n')
-    if (this.worker && (this.worker.coverageKey !== coverageKey || this.worker.process.exited)) {
+    const globs = (request.coverageOf ?? []).map((file) => exactGlob(this.cwd, file))
+    const current = this.worker
+    if (
+      current &&
+      (current.process.exited || globs.some((glob) => !current.coverageGlobs.has(glob)))
+    ) {
+      // Grow the set rather than swap it, so alternating modules do not restart vitest each time.
+      const keep = current.process.exited ? [] : [...current.coverageGlobs]
       await this.stopWorker()
+      this.worker = await this.startWorker([...new Set([...keep, ...globs])])
     }
-    const worker = this.worker ?? (this.worker = await this.startWorker(globs, coverageKey))
+    const worker = this.worker ?? (this.worker = await this.startWorker(globs))
     const outcome = await worker.process.request(
       { files: request.testFiles.map(canonicalPath) },
       request.timeoutMs,
@@ -108,12 +117,12 @@ export class VitestRunner implements TestRunner {
     )
   }
 
-  private async startWorker(globs: readonly string[], coverageKey: string): Promise<Worker> {
+  private async startWorker(globs: readonly string[]): Promise<Worker> {
     const dir = await mkdtemp(join(tmpdir(), 'testmaster-vitest-'))
     const config: VitestWorkerConfig = {
       reportFile: join(dir, 'report.json'),
       coverageDirectory: join(dir, 'coverage'),
-      coverageInclude: globs.length > 0 ? globs : null
+      coverageInclude: globs.length > 0 ? [...globs].sort() : null
     }
     const warm = WarmProcess.start<VitestRunPayload>({
       script: childScriptPath('warm-vitest'),
@@ -122,7 +131,7 @@ export class VitestRunner implements TestRunner {
       env: { ...this.options.env, FORCE_COLOR: '0', NO_COLOR: '1' },
       maxOutputBytes: this.outputLimit
     })
-    return { process: warm, coverageKey, config, dir }
+    return { process: warm, coverageGlobs: new Set(globs), config, dir }
   }
 
   private async stopWorker(): Promise<void> {

@@ -29,7 +29,10 @@ interface VitestLike {
   readonly projects: readonly TestProjectLike[]
   getRootProject(): TestProjectLike
   invalidateFile(path: string): void
-  runTestSpecifications(specs: unknown[]): Promise<{ unhandledErrors: unknown[] }>
+  runTestSpecifications(
+    specs: unknown[],
+    allTestsRun?: boolean
+  ): Promise<{ unhandledErrors: unknown[] }>
 }
 interface VitestNodeModule {
   createVitest(
@@ -143,7 +146,8 @@ async function runFiles(
       const project = vitest.projects.find((candidate) => candidate.matchesTestGlob(file))
       return (project ?? vitest.getRootProject()).createSpecification(file)
     })
-    const result = await vitest.runTestSpecifications(specifications)
+    // `allTestsRun`: only then does vitest report included files no test loaded (all at zero).
+    const result = await vitest.runTestSpecifications(specifications, true)
     await markEndOfOutput()
     send({ type: 'done', id: message.id, errors: result.unhandledErrors.map(describe) })
   } catch (error) {
