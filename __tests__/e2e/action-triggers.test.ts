@@ -159,6 +159,19 @@ describe('action e2e: triggers, commands and refusals', () => {
     await expectNothingRan()
   })
 
+  it('SECURITY 6: a command posted by the token’s own user (personal token) is ignored', async () => {
+    await setUp({ tokenUser: 'ci-user' })
+    scenario.gh.setPermission('ci-user', 'admin')
+    const result = await scenario.run(
+      'issue_comment',
+      scenario.commentPayload('/testmaster regenerate', { login: 'ci-user' }),
+      llmInputs()
+    )
+    expect(result.stdout).toContain('TestMaster ignores its own comments')
+    expect(scenario.gh.requests.map((r) => r.operation)).toEqual(['GET /user'])
+    await expectNothingRan()
+  })
+
   it('SECURITY 7: a quoted command is ignored; an unknown one gets the help text and nothing runs', async () => {
     await setUp()
     scenario.gh.setPermission('maintainer', 'admin')

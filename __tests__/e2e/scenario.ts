@@ -75,6 +75,8 @@ export interface ScenarioOptions {
   readonly prConfig?: string
   readonly fork?: boolean
   readonly readOnly?: boolean
+  /** The token is a personal token of this user (GET /user answers). */
+  readonly tokenUser?: string
 }
 
 export async function createScenario(options: ScenarioOptions = {}): Promise<Scenario> {
@@ -99,7 +101,8 @@ export async function createScenario(options: ScenarioOptions = {}): Promise<Sce
     repo: REPO,
     bareRepo: origin,
     gitEnv: sandbox.env,
-    readOnly: options.readOnly ?? false
+    readOnly: options.readOnly ?? false,
+    ...(options.tokenUser ? { tokenUser: options.tokenUser } : {})
   })
   if (options.fork) {
     // A fork's commits reach the base repository only as refs/pull/<n>/head; no branch to push to.
