@@ -29,7 +29,11 @@ export interface RunProject {
   readonly root: string
   readonly framework: Framework
   /** Runs `run()` on main...HEAD with these settings (camelCase, as the schema). */
-  run(settings?: Record<string, unknown>, secrets?: { apiKey?: string }): Promise<Report>
+  run(
+    settings?: Record<string, unknown>,
+    secrets?: { apiKey?: string },
+    events?: EventBus
+  ): Promise<Report>
   /** `git status --porcelain` lines (untracked files listed one by one). */
   status(): Promise<string[]>
   read(relative: string): Promise<string>
@@ -134,11 +138,11 @@ export async function createRunProject(input: {
     repo,
     root,
     framework: input.framework,
-    async run(settings = {}, secrets = {}) {
+    async run(settings = {}, secrets = {}, events = new EventBus()) {
       const resolved = resolveConfig({
         overrides: { ...settings, repo: root, base: 'main', head: 'HEAD' }
       })
-      return run({ resolved, secrets, events: new EventBus(), runId: 'run-test' })
+      return run({ resolved, secrets, events, runId: 'run-test' })
     },
     async status() {
       const out = await repo.git('status', '--porcelain', '--untracked-files=all')

@@ -175,9 +175,13 @@ export async function processModule(
       })
       continue
     }
-    if (outcome.status === 'no-code') {
+    // Every rejection keeps its gate and reason: a whole answer without code, and the candidates
+    // a strategy discarded itself while proposing others.
+    const discarded =
+      outcome.status === 'no-code' ? [{ reason: outcome.reason }] : (outcome.rejected ?? [])
+    for (const { reason } of discarded) {
       const id = `${strategy.name}-${++sequence}`
-      const verdict = rejected('generates', outcome.reason)
+      const verdict = rejected('generates', reason)
       candidates.push({
         id,
         strategy: strategy.name,
@@ -194,8 +198,8 @@ export async function processModule(
         strategy: strategy.name,
         verdict
       })
-      continue
     }
+    if (outcome.status === 'no-code') continue
     for (const proposed of outcome.tests) {
       if (signal.aborted) break
       const id = `${strategy.name}-${++sequence}`
