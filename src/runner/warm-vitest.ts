@@ -8,9 +8,10 @@
  * Started from source with tsx (`src/runner/warm-vitest.ts`) and from the bundle as
  * `dist/warm-vitest.js`. Self-contained: it imports nothing of ours at runtime.
  */
+import { rmSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type {
   RunMessage,
@@ -84,10 +85,16 @@ function dropOwnLoaderFlags(): void {
 }
 
 async function main(): Promise<void> {
-  // When our parent goes (even killed), so do we: nobody is left to read our results.
-  process.on('disconnect', () => process.exit())
-  dropOwnLoaderFlags()
   const config = JSON.parse(process.argv[2] ?? '{}') as VitestWorkerConfig
+  // When our parent goes (even killed), so do we, with the temp dir it made for us: nobody is
+  // left to read our results.
+  process.on('disconnect', () => {
+    const dir = dirname(config.reportFile)
+    if (basename(dir).startsWith('testmaster-vitest-'))
+      rmSync(dir, { recursive: true, force: true })
+    process.exit()
+  })
+  dropOwnLoaderFlags()
   const root = process.cwd()
   const require = createRequire(join(root, 'package.json'))
   const vitestNode = (await import(
