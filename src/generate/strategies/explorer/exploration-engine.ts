@@ -39,9 +39,27 @@ export interface MethodPlan {
 
 const UNKNOWN: TypeModel = { kind: 'unknown' }
 
-function unknownParameters(count: number): ParameterModel[] {
-  return Array.from({ length: count }, (_, i) => ({
-    name: `arg${i}`,
+/** Parameter names of a function, read from its source text (`function f(a, b = 1)`). */
+function parameterNames(value: unknown): string[] {
+  if (typeof value !== 'function') return []
+  let text: string
+  try {
+    text = Function.prototype.toString.call(value)
+  } catch {
+    return []
+  }
+  const match =
+    /^[^(]*\(([^)]*)\)/.exec(text) ?? /^\s*(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(text)
+  return (match?.[1] ?? '')
+    .split(',')
+    .map((part) => /^\s*(?:\.\.\.)?([A-Za-z_$][\w$]*)/.exec(part)?.[1] ?? '')
+    .filter((name) => name !== '')
+}
+
+function unknownParameters(count: number, value?: unknown): ParameterModel[] {
+  const names = parameterNames(value)
+  return Array.from({ length: Math.max(count, names.length) }, (_, i) => ({
+    name: names[i] ?? `arg${i}`,
     type: UNKNOWN,
     optional: i > 0,
     rest: false
@@ -79,7 +97,7 @@ function runtimeMethods(value: unknown, staticOnly: boolean): MethodPlan[] {
     out.push({
       name,
       static: staticOnly,
-      parameters: unknownParameters(functionArity(descriptor.value))
+      parameters: unknownParameters(functionArity(descriptor.value), descriptor.value)
     })
   }
   return out
@@ -105,7 +123,7 @@ export function callableSymbols(
       out.push({
         name: symbol.name,
         kind: 'function',
-        parameters: signature?.parameters ?? unknownParameters(functionArity(value)),
+        parameters: signature?.parameters ?? unknownParameters(functionArity(value), value),
         methods: runtimeMethods(value, true)
       })
       names.add(symbol.name)
@@ -122,7 +140,7 @@ export function callableSymbols(
         name: symbol.name,
         kind: 'class',
         parameters:
-          symbol.constructorSignature?.parameters ?? unknownParameters(functionArity(value)),
+          symbol.constructorSignature?.parameters ?? unknownParameters(functionArity(value), value),
         methods: [...declared, ...extra]
       })
       names.add(symbol.name)
@@ -165,7 +183,7 @@ export function callableSymbols(
       out.push({
         name,
         kind: 'class',
-        parameters: unknownParameters(functionArity(value)),
+        parameters: unknownParameters(functionArity(value), value),
         methods: [...runtimeMethods(value, false), ...runtimeMethods(value, true)]
       })
     } else {
@@ -175,7 +193,7 @@ export function callableSymbols(
       out.push({
         name,
         kind: 'function',
-        parameters: unknownParameters(functionArity(value)),
+        parameters: unknownParameters(functionArity(value), value),
         methods: statics
       })
     }

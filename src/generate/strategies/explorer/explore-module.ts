@@ -33,7 +33,7 @@ export interface ExploreOptions {
 export const DEFAULT_EXPLORE_OPTIONS: ExploreOptions = {
   callTimeoutMs: 1000,
   repeat: 2,
-  maxCallsPerSymbol: 60,
+  maxCallsPerSymbol: 200,
   budgetMs: 20_000,
   maxTests: 50,
   seed: 20_261_121
@@ -170,7 +170,7 @@ export async function exploreModule(
     file: join(repoRoot, module.path),
     exports: module.exports,
     literals: extractLiterals(source, module.language, module.exports),
-    propertyHints: extractPropertyHints(source, module.exports)
+    propertyHints: extractPropertyHints(source)
   }
   const explored = await runExplorerChild(
     {

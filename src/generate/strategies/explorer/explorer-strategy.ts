@@ -14,7 +14,7 @@ export interface ExplorerStrategyOptions {
   readonly callTimeoutMs?: number
   /** Fresh-process replays every observation must agree on (default 2). */
   readonly repeat?: number
-  /** Programs explored per exported symbol (default 60). */
+  /** Programs explored per exported symbol (default 200; the time budget usually ends first). */
   readonly maxCallsPerSymbol?: number
   /** Wall time of the exploration of one module, in milliseconds (default 20000). */
   readonly budgetMs?: number

@@ -79,6 +79,7 @@ const STRINGS = [
   'ünïcødé ✓ 🎉',
   '42',
   'foo-bar_baz',
+  'fooBar',
   'line1\nline2',
   '-1.5',
   'true'
@@ -256,13 +257,17 @@ function untypedCandidates(context: InputContext, depth: number): Candidate[] {
     lit(num(1.5), 'number:fraction'),
     lit({ t: 'boolean', v: false }, 'boolean')
   ]
+  // A few of the typed string candidates: plain JS often takes text.
+  const text = ['Hello World', 'fooBar', 'foo-bar_baz', '  padded  '].map((v) =>
+    lit(str(v), stringCategory(v))
+  )
   const pool = depth === 0 ? poolCandidates(context, () => true) : []
   const returned =
     depth === 0
       ? (context.returned ?? []).slice(-4).map((repr) => lit(repr, `${repr.t}:returned`))
       : []
   const hinted = depth === 0 ? hintedObjects(context) : []
-  return uniqueCandidates(interleave([generic, moduleValues, hinted, pool, returned])).slice(
+  return uniqueCandidates(interleave([generic, moduleValues, hinted, pool, returned, text])).slice(
     0,
     MAX_CANDIDATES + 6
   )

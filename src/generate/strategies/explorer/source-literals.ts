@@ -93,40 +93,60 @@ function literalOf(text: string): Repr | undefined {
   return undefined
 }
 
+/** Receivers whose properties say nothing about a parameter. */
+const NOT_PARAMETERS = new Set([
+  'Math',
+  'Object',
+  'JSON',
+  'Array',
+  'Number',
+  'String',
+  'Boolean',
+  'Symbol',
+  'Promise',
+  'Reflect',
+  'Date',
+  'RegExp',
+  'Error',
+  'console',
+  'process',
+  'module',
+  'exports',
+  'this',
+  'super',
+  'globalThis',
+  'window',
+  'Buffer'
+])
+
 /**
- * Properties the source reads off each parameter of the exported functions (`options.long`,
- * `opts.separator`): untyped option bags can then be filled with keys the code looks at.
+ * Properties the source reads off each identifier (`options.long`, `opts.separator`), so option
+ * bags of untyped parameters can be filled with keys the code looks at. Keyed by identifier: the
+ * child matches them with parameter names, including names it only learns at run time.
  */
-export function extractPropertyHints(
-  source: string,
-  exports: readonly ExportedSymbol[]
-): Record<string, string[]> {
-  const names = new Set<string>()
-  for (const symbol of exports) {
-    const signatures = [
-      ...(symbol.signatures ?? []),
-      ...(symbol.constructorSignature ? [symbol.constructorSignature] : [])
-    ]
-    for (const member of symbol.members ?? [])
-      if (member.signature) signatures.push(member.signature)
-    for (const signature of signatures)
-      for (const parameter of signature.parameters) names.add(parameter.name)
+export function extractPropertyHints(source: string): Record<string, string[]> {
+  const hints = new Map<string, Set<string>>()
+  for (const match of source.matchAll(/(?<![\w$.])([A-Za-z_$][\w$]*)\??\.([A-Za-z_$][\w$]*)/g)) {
+    const [, name, key] = match
+    if (name === undefined || key === undefined || NOT_PARAMETERS.has(name)) continue
+    if (
+      [
+        'length',
+        'toString',
+        'valueOf',
+        'hasOwnProperty',
+        'constructor',
+        'prototype',
+        'call',
+        'apply',
+        'bind'
+      ].includes(key)
+    )
+      continue
+    const keys = hints.get(name) ?? new Set<string>()
+    if (keys.size < 8) keys.add(key)
+    hints.set(name, keys)
+    if (hints.size > 300) break
   }
-  const hints: Record<string, string[]> = {}
-  for (const name of names) {
-    if (!/^[A-Za-z_$][\w$]*$/.test(name)) continue
-    const keys = new Set<string>()
-    for (const match of source.matchAll(
-      new RegExp(`(?<![\\w$.])${name.replace(/\$/g, '\\$')}\\??\\.([A-Za-z_$][\\w$]*)`, 'g')
-    )) {
-      const key = match[1]
-      if (
-        key !== undefined &&
-        !['length', 'toString', 'valueOf', 'hasOwnProperty', 'constructor'].includes(key)
-      )
-        keys.add(key)
-    }
-    if (keys.size > 0) hints[name] = [...keys].slice(0, 8)
-  }
-  return hints
+  return Object.fromEntries([...hints].map(([name, keys]) => [name, [...keys]]))
 }
