@@ -372,7 +372,8 @@ export async function run(options: RunOptions): Promise<Report> {
       skipped: plan.skipped.map((s) => ({ path: s.path, reason: s.reason })),
       estimatedCostUsd
     }
-    await llm.writeSession(join(repoRoot, settings.sessionDir), options.runId)
+    // resolve, not join: an absolute session-dir (outside the work tree) is honoured as given.
+    await llm.writeSession(resolve(repoRoot, settings.sessionDir), options.runId)
     const report = finalizeReport({
       runId: options.runId,
       toolVersion: TOOL_VERSION,

@@ -463,6 +463,13 @@ describe('run() with the LLM: the assertion gate (depth medium, mutants)', () =>
     server = await FakeOpenAiServer.start({
       script: (request) => {
         const info = requestInfo(request)
+        if (info.module === 'sneaky') {
+          // the same vacuous test, importing the module without its extension
+          const specifier = info.specifier.replace(/\.js$/, '')
+          return info.candidate === 1
+            ? answer(fencedAnswer(vacuousTest(info.module, specifier)))
+            : answer('Nothing more.')
+        }
         if (info.module === 'vacuous') {
           // candidate 1 reaches the new lines and asserts nothing; candidate 2 has no code
           return info.candidate === 1
@@ -475,7 +482,11 @@ describe('run() with the LLM: the assertion gate (depth medium, mutants)', () =>
     project = await createRunProject({
       framework: 'jest',
       base: BASE,
-      head: { 'src/vacuous.ts': couponModule('vacuous'), 'src/strict.ts': couponModule('strict') }
+      head: {
+        'src/vacuous.ts': couponModule('vacuous'),
+        'src/sneaky.ts': couponModule('sneaky'),
+        'src/strict.ts': couponModule('strict')
+      }
     })
     report = await project.run(
       {
@@ -511,6 +522,15 @@ describe('run() with the LLM: the assertion gate (depth medium, mutants)', () =>
     expect(written).not.toContain("it('runs'")
     // the mutants were written beside the module and removed again
     expect((await changedPaths(project)).filter((p) => p.startsWith('src/'))).toEqual([])
+  })
+
+  it('cannot be dodged by importing the module with another specifier', () => {
+    const sneaky = llmCandidates(report, 'sneaky').find((c) => c.tests > 0)
+    expect(sneaky).toMatchObject({
+      mutantsKilled: 0,
+      verdict: { status: 'rejected', gate: 'asserts' }
+    })
+    expect(sneaky!.mutantsTried).toBeGreaterThan(0)
   })
 
   it('keeps every rejection: the second candidate without code is rejected at generates', () => {
@@ -587,7 +607,9 @@ describe('run() with the LLM: the budget stops a run with four modules in flight
         depth: 'low',
         stabilityRuns: 2,
         concurrency: 4,
-        budget: { runUsd: RUN_USD }
+        budget: { runUsd: RUN_USD },
+        // outside the work tree: git status then shows the test files alone
+        sessionDir: join(project.sandbox.root, 'sessions')
       },
       { apiKey: API_KEY },
       events
@@ -635,10 +657,12 @@ describe('run() with the LLM: the budget stops a run with four modules in flight
       expect(await project.read(`tests/${name}.testmaster.test.ts`)).not.toContain('SAVE10')
     }
     expect(await changedPaths(project)).toEqual(
-      [
-        ...BUDGET_MODULES.map((n) => `tests/${n}.testmaster.test.ts`),
-        '.testmaster/session-run-test.json'
-      ].sort()
+      BUDGET_MODULES.map((n) => `tests/${n}.testmaster.test.ts`).sort()
     )
+    const session = await readFile(
+      join(project.sandbox.root, 'sessions', 'session-run-test.json'),
+      'utf8'
+    )
+    expect(session).toContain('refused-by-budget')
   })
 })

@@ -1,4 +1,5 @@
-import { basename, dirname, extname, join } from 'node:path'
+import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path'
+import ts from 'typescript'
 import type { CoverageMapData } from 'istanbul-lib-coverage'
 import type { LineRange, ModuleAnalysis } from '../../analysis/module-model.js'
 import { coveredLines } from '../../coverage/uncovered-lines.js'
@@ -44,6 +45,72 @@ export function redirectImport(
   return testCode.replace(quoted, (_m, q: string) => `${q}${redirected}${q}`)
 }
 
+const SOURCE_EXT = /\.(?:[cm]?[jt]sx?)$/
+
+/** The module specifiers of a test file (imports, re-exports, `import()`, `require()`, mocks). */
+function specifierLiterals(testCode: string, testPath: string): ts.StringLiteralLike[] {
+  const file = ts.createSourceFile(testPath, testCode, ts.ScriptTarget.Latest, true)
+  const found: ts.StringLiteralLike[] = []
+  const visit = (node: ts.Node): void => {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteralLike(node.moduleSpecifier)
+    ) {
+      found.push(node.moduleSpecifier)
+    } else if (ts.isCallExpression(node)) {
+      const [first] = node.arguments
+      const callee = node.expression
+      const isLoader =
+        callee.kind === ts.SyntaxKind.ImportKeyword ||
+        (ts.isIdentifier(callee) && callee.text === 'require') ||
+        /^(jest|vi)\.(mock|unmock|doMock|requireActual|importActual)$/.test(callee.getText(file))
+      if (isLoader && first && ts.isStringLiteralLike(first)) found.push(first)
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(file)
+  return found
+}
+
+/**
+ * Points every relative specifier of the test that resolves to the module (with or without an
+ * extension, `.js` for `.ts`, or a directory's index) at the mutant file instead. Undefined when
+ * no specifier resolves to the module.
+ */
+export function redirectModuleSpecifiers(
+  testCode: string,
+  testPath: string,
+  moduleFile: string,
+  mutantFile: string
+): string | undefined {
+  const testDir = dirname(testPath)
+  const target = moduleFile.replace(SOURCE_EXT, '')
+  const targetIndex = basename(target) === 'index' ? dirname(target) : undefined
+  const mutantBase = mutantFile.replace(SOURCE_EXT, '')
+  const edits: { start: number; end: number; text: string }[] = []
+  for (const literal of specifierLiterals(testCode, testPath)) {
+    const specifier = literal.text
+    if (!specifier.startsWith('./') && !specifier.startsWith('../')) continue
+    const ext = SOURCE_EXT.exec(specifier)?.[0] ?? ''
+    const resolved = resolve(testDir, specifier.slice(0, specifier.length - ext.length))
+    if (resolved !== target && resolved !== targetIndex) continue
+    let redirected = relative(testDir, mutantBase).split(sep).join('/')
+    if (!redirected.startsWith('.')) redirected = `./${redirected}`
+    const quote = testCode[literal.getStart()] ?? "'"
+    edits.push({
+      start: literal.getStart(),
+      end: literal.getEnd(),
+      text: `${quote}${redirected}${ext}${quote}`
+    })
+  }
+  if (edits.length === 0) return undefined
+  let out = testCode
+  for (const edit of edits.sort((a, b) => b.start - a.start))
+    out = out.slice(0, edit.start) + edit.text + out.slice(edit.end)
+  return out
+}
+
 export async function checkKillsMutant(input: {
   runner: TestRunner
   module: ModuleAnalysis
@@ -70,12 +137,11 @@ export async function checkKillsMutant(input: {
     if (input.signal.aborted) break
     const mutantStem = `${stem}.testmaster-${mutant.id}-${basename(input.testPath).length}`
     const mutantFile = join(dirname(input.moduleFile), `${mutantStem}${ext}`)
-    const redirected = redirectImport(
-      input.testCode,
-      input.module.placement.importSpecifier,
-      mutantStem,
-      stem
-    )
+    // Any relative import that reaches the module, whatever its spelling; then the planned
+    // specifier (which may be a package alias the file system cannot resolve).
+    const redirected =
+      redirectModuleSpecifiers(input.testCode, input.testPath, input.moduleFile, mutantFile) ??
+      redirectImport(input.testCode, input.module.placement.importSpecifier, mutantStem, stem)
     if (!redirected) return { tried: 0, killed: 0 }
     const mutantTest = input.testPath.replace(/(\.(test|spec)\.[cm]?[jt]sx?)$/, `-${mutant.id}$1`)
     try {
