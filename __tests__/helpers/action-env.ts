@@ -4,7 +4,8 @@
  * GITHUB_STEP_SUMMARY, GITHUB_API_URL, GITHUB_WORKSPACE, and reads back what it wrote.
  *
  * `TESTMASTER_E2E_FROM_SOURCE=1` runs `src/action/index.ts` through tsx instead of the bundle
- * (for working on the action before a build); CI runs the bundle.
+ * (for working on the action before a build); `TESTMASTER_E2E_DIST=<dir>` runs a bundle built
+ * elsewhere (`rollup -c -d <dir>`). CI runs the committed `dist/`.
  */
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
@@ -55,7 +56,7 @@ export function parseOutputFile(text: string): Record<string, string> {
 export function actionEntry(): string[] {
   if (process.env.TESTMASTER_E2E_FROM_SOURCE === '1')
     return ['--import', 'tsx', resolve(REPO_ROOT, 'src/action/index.ts')]
-  return [resolve(REPO_ROOT, 'dist/index.js')]
+  return [resolve(process.env.TESTMASTER_E2E_DIST ?? resolve(REPO_ROOT, 'dist'), 'index.js')]
 }
 
 /** The INPUT_* variable the runner sets for an input (`INPUT_MAX-COST-USD`). */
