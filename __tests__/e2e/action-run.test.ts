@@ -250,6 +250,22 @@ describe('action e2e: runs on a pull request', () => {
     expect(scenario.gh.checkRuns[0]).toMatchObject({ conclusion: 'failure' })
     expect(scenario.gh.checkRuns[0]?.output?.summary).toMatch(/the budget ran out/)
     expect(result.outputs['budget-exceeded']).toBe('true')
+    // SECURITY 22: the key is masked in the logs and absent from everything we write.
+    const report = await readFile(result.outputs['report-path'] ?? '', 'utf8')
+    const logs = result.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n')
+    for (const text of [
+      logs,
+      result.stderr,
+      result.summary,
+      report,
+      ...scenario.gh.commentsOn(PR).map((c) => c.body)
+    ]) {
+      expect(text).not.toContain('sk-e2e')
+      expect(text).not.toContain('ghs_e2e_token_value')
+    }
   })
 
   it('SECURITY 14: an input above the base config cap is clamped, and the clamp reported (dry run: no LLM call, no push)', async () => {
