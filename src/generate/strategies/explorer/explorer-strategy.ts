@@ -38,6 +38,14 @@ export function createExplorerStrategy(options: ExplorerStrategyOptions = {}): S
           limit: 'time',
           reason: 'the time budget ran out before exploring'
         }
+      // Calling a module that spawns processes with generated arguments could run arbitrary
+      // commands; the sandbox scrubs the environment but is not isolation.
+      if (context.module.sideEffects.includes('child-process')) {
+        return {
+          status: 'no-code',
+          reason: 'the explorer does not execute modules that spawn processes'
+        }
+      }
       const result = await exploreModule(
         context.module,
         context.repoRoot,
