@@ -321,4 +321,43 @@ describe('action e2e: runs on a pull request', () => {
       await scenario.dev.git('--git-dir', scenario.origin, 'log', '-1', '--format=%B', newHead)
     ).toContain('TestMaster-Run: gh-4242-1')
   })
+
+  it('dry run: the estimate over the PR budget fails the check until a maintainer raises it with /testmaster budget', async () => {
+    openai = await FakeOpenAiServer.start({ script: [{ content: 'no code' }] })
+    scenario = await createScenario({ config: 'budget:\n  pr-usd: 0.000001\n  max-pr-usd: 10\n' })
+    scenario.gh.setPermission('maintainer', 'write', 'maintain')
+    const inputs = {
+      'dry-run': 'true',
+      'fail-on': 'budget-exceeded',
+      'api-key': 'sk-e2e',
+      'base-url': openai.baseUrl
+    }
+    const first = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('opened'),
+      inputs,
+      '300'
+    )
+    expect(first.exitCode).toBe(1)
+    expect(scenario.gh.checkRuns[0]).toMatchObject({ conclusion: 'failure' })
+    expect(scenario.gh.checkRuns[0]?.output?.summary).toContain(
+      'over what is left of the PR budget'
+    )
+    expect(scenario.gh.checkRuns[0]?.output?.summary).toContain('/testmaster budget USD')
+    await scenario.run(
+      'issue_comment',
+      scenario.commentPayload('/testmaster budget 10', {}),
+      inputs,
+      '301'
+    )
+    const second = await scenario.run(
+      'issue_comment',
+      scenario.commentPayload('/testmaster regenerate', {}),
+      inputs,
+      '302'
+    )
+    expect(second.exitCode).toBe(0)
+    expect(scenario.gh.checkRuns.at(-1)).toMatchObject({ conclusion: 'success' })
+    expect(openai.requestCount).toBe(0)
+  })
 })
