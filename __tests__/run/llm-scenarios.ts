@@ -37,8 +37,13 @@ export function ${fn(name)}(code: string): number {
 }
 
 /** A passing test of the hidden branch (`expected` changes it into a failing one). */
-export function goodTest(name: string, specifier: string, expected = 10): string {
-  return `import { describe, it, expect } from '@jest/globals'
+export function goodTest(
+  name: string,
+  specifier: string,
+  expected = 10,
+  globals = '@jest/globals'
+): string {
+  return `import { describe, it, expect } from '${globals}'
 import { ${fn(name)} } from '${specifier}'
 
 describe('${fn(name)} with SAVE codes', () => {

@@ -666,3 +666,69 @@ describe('run() with the LLM: the budget stops a run with four modules in flight
     expect(session).toContain('refused-by-budget')
   })
 })
+
+// ---------------------------------------------------------------------------------------------
+
+describe('run() with the LLM under vitest: the explorer and the LLM share one test file', () => {
+  let project: RunProject
+  let server: FakeOpenAiServer
+  let report: Report
+
+  beforeAll(async () => {
+    server = await FakeOpenAiServer.start({
+      script: (request) => {
+        const info = requestInfo(request)
+        return answer(fencedAnswer(goodTest(info.module, info.specifier, 10, 'vitest')))
+      }
+    })
+    project = await createRunProject({
+      framework: 'vitest',
+      base: {
+        'src/math.ts': MATH,
+        'tests/math.test.ts': BASE['tests/math.test.ts'].replace('@jest/globals', 'vitest')
+      },
+      head: { 'src/clean.ts': couponModule('clean') }
+    })
+    report = await project.run(
+      {
+        llm: { provider: 'openai', baseUrl: server.baseUrl, model: 'gpt-4.1-mini' },
+        depth: 'low',
+        stabilityRuns: 2
+      },
+      { apiKey: API_KEY }
+    )
+  }, 300_000)
+
+  afterAll(async () => {
+    await server?.close()
+    await project?.remove()
+  })
+
+  it('keeps both accepted candidates in one file that loads and passes', async () => {
+    expect(ReportSchema.safeParse(report).success).toBe(true)
+    const module = moduleReport(report, 'clean')
+    expect(module.candidates.map((c) => [c.strategy, c.verdict.status])).toEqual([
+      ['explorer', 'accepted'],
+      ['llm', 'accepted']
+    ])
+    const code = await project.read(module.testFile!)
+    expect(code).toBe(report.tests[0]?.code)
+    expect(code).toContain("cleanPercent('SAVE10')).toBe(10)")
+    expect(code.match(/describe\(/g)?.length).toBeGreaterThanOrEqual(2)
+    // each test global imported once, though the two candidates spelled the import differently
+    for (const name of ['describe', 'it', 'expect'])
+      expect(
+        code.match(new RegExp(`import \\{[^}]*\\b${name}\\b[^}]*\\} from 'vitest'`, 'g'))
+      ).toHaveLength(1)
+    const run = project.runFramework([module.testFile!])
+    expect(run.output).not.toMatch(/\bFAIL\b/)
+    expect(run.exitCode).toBe(0)
+    expect(run.passed).toBe(module.candidates.reduce((n, c) => n + c.tests, 0))
+    expect(run.linePct.get('src/clean.ts')).toBe(100)
+    expect(module.coverageAfter?.lines.pct).toBe(100)
+    expect(await changedPaths(project)).toEqual([
+      '.testmaster/session-run-test.json',
+      module.testFile!
+    ])
+  })
+})

@@ -149,6 +149,7 @@ export async function processModule(
   const finalPath = await resolveTestPath(job.repoRoot, module.placement.testPath, settings.testDir)
   const candidates: CandidateReport[] = []
   const acceptedCodes: string[] = []
+  const acceptedCoverage: CoverageMapData[] = []
   const possibleBugs: PossibleBug[] = []
   let union = job.baseline
   let stoppedBy: string | undefined
@@ -238,13 +239,18 @@ export async function processModule(
       if (result.verdict.status === 'accepted' && result.coverage && result.code) {
         union = mergeCoverage(union, result.coverage)
         acceptedCodes.push(result.code)
+        acceptedCoverage.push(result.coverage)
       }
     }
   }
 
   let testFile: ModuleOutcome['testFile']
   if (acceptedCodes.length > 0) {
-    testFile = await writeMerged(job, settings, finalPath, acceptedCodes, candidates, signal)
+    const merged = await writeMerged(job, settings, finalPath, acceptedCodes, candidates, signal)
+    testFile = merged.testFile
+    // Only the first candidate was kept: the "after" figures must not count the others.
+    if (merged.onlyFirst && acceptedCoverage[0])
+      union = mergeCoverage(job.baseline, acceptedCoverage[0])
   }
   const after = coverageFigures(union, job.moduleFile)
   const patchAfter = patchCoverage(union, job.moduleFile, changed)
@@ -277,7 +283,8 @@ async function writeMerged(
   codes: readonly string[],
   candidates: CandidateReport[],
   signal: AbortSignal
-): Promise<ModuleOutcome['testFile']> {
+): Promise<{ testFile: NonNullable<ModuleOutcome['testFile']>; onlyFirst: boolean }> {
+  let onlyFirst = false
   let code = mergeTestFiles(codes, finalPath)
   await writeTestFile(finalPath, code)
   if (codes.length > 1) {
@@ -288,6 +295,7 @@ async function writeMerged(
     })
     const failure = firstFailure(check, finalPath)
     if (failure) {
+      onlyFirst = true
       code = codes[0] ?? ''
       await writeTestFile(finalPath, code)
       let seen = 0
@@ -305,7 +313,10 @@ async function writeMerged(
       })
     }
   }
-  return { path: relative(job.repoRoot, finalPath).split('\\').join('/'), code }
+  return {
+    testFile: { path: relative(job.repoRoot, finalPath).split('\\').join('/'), code },
+    onlyFirst
+  }
 }
 
 interface CandidateResult {

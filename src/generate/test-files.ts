@@ -92,13 +92,17 @@ export function mergeTestFiles(codes: readonly string[], fileName: string): stri
   if (codes.length === 1) return codes[0] ?? ''
   const imports: string[] = []
   const bodies: string[] = []
+  // Local names already imported: the same binding imported twice, even spelled differently
+  // (`{ describe, it }` and `{ it, describe }`), is a duplicate declaration in an ES module.
+  const bound = new Set<string>()
   for (const code of codes) {
     const file = ts.createSourceFile(fileName, code, ts.ScriptTarget.Latest, true)
     const body: string[] = []
     for (const statement of file.statements) {
       const text = statement.getFullText(file).trim()
       if (ts.isImportDeclaration(statement)) {
-        if (!imports.includes(text)) imports.push(text)
+        const kept = withoutBoundNames(statement, file, text, bound)
+        if (kept !== undefined && !imports.includes(kept)) imports.push(kept)
       } else if (isHoistedMockCall(statement, file)) {
         if (!imports.includes(text)) imports.push(text)
       } else {
@@ -108,6 +112,39 @@ export function mergeTestFiles(codes: readonly string[], fileName: string): stri
     bodies.push(`{\n${body.join('\n\n')}\n}`)
   }
   return `${imports.join('\n')}\n\n${bodies.join('\n\n')}\n`
+}
+
+/**
+ * The import declaration without the local names already in `bound` (which it then adds to), or
+ * undefined when nothing of it is left. Unchanged text when all its names are new.
+ */
+function withoutBoundNames(
+  statement: ts.ImportDeclaration,
+  file: ts.SourceFile,
+  text: string,
+  bound: Set<string>
+): string | undefined {
+  const clause = statement.importClause
+  if (!clause) return text
+  const named = clause.namedBindings
+  const locals = [
+    ...(clause.name ? [clause.name.text] : []),
+    ...(named && ts.isNamespaceImport(named) ? [named.name.text] : []),
+    ...(named && ts.isNamedImports(named) ? named.elements.map((e) => e.name.text) : [])
+  ]
+  const fresh = locals.filter((name) => !bound.has(name))
+  for (const name of fresh) bound.add(name)
+  if (fresh.length === locals.length) return text
+  if (fresh.length === 0) return undefined
+  const parts: string[] = []
+  if (clause.name && fresh.includes(clause.name.text)) parts.push(clause.name.text)
+  if (named && ts.isNamespaceImport(named) && fresh.includes(named.name.text))
+    parts.push(named.getText(file))
+  if (named && ts.isNamedImports(named)) {
+    const elements = named.elements.filter((e) => fresh.includes(e.name.text))
+    if (elements.length > 0) parts.push(`{ ${elements.map((e) => e.getText(file)).join(', ')} }`)
+  }
+  return `import ${clause.isTypeOnly ? 'type ' : ''}${parts.join(', ')} from ${statement.moduleSpecifier.getText(file)}`
 }
 
 function isHoistedMockCall(statement: ts.Statement, file: ts.SourceFile): boolean {
