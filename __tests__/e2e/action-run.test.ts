@@ -84,6 +84,17 @@ describe('action e2e: runs on a pull request', () => {
     expect(push).toBeGreaterThan(-1)
   })
 
+  it('a shallow checkout (actions/checkout fetch-depth 1) is deepened and works the same', async () => {
+    scenario = await createScenario({ shallow: true })
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('opened'),
+      FAST
+    )
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['commit-sha']).toBe(await scenario.remoteSha('refs/heads/feature'))
+  })
+
   it('a second push: the comment is updated in place and the ledger extended', async () => {
     scenario = await createScenario()
     await scenario.run('pull_request', await scenario.pullRequestPayload('opened'), FAST, '100')

@@ -15,6 +15,7 @@ import {
   createGitSandbox,
   createWorkRepo,
   fullClone,
+  shallowClone,
   type GitSandbox,
   type WorkRepo
 } from '../helpers/git-fixtures.js'
@@ -75,6 +76,8 @@ export interface ScenarioOptions {
   readonly prConfig?: string
   readonly fork?: boolean
   readonly readOnly?: boolean
+  /** The workspace as actions/checkout leaves it by default: depth 1 of the default branch. */
+  readonly shallow?: boolean
   /** The token is a personal token of this user (GET /user answers). */
   readonly tokenUser?: string
 }
@@ -117,7 +120,9 @@ export async function createScenario(options: ScenarioOptions = {}): Promise<Sce
   } else {
     await gh.addPullRequest({ number: PR, headRef: 'feature', baseRef: 'main' })
   }
-  const workspace = await fullClone(sandbox, origin, 'workspace')
+  const workspace = options.shallow
+    ? await shallowClone(sandbox, origin, { depth: 1, branch: 'main', name: 'workspace' })
+    : await fullClone(sandbox, origin, 'workspace')
   await symlink(join(REPO_ROOT, 'node_modules'), join(workspace.dir, 'node_modules'), 'dir')
 
   const remoteSha = async (ref: string): Promise<string> =>
