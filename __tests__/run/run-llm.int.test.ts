@@ -148,6 +148,8 @@ function mainScript(): (request: ServedRequest) => ScriptedAnswer {
           : answer(fencedAnswer(good))
       case 'down':
         return { status: 500 }
+      case 'hung':
+        return { hang: true }
       case 'pwn':
         return answer(
           [
@@ -186,6 +188,7 @@ const MAIN_MODULES = [
   'buggy',
   'throttled',
   'down',
+  'hung',
   'pwn',
   'leak'
 ] as const
@@ -210,7 +213,7 @@ describe('run() with the LLM: one scenario per module', () => {
           baseUrl: server.baseUrl,
           model: 'gpt-4.1-mini',
           maxRetries: 1,
-          timeoutSeconds: 30
+          timeoutSeconds: 3
         },
         depth: 'low',
         maxHealingRounds: 2,
@@ -251,9 +254,14 @@ describe('run() with the LLM: one scenario per module', () => {
   it('the spend summed from the server log matches the report, and the ledger adds up', () => {
     const billed = server.billedUsd(GPT_41_MINI)
     expect(billed).toBeGreaterThan(0)
-    // The budget rounds each call up to the pico-dollar; nothing else may differ.
-    expect(report.budget.spentUsd).toBeGreaterThanOrEqual(billed - 1e-12)
-    expect(report.budget.spentUsd).toBeLessThan(billed + 1e-9 * server.log.length)
+    // Abandoned (timed-out) calls are charged their reservation: the endpoint may bill them.
+    const abandoned = report.llmCalls
+      .filter((c) => c.module === 'src/hung.ts')
+      .reduce((n, c) => n + c.costUsd, 0)
+    expect(abandoned).toBeGreaterThan(0)
+    // Otherwise the budget only rounds each call up to the pico-dollar.
+    expect(report.budget.spentUsd).toBeGreaterThanOrEqual(billed + abandoned - 1e-9)
+    expect(report.budget.spentUsd).toBeLessThan(billed + abandoned + 1e-9 * server.log.length)
     expect(report.budget.spentUsd).toBeLessThanOrEqual(2)
     const perModule = report.modules.reduce((n, m) => n + m.llm.costUsd, 0)
     expect(perModule).toBeCloseTo(report.budget.spentUsd, 9)
@@ -381,6 +389,22 @@ describe('run() with the LLM: one scenario per module', () => {
       })
     ])
     expect(moduleReport(report, 'down').llm.costUsd).toBe(0)
+  })
+
+  it('a hang past the timeout is cut off, retried, then rejected at generates; charged its reservation', () => {
+    const log = served(server, 'hung')
+    expect(log.map((e) => e.outcome)).toEqual(['hung', 'hung'])
+    for (const entry of log) expect(entry.endedAt - entry.startedAt).toBeLessThan(20_000)
+    expect(llmCandidates(report, 'hung')).toEqual([
+      expect.objectContaining({
+        verdict: {
+          status: 'rejected',
+          gate: 'generates',
+          reason: expect.stringMatching(/no answer within 3 s/)
+        }
+      })
+    ])
+    expect(report.budget.overruns.some((o) => o.startsWith('src/hung.ts'))).toBe(true)
   })
 
   it('SECURITY 23: a path named by the model is ignored; one file under the test dir, with our name', async () => {
