@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { createExplorerStrategy } from '../../src/generate/strategies/explorer/explorer-strategy.js'
-import { createExplorerFixture, type ExplorerFixture } from './explorer-fixture.js'
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { createExplorerFixture, REPO_ROOT, type ExplorerFixture } from './explorer-fixture.js'
 
 /**
  * The explorer end to end on fixture projects: the real analysis, the exploration child in the
@@ -58,6 +60,24 @@ describe('explorer strategy (real frameworks)', () => {
     expect(code).toMatch(/expect\(cart\.(count|total)\)\.toBe\(/)
     expect(code).toMatch(/describe\('mergeCarts'/)
     expect(first.coverage.get('src/cart.ts')?.statements).toBeGreaterThanOrEqual(80)
+    // The enum the class takes is imported from the sibling module that declares it, so the test
+    // type-checks as well as it runs.
+    expect(code).toContain("import { Tier } from './pricing.js'")
+    const typecheck = spawnSync(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+        '--noEmit',
+        '-p',
+        'tsconfig.json'
+      ],
+      {
+        cwd: fixtures[0]?.root,
+        encoding: 'utf8'
+      }
+    )
+    expect(typecheck.stdout).toBe('')
+    expect(typecheck.status).toBe(0)
   })
 
   it('JavaScript with JSDoc types under jest ESM', async () => {

@@ -1,8 +1,10 @@
-import { join } from 'node:path'
+import { join, posix } from 'node:path'
 import type {
   ExportedSymbol,
   ModuleAnalysis,
-  ParameterModel
+  ParameterModel,
+  SignatureModel,
+  TypeModel
 } from '../../../analysis/module-model.js'
 import { runExplorerChild } from './child-launch.js'
 import { selectByCoverageGain, inRanges } from './greedy-selection.js'
@@ -153,6 +155,69 @@ export function defaultExportName(module: ModuleAnalysis, taken: ReadonlySet<str
   return name
 }
 
+/** Enum names used in a type. */
+function enumsIn(type: TypeModel | undefined, out: Set<string>, depth = 0): void {
+  if (!type || depth > 6) return
+  switch (type.kind) {
+    case 'enum':
+      out.add(type.name)
+      return
+    case 'union':
+      type.types.forEach((t) => enumsIn(t, out, depth + 1))
+      return
+    case 'array':
+      return enumsIn(type.element, out, depth + 1)
+    case 'tuple':
+      type.elements.forEach((t) => enumsIn(t, out, depth + 1))
+      return
+    case 'object':
+      type.properties.forEach((p) => enumsIn(p.type, out, depth + 1))
+      return
+    case 'record':
+      return enumsIn(type.value, out, depth + 1)
+    case 'promise':
+      return enumsIn(type.type, out, depth + 1)
+    case 'function':
+      return signatureEnums(type.signature, out, depth + 1)
+    default:
+      return
+  }
+}
+
+function signatureEnums(signature: SignatureModel | undefined, out: Set<string>, depth = 0): void {
+  signature?.parameters.forEach((p) => enumsIn(p.type, out, depth + 1))
+}
+
+/**
+ * Enums the parameters use that the module imports from a sibling module, with the specifier the
+ * test file uses for that sibling (same style as its import of the module itself).
+ */
+export function siblingEnumImports(module: ModuleAnalysis): Map<string, string> {
+  const used = new Set<string>()
+  for (const symbol of module.exports) {
+    symbol.signatures?.forEach((s) => signatureEnums(s, used))
+    signatureEnums(symbol.constructorSignature, used)
+    symbol.members?.forEach((m) => signatureEnums(m.signature, used))
+  }
+  const out = new Map<string, string>()
+  const exported = new Set(module.exports.map((e) => e.name))
+  for (const name of used) {
+    if (exported.has(name)) continue
+    const source = module.imports.find(
+      (i) => i.kind === 'relative' && i.resolvedPath !== undefined && i.names.includes(name)
+    )
+    if (!source?.resolvedPath) continue
+    let specifier = posix.relative(posix.dirname(module.placement.testPath), source.resolvedPath)
+    if (!specifier.startsWith('.')) specifier = `./${specifier}`
+    const style = posix.extname(module.placement.importSpecifier)
+    if (style === '') specifier = specifier.replace(/\.[cm]?[jt]sx?$/, '')
+    else if (style !== posix.extname(module.path))
+      specifier = specifier.replace(/\.([cm]?)tsx?$/, '.$1js')
+    out.set(name, specifier)
+  }
+  return out
+}
+
 function outcomeKey(result: ProgramResult): string {
   const { outcomes, states, getters } = result
   return JSON.stringify({ outcomes, states, getters })
@@ -170,7 +235,11 @@ export async function exploreModule(
     file: join(repoRoot, module.path),
     exports: module.exports,
     literals: extractLiterals(source, module.language, module.exports),
-    propertyHints: extractPropertyHints(source)
+    propertyHints: extractPropertyHints(source),
+    enumNames: [
+      ...module.exports.filter((e) => e.kind === 'enum').map((e) => e.name),
+      ...(module.moduleFormat === 'esm' ? siblingEnumImports(module).keys() : [])
+    ]
   }
   const explored = await runExplorerChild(
     {
@@ -300,6 +369,7 @@ export async function exploreModule(
     importSpecifier: module.placement.importSpecifier,
     defaultName: defaultExportName(module, exportNames),
     commonJs: module.moduleFormat === 'cjs',
+    foreignImports: module.moduleFormat === 'esm' ? siblingEnumImports(module) : undefined,
     exportNames,
     parameterNames: parameterLookup(module.exports)
   })

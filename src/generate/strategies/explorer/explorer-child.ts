@@ -73,7 +73,8 @@ export async function runExplorerChild(requestPath: string): Promise<void> {
     literals: request.module.literals,
     propertyHints: request.module.propertyHints,
     exportedEnums: new Set(
-      request.module.exports.filter((e) => e.kind === 'enum').map((e) => e.name)
+      request.module.enumNames ??
+        request.module.exports.filter((e) => e.kind === 'enum').map((e) => e.name)
     )
   })
   let index = 0

@@ -28,6 +28,8 @@ export interface RenderOptions {
   readonly defaultName: string
   /** A CommonJS module: everything is reached through the default import. */
   readonly commonJs?: boolean
+  /** Names (enums) the module imports from sibling modules, with the test's specifier for them. */
+  readonly foreignImports?: ReadonlyMap<string, string>
   /** Names the module exports (error classes and enums can then be referenced). */
   readonly exportNames: ReadonlySet<string>
   /** Parameter names of a step's callee, for test names. */
@@ -168,6 +170,11 @@ class TestWriter {
   ) {}
 
   private local(target: string): string {
+    const foreign = this.options.foreignImports?.get(target)
+    if (foreign !== undefined) {
+      this.imports.add(`${target}\0${foreign}`)
+      return target
+    }
     // CommonJS: named exports are read off the default import, which every framework and Node
     // agree on (`import semver from './semver'; semver.valid(...)`).
     if (this.options.commonJs && target !== 'default') {
@@ -467,7 +474,12 @@ export function renderTestFile(
     group.push({ ...test, name })
     groups.set(title, group)
   }
-  const named = [...imports].filter((name) => name !== 'default').sort()
+  const named = [...imports].filter((name) => name !== 'default' && !name.includes('\0')).sort()
+  const foreign = new Map<string, string[]>()
+  for (const entry of [...imports].filter((name) => name.includes('\0')).sort()) {
+    const [name = '', specifier = ''] = entry.split('\0')
+    foreign.set(specifier, [...(foreign.get(specifier) ?? []), name])
+  }
   const lines: string[] = []
   if (options.explicitImports) lines.push(importLine(options.framework))
   const parts: string[] = []
@@ -475,6 +487,8 @@ export function renderTestFile(
   if (named.length > 0) parts.push(`{ ${named.join(', ')} }`)
   if (parts.length > 0)
     lines.push(`import ${parts.join(', ')} from ${quote(options.importSpecifier)}`)
+  for (const [specifier, names] of foreign)
+    lines.push(`import { ${names.join(', ')} } from ${quote(specifier)}`)
   let count = 0
   for (const [title, tests] of groups) {
     lines.push('', `describe(${quote(title)}, () => {`)
