@@ -22,19 +22,59 @@ import {
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
-/** Packages already in node_modules, with the module treated as changed. */
-const PACKAGES: readonly { name: string; main: string }[] = [
-  { name: 'ms', main: 'index.js' },
-  { name: 'camelcase', main: 'index.js' },
-  { name: 'brace-expansion', main: 'index.js' },
-  { name: 'to-regex-range', main: 'index.js' },
-  { name: 'fill-range', main: 'index.js' },
-  { name: 'jsesc', main: 'jsesc.js' },
-  { name: 'lru-cache', main: 'index.js' },
-  { name: 'fastest-levenshtein', main: 'mod.js' },
-  { name: 'natural-compare', main: 'index.js' },
-  { name: 'semver', main: 'semver.js' }
+/**
+ * Packages pinned to a version, with the module treated as changed. Taken from our node_modules
+ * (any depth) when that version is there, else fetched with `npm pack` into a temp dir.
+ */
+const PACKAGES: readonly { name: string; version: string; main: string }[] = [
+  { name: 'ms', version: '2.1.3', main: 'index.js' },
+  { name: 'camelcase', version: '5.3.1', main: 'index.js' },
+  { name: 'brace-expansion', version: '1.1.12', main: 'index.js' },
+  { name: 'to-regex-range', version: '5.0.1', main: 'index.js' },
+  { name: 'fill-range', version: '7.1.1', main: 'index.js' },
+  { name: 'jsesc', version: '3.1.0', main: 'jsesc.js' },
+  { name: 'lru-cache', version: '5.1.1', main: 'index.js' },
+  { name: 'fastest-levenshtein', version: '1.0.16', main: 'mod.js' },
+  { name: 'natural-compare', version: '1.4.0', main: 'index.js' },
+  { name: 'semver', version: '6.3.2', main: 'semver.js' }
 ]
+
+/** A directory holding `name@version`: ours if we have it, else unpacked from the registry. */
+async function locatePackage(name: string, version: string, scratch: string): Promise<string> {
+  const found = spawnSync(
+    'find',
+    [
+      join(REPO_ROOT, 'node_modules'),
+      '-maxdepth',
+      '7',
+      '-path',
+      `*/node_modules/${name}/package.json`
+    ],
+    {
+      encoding: 'utf8'
+    }
+  )
+  for (const manifest of found.stdout.split('\n').filter(Boolean)) {
+    try {
+      if (
+        (JSON.parse(await readFile(manifest, 'utf8')) as { version?: string }).version === version
+      )
+        return dirname(manifest)
+    } catch {
+      // unreadable manifest: keep looking
+    }
+  }
+  const packed = spawnSync(
+    'npm',
+    ['pack', `${name}@${version}`, '--silent', '--pack-destination', scratch],
+    { encoding: 'utf8' }
+  )
+  const tarball = packed.stdout.trim().split('\n').pop()
+  if (packed.status !== 0 || !tarball)
+    throw new Error(`npm pack ${name}@${version} failed: ${packed.stderr}`)
+  spawnSync('tar', ['xzf', join(scratch, tarball), '-C', scratch])
+  return join(scratch, 'package')
+}
 
 interface Row {
   readonly name: string
@@ -56,11 +96,13 @@ interface SummaryEntry {
 
 const pct = (covered: number, total: number) => (total === 0 ? 100 : (100 * covered) / total)
 
-async function benchPackage(name: string, main: string): Promise<Row> {
+async function benchPackage(name: string, version: string, main: string): Promise<Row> {
   const dir = await realpath(await mkdtemp(join(tmpdir(), `tm-bench-explorer-${name}-`)))
   try {
     const root = join(dir, name)
-    await cp(join(REPO_ROOT, 'node_modules', name), root, { recursive: true })
+    const scratch = join(dir, 'scratch')
+    await mkdir(scratch)
+    await cp(await locatePackage(name, version, scratch), root, { recursive: true })
     await symlink(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir')
     const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
       version?: string
@@ -185,8 +227,8 @@ async function main(): Promise<void> {
   const wanted = process.argv.slice(2)
   const packages = wanted.length > 0 ? PACKAGES.filter((p) => wanted.includes(p.name)) : PACKAGES
   const rows: Row[] = []
-  for (const { name, main } of packages) {
-    const row = await benchPackage(name, main)
+  for (const { name, version, main } of packages) {
+    const row = await benchPackage(name, version, main)
     rows.push(row)
     console.error(
       `${name}: ${fmt(row.statements)}% statements, ${fmt(row.branches)}% branches, ${row.kept}/${row.proposed} tests, ${row.seconds.toFixed(1)} s ${row.note}`
