@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { existsSync } from 'node:fs'
+import { readdir, rm, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { analyzeModules } from '../../src/analysis/analyze-modules.js'
 import type { Framework } from '../../src/analysis/module-model.js'
@@ -156,5 +157,51 @@ describe.each<Framework>(['vitest', 'jest'])('run() with the explorer under %s',
     expect(totals.patchCoverageAfter!.lines.pct).toBeGreaterThan(
       totals.patchCoverageBefore!.lines.pct
     )
+  })
+})
+
+describe('SECURITY 23: a PR that turns the test dir into a symlink into .github', () => {
+  let project: RunProject
+  let report: Report
+
+  beforeAll(async () => {
+    project = await createRunProject({
+      framework: 'vitest',
+      base: {
+        'src/math.ts': MATH_BASE,
+        'tests/math.test.ts': existingTest('vitest'),
+        '.github/workflows/ci.yml': 'on: push\n'
+      },
+      head: { 'src/words.ts': WORDS },
+      beforeHeadCommit: async (root) => {
+        await rm(join(root, 'tests'), { recursive: true })
+        await symlink('.github/workflows', join(root, 'tests'))
+      }
+    })
+    // test-dir comes from the base branch's config: the PR cannot move it, only swap what is there
+    report = await project.run({
+      llm: { provider: 'explorer' },
+      stabilityRuns: 1,
+      testDir: 'tests'
+    })
+  }, 240_000)
+
+  afterAll(async () => {
+    await project?.remove()
+  })
+
+  it('writes nothing through the symlink, and says why', async () => {
+    expect(ReportSchema.safeParse(report).success).toBe(true)
+    expect(await readdir(join(project.root, '.github', 'workflows'))).toEqual(['ci.yml'])
+    expect(await project.status()).toEqual([])
+    expect(report.tests).toEqual([])
+    expect(report.modules.map((m) => m.status)).toEqual(['failed'])
+    expect(report.errors).toEqual([
+      expect.objectContaining({
+        module: 'src/words.ts',
+        code: 'UNSAFE_TEST_PATH',
+        message: expect.stringMatching(/symlink that leads into a protected directory/)
+      })
+    ])
   })
 })

@@ -121,6 +121,8 @@ export async function createRunProject(input: {
   head: FileTree
   /** Extra .gitignore lines. */
   ignore?: readonly string[]
+  /** Changes the PR makes that a file tree cannot say (symlinks), before its commit. */
+  beforeHeadCommit?: (root: string) => Promise<void>
 }): Promise<RunProject> {
   const sandbox = await createGitSandbox('tm-run-')
   const repo = await createWorkRepo(sandbox, {
@@ -130,7 +132,9 @@ export async function createRunProject(input: {
   })
   await symlink(join(REPO_ROOT, 'node_modules'), join(repo.dir, 'node_modules'), 'dir')
   await repo.checkout('feature', { create: true })
-  await repo.commit('the pull request', input.head)
+  await repo.write(input.head)
+  await input.beforeHeadCommit?.(repo.dir)
+  await repo.commit('the pull request')
   const root = repo.dir
 
   return {

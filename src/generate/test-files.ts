@@ -46,21 +46,30 @@ export async function resolveTestPath(
   const root = await realpath(repoRoot)
   const absolute = resolve(root, testPath)
   if (!isInside(absolute, root)) refuse('outside the repository')
-  const rel = relative(root, absolute).split(sep).join('/')
-  if (
-    rel.startsWith('.github/') ||
-    rel.startsWith('.git/') ||
-    rel.includes('/node_modules/') ||
-    rel.startsWith('node_modules/')
-  ) {
-    refuse('inside a protected directory')
+  const isProtected = (path: string): boolean => {
+    const rel = relative(root, path).split(sep).join('/')
+    return (
+      rel.startsWith('.github/') ||
+      rel.startsWith('.git/') ||
+      rel.includes('/node_modules/') ||
+      rel.startsWith('node_modules/')
+    )
   }
+  if (isProtected(absolute)) refuse('inside a protected directory')
   if (testDir && !isInside(absolute, resolve(root, testDir)))
     refuse(`outside test-dir ${JSON.stringify(testDir)}`)
   if (!/\.(test|spec)\.[cm]?[jt]sx?$/.test(absolute)) refuse('not named as a test file')
   const real = await realAncestor(absolute)
   if (!isInside(real, root))
     refuse('a directory on the way is a symlink that leads outside the repository')
+  // A symlink inside the repository (a PR can replace the test dir with one) must not lead into
+  // a protected directory, nor out of test-dir.
+  if (isProtected(real))
+    refuse('a directory on the way is a symlink that leads into a protected directory')
+  if (testDir && !isInside(real, resolve(root, testDir)))
+    refuse(
+      `a directory on the way is a symlink that leads outside test-dir ${JSON.stringify(testDir)}`
+    )
   try {
     if ((await lstat(absolute)).isSymbolicLink()) refuse('the file is a symlink')
   } catch (error) {
