@@ -158,9 +158,7 @@ function git(cwd: string, ...args: string[]): void {
   })
 }
 
-async function fullRun(
-  delayMs: number
-): Promise<{
+async function fullRun(delayMs: number): Promise<{
   wallMs: number
   calls: number
   accepted: number

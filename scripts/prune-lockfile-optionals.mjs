@@ -43,7 +43,9 @@ for (const [location, entry] of Object.entries(packages)) {
 
 if (check) {
   if (pruned > 0) {
-    console.error(`${path}: ${pruned} unresolvable optional dependencies; run 'node scripts/prune-lockfile-optionals.mjs'`)
+    console.error(
+      `${path}: ${pruned} unresolvable optional dependencies; run 'node scripts/prune-lockfile-optionals.mjs'`
+    )
     process.exit(1)
   }
 } else {

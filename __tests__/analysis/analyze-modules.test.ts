@@ -91,7 +91,12 @@ describe('analyzeModules on TypeScript', () => {
         names: ['Counter', 'Color', 'Point', 'Shape']
       },
       { specifier: 'node:fs', kind: 'builtin', names: ['readFileSync'] },
-      { specifier: './reexported.js', kind: 'relative', resolvedPath: 'src/reexported.ts', names: ['*'] }
+      {
+        specifier: './reexported.js',
+        kind: 'relative',
+        resolvedPath: 'src/reexported.ts',
+        names: ['*']
+      }
     ])
     expect(kinds?.sideEffects).toEqual(['fs', 'timers', 'date', 'random', 'env'])
     expect(shapes?.sideEffects).toEqual([])

@@ -213,17 +213,15 @@ export class FakeOpenAiServer {
     const known =
       modelId === undefined ? undefined : this.options.models?.[decodeURIComponent(modelId)]
     if (modelId !== undefined && known) {
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            id: decodeURIComponent(modelId),
-            object: 'model',
-            created: 0,
-            owned_by: 'openai',
-            ...known
-          })
-        )
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          id: decodeURIComponent(modelId),
+          object: 'model',
+          created: 0,
+          owned_by: 'openai',
+          ...known
+        })
+      )
       finish({ status: 200, outcome: 'answered', billed: none })
       return
     }
