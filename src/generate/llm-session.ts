@@ -59,7 +59,7 @@ export async function createLlmSession(input: {
           'set the api-key input, or TESTMASTER_API_KEY / OPENAI_API_KEY for the CLI; or use the explorer provider'
         )
       }
-      client = LlmClient.create({
+      const llmClient = LlmClient.create({
         llm: settings.llm,
         apiKey: input.apiKey,
         budget,
@@ -67,6 +67,9 @@ export async function createLlmSession(input: {
         events: input.events,
         reasoningEffort: DEPTH_PROFILES[settings.depth].reasoningEffort
       })
+      // Warns of an announced shutdown date; in the background, so a slow models route costs nothing.
+      void llmClient.checkModel(deadline.signal)
+      client = llmClient
     } else if (input.provider === 'replay') {
       if (!settings.llm.replayFile) {
         throw new ConfigError(
