@@ -4,6 +4,7 @@ import pLimit from 'p-limit'
 import type { CoverageMapData } from 'istanbul-lib-coverage'
 import type { Framework, ModuleAnalysis } from './analysis/module-model.js'
 import { buildPlan, type Plan, type PlannedModule } from './analysis/plan.js'
+import { isGeneratedTestPath } from './analysis/test-location.js'
 import type { ResolvedConfig } from './config/resolve-config.js'
 import { DEPTH_PROFILES, type Settings } from './config/schema.js'
 import { measureBaseline } from './coverage/baseline.js'
@@ -36,6 +37,11 @@ export interface RunOptions {
   readonly prSpentBeforeUsd?: number
   /** The head SHA pinned when the run was requested; the run stops if the checkout differs. */
   readonly headSha?: string
+  /**
+   * `heal` (`/testmaster heal`): only re-run the tests TestMaster committed earlier and heal those
+   * that now fail. `generate` (default) also keeps and heals them, then adds new candidates.
+   */
+  readonly mode?: 'generate' | 'heal'
 }
 
 export type ProviderName = Report['provider']
@@ -105,7 +111,8 @@ async function readStyleExample(
   repoRoot: string,
   module: ModuleAnalysis
 ): Promise<{ path: string; code: string } | undefined> {
-  const path = module.placement.existingTests[0]
+  // A style example is a test a person wrote, never one of ours.
+  const path = module.placement.existingTests.find((p) => !isGeneratedTestPath(p))
   if (!path) return undefined
   try {
     const code = await readFile(join(repoRoot, path), 'utf8')
@@ -225,9 +232,12 @@ export async function run(options: RunOptions): Promise<Report> {
             for (const [key, modules] of byPackage) {
               const runner = runners.get(key)
               if (!runner) continue
+              // Our own earlier tests are not the baseline: the pipeline re-runs (and heals) them.
               const existing = [
                 ...new Set(modules.flatMap((m) => m.analysis.placement.existingTests))
-              ].map((p) => join(repoRoot, p))
+              ]
+                .filter((p) => !isGeneratedTestPath(p))
+                .map((p) => join(repoRoot, p))
               const data = await measureBaseline(
                 runner,
                 existing,
@@ -248,7 +258,8 @@ export async function run(options: RunOptions): Promise<Report> {
           mutantGate: profile.mutantGate,
           candidatesPerModule: profile.candidatesPerModule,
           includeCovered: settings.includeCovered,
-          testDir: settings.testDir
+          testDir: settings.testDir,
+          healOnly: options.mode === 'heal'
         }
         const explorer = createExplorerStrategy()
         const limit = pLimit(settings.concurrency)

@@ -303,7 +303,8 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
       events,
       runId,
       prSpentBeforeUsd,
-      headSha: pinned
+      headSha: pinned,
+      mode: trigger.command?.name === 'heal' ? 'heal' : 'generate'
     })
   } catch (error) {
     await finishReaction(client, trigger, false)
@@ -341,9 +342,8 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
   report = withDryRunPrGate(report, effective.settings, prSpentBeforeUsd, prBudgetUsd)
   const notes = [...delivered.notes]
   if (trigger.command?.name === 'heal') {
-    // run() has no heal-only mode yet: say what ran instead of pretending.
     notes.push(
-      'Healing only the tests TestMaster committed earlier is not available yet: this run generated tests for the changed modules again, healing new candidates as usual.'
+      'Heal only: the tests TestMaster committed earlier were re-run, and those that now fail were healed; no new tests were generated.'
     )
   }
   const context = {
