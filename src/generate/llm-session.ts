@@ -1,4 +1,5 @@
-import { resolve } from 'node:path'
+import { writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { Budget, type BudgetReport } from '../budget/budget.js'
 import { Deadline } from '../budget/deadline.js'
 import { DEPTH_PROFILES, type Settings } from '../config/schema.js'
@@ -108,6 +109,8 @@ export async function createLlmSession(input: {
       if (!client || written) return
       written = true
       await recorder.write(dir, runId)
+      // The record is an audit trail, not part of the change: keep it out of `git add -A`.
+      await writeFile(join(dir, '.gitignore'), '*\n', { flag: 'wx' }).catch(() => undefined)
     },
     dispose: () => deadline.dispose()
   }
