@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { abnormalResult, completedResult } from './run-support.js'
-import { DEFAULT_MAX_OUTPUT_BYTES } from './sandboxed-process.js'
+import { SerialRunner } from './serial-runner.js'
 import { canonicalPath, exactGlob, resolveTargetPackageFile } from './target-files.js'
-import type { RunRequest, RunResult, TestRunner } from './test-runner.js'
+import type { RunRequest, RunResult } from './test-runner.js'
 import { childScriptPath, WarmProcess } from './warm-process.js'
 import type { JestRunPayload } from './warm-protocol.js'
 
@@ -25,16 +25,16 @@ const RUNS_PER_PROCESS = 100
  * `coverage-final.json` of the requested source files only. A timeout, abort or output overflow
  * kills the child's whole process group; the next run starts a fresh one. Runs are serialised.
  */
-export class JestRunner implements TestRunner {
+export class JestRunner extends SerialRunner {
   readonly framework = 'jest' as const
   private process: WarmProcess<JestRunPayload> | undefined
-  private queue: Promise<unknown> = Promise.resolve()
-  private closed = false
 
   private constructor(
-    readonly cwd: string,
+    cwd: string,
     private readonly options: JestRunnerOptions
-  ) {}
+  ) {
+    super(cwd, options.maxOutputBytes)
+  }
 
   /** Checks that the package has jest installed; the warm process starts with the first run. */
   static async create(options: JestRunnerOptions): Promise<JestRunner> {
@@ -43,36 +43,7 @@ export class JestRunner implements TestRunner {
     return Promise.resolve(new JestRunner(cwd, options))
   }
 
-  run(request: RunRequest): Promise<RunResult> {
-    const next = this.queue.then(() => this.runNow(request))
-    this.queue = next.catch(() => undefined)
-    return next
-  }
-
-  async close(): Promise<void> {
-    this.closed = true
-    await this.queue
-    await this.stopProcess()
-  }
-
-  private get outputLimit(): number {
-    return this.options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES
-  }
-
-  private async runNow(request: RunRequest): Promise<RunResult> {
-    if (request.testFiles.length === 0) {
-      return { status: 'completed', files: [], durationMs: 0, output: '', outputTruncated: false }
-    }
-    if (this.closed) {
-      return {
-        status: 'crashed',
-        message: 'the runner was closed',
-        exitCode: null,
-        durationMs: 0,
-        output: '',
-        outputTruncated: false
-      }
-    }
+  protected async runNow(request: RunRequest): Promise<RunResult> {
     if (this.process && (this.process.exited || this.process.served >= RUNS_PER_PROCESS)) {
       await this.stopProcess()
     }
@@ -128,6 +99,10 @@ export class JestRunner implements TestRunner {
       },
       maxOutputBytes: this.outputLimit
     })
+  }
+
+  protected stop(): Promise<void> {
+    return this.stopProcess()
   }
 
   private async stopProcess(): Promise<void> {

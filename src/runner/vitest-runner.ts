@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { abnormalResult, completedResult } from './run-support.js'
-import { DEFAULT_MAX_OUTPUT_BYTES } from './sandboxed-process.js'
+import { SerialRunner } from './serial-runner.js'
 import { canonicalPath, exactGlob, resolveTargetPackageFile } from './target-files.js'
-import type { RunRequest, RunResult, TestRunner } from './test-runner.js'
+import type { RunRequest, RunResult } from './test-runner.js'
 import { childScriptPath, WarmProcess } from './warm-process.js'
 import type { VitestRunPayload, VitestWorkerConfig } from './warm-protocol.js'
 
@@ -31,16 +31,16 @@ interface Worker {
  * test run, not a vitest start. A timeout, abort or output overflow kills the child's whole
  * process group; the next run starts a fresh one. Runs are serialised.
  */
-export class VitestRunner implements TestRunner {
+export class VitestRunner extends SerialRunner {
   readonly framework = 'vitest' as const
   private worker: Worker | undefined
-  private queue: Promise<unknown> = Promise.resolve()
-  private closed = false
 
   private constructor(
-    readonly cwd: string,
+    cwd: string,
     private readonly options: VitestRunnerOptions
-  ) {}
+  ) {
+    super(cwd, options.maxOutputBytes)
+  }
 
   /** Checks that the package has vitest installed; the warm process starts with the first run. */
   static async create(options: VitestRunnerOptions): Promise<VitestRunner> {
@@ -49,36 +49,7 @@ export class VitestRunner implements TestRunner {
     return Promise.resolve(new VitestRunner(cwd, options))
   }
 
-  run(request: RunRequest): Promise<RunResult> {
-    const next = this.queue.then(() => this.runNow(request))
-    this.queue = next.catch(() => undefined)
-    return next
-  }
-
-  async close(): Promise<void> {
-    this.closed = true
-    await this.queue
-    await this.stopWorker()
-  }
-
-  private get outputLimit(): number {
-    return this.options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES
-  }
-
-  private async runNow(request: RunRequest): Promise<RunResult> {
-    if (request.testFiles.length === 0) {
-      return { status: 'completed', files: [], durationMs: 0, output: '', outputTruncated: false }
-    }
-    if (this.closed) {
-      return {
-        status: 'crashed',
-        message: 'the runner was closed',
-        exitCode: null,
-        durationMs: 0,
-        output: '',
-        outputTruncated: false
-      }
-    }
+  protected async runNow(request: RunRequest): Promise<RunResult> {
     const globs = (request.coverageOf ?? []).map((file) => exactGlob(this.cwd, file))
     const current = this.worker
     if (
@@ -132,6 +103,10 @@ export class VitestRunner implements TestRunner {
       maxOutputBytes: this.outputLimit
     })
     return { process: warm, coverageGlobs: new Set(globs), config, dir }
+  }
+
+  protected stop(): Promise<void> {
+    return this.stopWorker()
   }
 
   private async stopWorker(): Promise<void> {
