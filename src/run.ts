@@ -46,6 +46,25 @@ export interface RunOptions {
 
 export type ProviderName = Report['provider']
 
+/** The plan of a change under these settings, with LLM cost estimates from the price table. */
+export function planChange(
+  repo: GitRepository,
+  settings: Settings,
+  base: string,
+  head: string
+): Promise<Plan> {
+  return buildPlan({
+    repo,
+    base,
+    head,
+    paths: settings.paths,
+    exclude: settings.exclude,
+    testDir: settings.testDir,
+    framework: settings.testFramework,
+    estimate: (module, source) => estimateModuleCost(module, source, settings.llm)
+  })
+}
+
 export function chooseProvider(settings: Settings, apiKey: string | undefined): ProviderName {
   const wanted = settings.llm.provider
   if (wanted === 'auto') return apiKey ? 'openai' : 'explorer'
@@ -159,17 +178,7 @@ export async function run(options: RunOptions): Promise<Report> {
   try {
     const plan: Plan = await stages.run(
       'plan',
-      () =>
-        buildPlan({
-          repo,
-          base,
-          head,
-          paths: settings.paths,
-          exclude: settings.exclude,
-          testDir: settings.testDir,
-          framework: settings.testFramework,
-          estimate: (module, source) => estimateModuleCost(module, source, settings.llm)
-        }),
+      () => planChange(repo, settings, base, head),
       (p) => `${p.modules.length} module(s), ${p.skipped.length} file(s) skipped`
     )
     const estimatedCostUsd = plan.modules.reduce(

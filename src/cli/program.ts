@@ -2,18 +2,16 @@ import { randomUUID } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { Command, CommanderError, Option } from 'commander'
-import { buildPlan } from '../analysis/plan.js'
 import { loadSettings } from '../config/load-settings.js'
 import type { FlatValues } from '../config/resolve-config.js'
 import { EXIT_CODES, exitCodeFor, formatError } from '../errors.js'
 import { EventBus } from '../events/event-bus.js'
 import { createProgressListener, detectProgressMode } from '../events/progress-listener.js'
 import { GitRepository } from '../git/repository.js'
-import { estimateModuleCost } from '../llm/estimate-cost.js'
 import { renderComment } from '../report/render-comment.js'
 import { renderTerminal } from '../report/render-terminal.js'
 import type { Report } from '../report/report-schema.js'
-import { run } from '../run.js'
+import { planChange, run } from '../run.js'
 import { TOOL_VERSION } from '../version.js'
 import { createDemoRepository } from './demo-repository.js'
 
@@ -145,16 +143,12 @@ async function planCommand(flags: CommonFlags, deps: CliDeps): Promise<void> {
   })
   const { settings } = resolved
   const head = flags.head ?? 'HEAD'
-  const plan = await buildPlan({
-    repo: await GitRepository.open(repoRoot),
-    base: flags.base ?? `${head}~1`,
-    head,
-    paths: settings.paths,
-    exclude: settings.exclude,
-    testDir: settings.testDir,
-    framework: settings.testFramework,
-    estimate: (module, source) => estimateModuleCost(module, source, settings.llm)
-  })
+  const plan = await planChange(
+    await GitRepository.open(repoRoot),
+    settings,
+    flags.base ?? `${head}~1`,
+    head
+  )
   const out = {
     baseSha: plan.baseSha,
     headSha: plan.headSha,

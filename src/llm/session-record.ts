@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
-import type { LlmCallRecord, LlmUsage } from '../report/report-schema.js'
+import { LlmCallOutcomeSchema, type LlmCallRecord, type LlmUsage } from '../report/report-schema.js'
 
 /**
  * The session record: every attempt of every LLM call, with the full conversation, kept for the
@@ -17,14 +17,7 @@ const MessageSchema = z.object({
   content: z.string()
 })
 
-export const OutcomeSchema = z.enum([
-  'ok',
-  'no-code',
-  'truncated',
-  'error',
-  'refused-by-budget',
-  'aborted'
-])
+export const OutcomeSchema = LlmCallOutcomeSchema
 export type CallOutcome = z.infer<typeof OutcomeSchema>
 
 export const ConversationEntrySchema = z.object({

@@ -142,6 +142,15 @@ export const BudgetReportSchema = z.object({
   overruns: z.array(z.string()).default([])
 })
 
+export const LlmCallOutcomeSchema = z.enum([
+  'ok',
+  'no-code',
+  'truncated',
+  'error',
+  'refused-by-budget',
+  'aborted'
+])
+
 export const LlmCallSchema = z.object({
   module: z.string(),
   purpose: z.enum(['generate', 'heal']),
@@ -151,7 +160,7 @@ export const LlmCallSchema = z.object({
   cachedTokens: Count,
   costUsd: Usd,
   latencyMs: Count,
-  outcome: z.enum(['ok', 'no-code', 'truncated', 'error', 'refused-by-budget', 'aborted']),
+  outcome: LlmCallOutcomeSchema,
   attempt: Count
 })
 export type LlmCallRecord = z.infer<typeof LlmCallSchema>
