@@ -450,11 +450,8 @@ describe('run() with the LLM: one scenario per module', () => {
     }
   })
 
-  it('leaves only test files (and the session record) in the work tree; the written tests pass', async () => {
-    const expected = [
-      ...report.tests.map((t) => t.path),
-      '.testmaster/session-run-test.json'
-    ].sort()
+  it('leaves only test files in the work tree (the session record ignores itself); the written tests pass', async () => {
+    const expected = report.tests.map((t) => t.path).sort()
     expect(await changedPaths(project)).toEqual(expected)
     expect((await changedPaths(project)).some((p) => p.startsWith('.github'))).toBe(false)
     // every module kept at least the explorer's file
@@ -759,9 +756,6 @@ describe('run() with the LLM under vitest: the explorer and the LLM share one te
     expect(run.passed).toBe(module.candidates.reduce((n, c) => n + c.tests, 0))
     expect(run.linePct.get('src/clean.ts')).toBe(100)
     expect(module.coverageAfter?.lines.pct).toBe(100)
-    expect(await changedPaths(project)).toEqual([
-      '.testmaster/session-run-test.json',
-      module.testFile!
-    ])
+    expect(await changedPaths(project)).toEqual([module.testFile!])
   })
 })
