@@ -68,8 +68,9 @@ export async function createLlmSession(input: {
         events: input.events,
         reasoningEffort: DEPTH_PROFILES[settings.depth].reasoningEffort
       })
-      // Warns of an announced shutdown date; in the background, so a slow models route costs nothing.
-      void llmClient.checkModel(deadline.signal)
+      // Warns of an announced shutdown date; in the background, so a slow models route costs
+      // nothing. A dry run contacts no endpoint at all.
+      if (!settings.dryRun) void llmClient.checkModel(deadline.signal)
       client = llmClient
     } else if (input.provider === 'replay') {
       if (!settings.llm.replayFile) {
