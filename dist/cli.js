@@ -12,26 +12,26 @@ import require$$0 from 'node:events';
 import require$$1 from 'node:child_process';
 import require$$3 from 'node:fs';
 import require$$4 from 'node:process';
-import { T as TOOL_VERSION, r as run, b as buildPlan, e as estimateModuleCost } from './chunk-run.js';
 import { t as tryGit, l as loadSettings, g as detectProgressMode, E as EventBus, c as createProgressListener, d as renderComment } from './chunk-render-comment.js';
 import { C as ConfigError, G as GitError, E as EXIT_CODES, f as formatError, g as exitCodeFor, h as GitRepository } from './chunk-schema.js';
+import { T as TOOL_VERSION, r as run, p as planChange } from './chunk-run.js';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import 'tty';
 import 'util';
 import 'os';
-import './chunk-exploration-engine.js';
+import 'process';
+import 'buffer';
 import 'fs';
+import './chunk-exploration-engine.js';
 import 'path';
 import 'inspector';
 import 'assert';
 import 'url';
 import 'module';
-import 'process';
 import 'v8';
 import 'crypto';
 import 'node:module';
-import 'buffer';
 
 var commander$1 = {};
 
@@ -4559,16 +4559,12 @@ async function planCommand(flags, deps) {
   });
   const { settings } = resolved;
   const head = flags.head ?? "HEAD";
-  const plan = await buildPlan({
-    repo: await GitRepository.open(repoRoot),
-    base: flags.base ?? `${head}~1`,
-    head,
-    paths: settings.paths,
-    exclude: settings.exclude,
-    testDir: settings.testDir,
-    framework: settings.testFramework,
-    estimate: (module, source) => estimateModuleCost(module, source, settings.llm)
-  });
+  const plan = await planChange(
+    await GitRepository.open(repoRoot),
+    settings,
+    flags.base ?? `${head}~1`,
+    head
+  );
   const out = {
     baseSha: plan.baseSha,
     headSha: plan.headSha,
