@@ -15,7 +15,7 @@ describe('renderComment', () => {
     })
     const text = renderComment(report, { prSpentUsd: 0.02, prBudgetUsd: 5, prRuns: 2 })
     expect(text.split('\n')[0]).toBe(
-      '✅ **TestMaster** added 1 test(s) for 1 module(s), changed lines covered 16.7% → 66.7%, cost $0.0123'
+      '✅ **TestMaster** added 3 test(s) for 1 module(s), changed lines covered 16.7% → 66.7%, cost $0.0123'
     )
     expect(renderModuleTable(report).split('\n')).toEqual([
       '| Module | Accepted | Rejected | Lines | Branches | Changed lines | Cost |',
@@ -49,7 +49,7 @@ describe('renderComment', () => {
       }
     })
     expect(renderVerdictLine(report)).toBe(
-      '❌ **TestMaster**: the budget ran out \\(run-usd\\) before all changed modules were handled (1 test(s) accepted, changed lines covered 16.7% → 66.7%)'
+      '❌ **TestMaster**: the budget ran out \\(run-usd\\) before all changed modules were handled (3 test(s) accepted, changed lines covered 16.7% → 66.7%)'
     )
   })
 

@@ -60,9 +60,18 @@ function isDryRun(report: Report): boolean {
   return setting(report, 'dryRun') === true
 }
 
+/** Test cases in the accepted candidates: what a reader counts as "tests" (the table counts files). */
+function acceptedTestCases(report: Report): number {
+  return report.modules
+    .flatMap((m) => m.candidates)
+    .filter((c) => c.verdict.status === 'accepted')
+    .reduce((n, c) => n + c.tests, 0)
+}
+
 /** The first line: the verdict in one sentence. */
 export function renderVerdictLine(report: Report): string {
   const t = report.totals
+  const cases = acceptedTestCases(report)
   const patch =
     t.patchCoverageBefore || t.patchCoverageAfter
       ? `, changed lines covered ${change(t.patchCoverageBefore?.lines, t.patchCoverageAfter?.lines)}`
@@ -72,14 +81,14 @@ export function renderVerdictLine(report: Report): string {
     return `${verdict} **TestMaster dry run**: ${report.plan.modules.length} module(s) to test, estimated cost ${formatUsd(report.plan.estimatedCostUsd)}${report.gate.failed ? ` (${escapeMarkdown(report.gate.reasons.join('; '))})` : ''}`
   }
   if (report.gate.failed) {
-    return `❌ **TestMaster**: ${escapeMarkdown(report.gate.reasons.join('; '))} (${t.accepted} test(s) accepted${patch})`
+    return `❌ **TestMaster**: ${escapeMarkdown(report.gate.reasons.join('; '))} (${cases} test(s) accepted${patch})`
   }
   if (report.delivery.status === 'head-moved' || report.delivery.status === 'failed') {
-    return `⚠️ **TestMaster**: ${t.accepted} test(s) accepted but not delivered: ${escapeMarkdown(report.delivery.detail ?? report.delivery.status)}`
+    return `⚠️ **TestMaster**: ${cases} test(s) accepted but not delivered: ${escapeMarkdown(report.delivery.detail ?? report.delivery.status)}`
   }
   if (t.accepted > 0) {
     const modules = report.modules.filter((m) => accepted(m) > 0).length
-    return `✅ **TestMaster** added ${t.accepted} test(s) for ${modules} module(s)${patch}, cost ${formatUsd(t.llm.costUsd)}`
+    return `✅ **TestMaster** added ${cases} test(s) for ${modules} module(s)${patch}, cost ${formatUsd(t.llm.costUsd)}`
   }
   if (report.modules.length === 0)
     return 'ℹ️ **TestMaster**: no changed module to test in this pull request'
