@@ -9392,22 +9392,26 @@ function setting(report, key) {
 function isDryRun(report) {
   return setting(report, "dryRun") === true;
 }
+function acceptedTestCases(report) {
+  return report.modules.flatMap((m) => m.candidates).filter((c) => c.verdict.status === "accepted").reduce((n, c) => n + c.tests, 0);
+}
 function renderVerdictLine(report) {
   const t = report.totals;
+  const cases = acceptedTestCases(report);
   const patch = t.patchCoverageBefore || t.patchCoverageAfter ? `, changed lines covered ${change(t.patchCoverageBefore?.lines, t.patchCoverageAfter?.lines)}` : "";
   if (isDryRun(report)) {
     const verdict = report.gate.failed ? "\u274C" : "\u{1F9EE}";
     return `${verdict} **TestMaster dry run**: ${report.plan.modules.length} module(s) to test, estimated cost ${formatUsd(report.plan.estimatedCostUsd)}${report.gate.failed ? ` (${escapeMarkdown(report.gate.reasons.join("; "))})` : ""}`;
   }
   if (report.gate.failed) {
-    return `\u274C **TestMaster**: ${escapeMarkdown(report.gate.reasons.join("; "))} (${t.accepted} test(s) accepted${patch})`;
+    return `\u274C **TestMaster**: ${escapeMarkdown(report.gate.reasons.join("; "))} (${cases} test(s) accepted${patch})`;
   }
   if (report.delivery.status === "head-moved" || report.delivery.status === "failed") {
-    return `\u26A0\uFE0F **TestMaster**: ${t.accepted} test(s) accepted but not delivered: ${escapeMarkdown(report.delivery.detail ?? report.delivery.status)}`;
+    return `\u26A0\uFE0F **TestMaster**: ${cases} test(s) accepted but not delivered: ${escapeMarkdown(report.delivery.detail ?? report.delivery.status)}`;
   }
   if (t.accepted > 0) {
     const modules = report.modules.filter((m) => accepted(m) > 0).length;
-    return `\u2705 **TestMaster** added ${t.accepted} test(s) for ${modules} module(s)${patch}, cost ${formatUsd(t.llm.costUsd)}`;
+    return `\u2705 **TestMaster** added ${cases} test(s) for ${modules} module(s)${patch}, cost ${formatUsd(t.llm.costUsd)}`;
   }
   if (report.modules.length === 0)
     return "\u2139\uFE0F **TestMaster**: no changed module to test in this pull request";
