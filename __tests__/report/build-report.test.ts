@@ -66,6 +66,19 @@ describe('evaluateGate', () => {
     )
     expect(gate.reasons).toEqual(['the estimated cost $0.5000 is over the run budget $0.25'])
   })
+  it('compares a dry run with what is left of the PR budget when there is one', () => {
+    const dry = { ...settings, failOn: 'budget-exceeded', dryRun: true } as const
+    const limits = { runUsd: 0.25, prUsd: 1, timeMinutes: 20 }
+    expect(
+      evaluateGate(dry, budget({ limits, prSpentBeforeUsd: 0.2 }), totals(100), plan).failed
+    ).toBe(false)
+    expect(
+      evaluateGate(dry, budget({ limits, prSpentBeforeUsd: 0.7 }), totals(100), plan).reasons
+    ).toEqual([
+      'the estimated cost $0.5000 is over what is left of the PR budget ($0.3000 of $1.00); a maintainer can raise it with /testmaster budget USD'
+    ])
+  })
+
   it('fails when patch coverage after is below the threshold', () => {
     expect(
       evaluateGate({ ...settings, failOn: 'coverage-below' }, budget(), totals(70), plan)

@@ -339,7 +339,6 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
   })
   const prSpentUsd = ledgerTotal(ledger)
   const prBudgetUsd = effective.settings.budget.prUsd
-  report = withDryRunPrGate(report, effective.settings, prSpentBeforeUsd, prBudgetUsd)
   const notes = [...delivered.notes]
   if (trigger.command?.name === 'heal') {
     notes.push(
@@ -615,20 +614,6 @@ async function raiseBudgetCommand(
 }
 
 /** Dry run: the estimate against what is left of the PR budget (the run budget is in report.gate). */
-function withDryRunPrGate(
-  report: Report,
-  settings: Readonly<Settings>,
-  spentBefore: number,
-  prBudget: number | undefined
-): Report {
-  if (!settings.dryRun || settings.failOn !== 'budget-exceeded' || prBudget === undefined)
-    return report
-  const left = Math.max(0, prBudget - spentBefore)
-  if (report.plan.estimatedCostUsd <= left) return report
-  const reason = `the estimated cost ${formatUsd(report.plan.estimatedCostUsd)} is over what is left of the PR budget (${formatUsd(left)} of ${formatUsd(prBudget)}); a maintainer can raise it with /testmaster budget USD`
-  return { ...report, gate: { failed: true, reasons: [...report.gate.reasons, reason] } }
-}
-
 async function writeStickyComment(
   client: GitHubClient,
   repo: RepoRef,

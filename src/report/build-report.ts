@@ -10,6 +10,7 @@ import {
   type Ratio,
   type Report
 } from './report-schema.js'
+import { formatUsd } from './render-comment.js'
 
 /** Sums ratios; 100% when nothing is coverable. */
 export function ratio(covered: number, total: number): Ratio {
@@ -79,10 +80,22 @@ export function evaluateGate(
         `the budget ran out (${budget.stoppedBy ?? 'limit'}) before all changed modules were handled`
       )
     }
-    if (settings.dryRun && plan.estimatedCostUsd > budget.limits.runUsd) {
-      reasons.push(
-        `the estimated cost $${plan.estimatedCostUsd.toFixed(4)} is over the run budget $${budget.limits.runUsd.toFixed(2)}`
-      )
+    if (settings.dryRun) {
+      // With a PR budget the dry run answers "does this PR fit what is left of it?", which a
+      // maintainer can change with `/testmaster budget`; without one, the run budget is the cap.
+      const prUsd = budget.limits.prUsd
+      if (prUsd !== undefined) {
+        const left = Math.max(0, prUsd - (budget.prSpentBeforeUsd ?? 0))
+        if (plan.estimatedCostUsd > left) {
+          reasons.push(
+            `the estimated cost ${formatUsd(plan.estimatedCostUsd)} is over what is left of the PR budget (${formatUsd(left)} of ${formatUsd(prUsd)}); a maintainer can raise it with /testmaster budget USD`
+          )
+        }
+      } else if (plan.estimatedCostUsd > budget.limits.runUsd) {
+        reasons.push(
+          `the estimated cost $${plan.estimatedCostUsd.toFixed(4)} is over the run budget $${budget.limits.runUsd.toFixed(2)}`
+        )
+      }
     }
   }
   if (settings.failOn === 'coverage-below' && !settings.dryRun) {
