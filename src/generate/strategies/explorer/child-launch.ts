@@ -51,16 +51,21 @@ async function buildChildFromSource(): Promise<string> {
     const esbuildName = 'esbuild'
     const esbuild = (await import(esbuildName)) as typeof import('esbuild')
     const temporary = `${outfile}.${process.pid}.${Date.now()}.tmp.mjs`
-    await esbuild.build({
-      entryPoints: [entry],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      packages: 'external',
-      outfile: temporary,
-      logLevel: 'silent'
-    })
+    try {
+      await esbuild.build({
+        entryPoints: [entry],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node22',
+        packages: 'external',
+        outfile: temporary,
+        logLevel: 'silent'
+      })
+    } finally {
+      // esbuild's service child would otherwise keep a test runner's process alive after its run.
+      await esbuild.stop()
+    }
     // Atomic: parallel test workers may build at the same time.
     await rename(temporary, outfile)
     return outfile
