@@ -28,6 +28,18 @@ describe('Budget', () => {
     expect(snapshot.stoppedBy).toBeUndefined()
   })
 
+  it('reserves cached prompt tokens at their price when it is above the fresh one', () => {
+    // Found by the property test: an override pricing cached input above fresh input.
+    const odd = { inputPerMtok: 0, cachedInputPerMtok: 1000, outputPerMtok: 0 }
+    const budget = new Budget({ runUsd: 1, deadline: Deadline.none() })
+    const r = reserved(
+      budget.reserve({ module: 'src/a.ts', promptTokens: 3, maxOutputTokens: 1, price: odd })
+    )
+    expect(r.costUsd).toBeCloseTo(0.003, 12)
+    const settled = budget.settle(r, { promptTokens: 3, cachedTokens: 1, completionTokens: 0 })
+    expect(settled.chargedUsd).toBeCloseTo(0.001, 12)
+  })
+
   it('refuses a call that does not fit, counting calls in flight, and says waiting may help', () => {
     const budget = new Budget({ runUsd: 0.02, deadline: Deadline.none() })
     const first = reserved(budget.reserve(request))

@@ -83,6 +83,20 @@ function capPico(usd: number): number {
 }
 
 /** Cost in pico-USD, rounded up: a reservation never holds less than the worst case. */
+/**
+ * The most a call can cost: the whole prompt at the dearer of the fresh and cached prices (a price
+ * override may put cached tokens above fresh ones), plus the output cap.
+ */
+function worstCasePico(request: Omit<ReserveRequest, 'module'>): number {
+  const { price } = request
+  const cachedDearer = (price.cachedInputPerMtok ?? price.inputPerMtok) > price.inputPerMtok
+  return costPico(price, {
+    promptTokens: request.promptTokens,
+    cachedTokens: cachedDearer ? request.promptTokens : 0,
+    completionTokens: request.maxOutputTokens
+  })
+}
+
 function costPico(price: ModelPrice, usage: TokenUsage): number {
   const prompt = Math.max(0, usage.promptTokens)
   const cached = Math.min(Math.max(0, usage.cachedTokens), prompt)
@@ -198,13 +212,7 @@ export class Budget {
 
   /** Worst-case cost of a request, USD (what `reserve` would hold). */
   worstCaseUsd(request: Omit<ReserveRequest, 'module'>): number {
-    return usd(
-      costPico(request.price, {
-        promptTokens: request.promptTokens,
-        cachedTokens: 0,
-        completionTokens: request.maxOutputTokens
-      })
-    )
+    return usd(worstCasePico(request))
   }
 
   /**
@@ -229,11 +237,7 @@ export class Budget {
       return this.refuse('time', 'the wall-time budget of the run is spent', false)
     }
 
-    const pico = costPico(request.price, {
-      promptTokens: request.promptTokens,
-      cachedTokens: 0,
-      completionTokens: request.maxOutputTokens
-    })
+    const pico = worstCasePico(request)
     const tokens = request.promptTokens + request.maxOutputTokens
 
     // Run-level limits: checked against spend + reservations; when the call would fit against
