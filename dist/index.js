@@ -42,8 +42,8 @@ import { randomUUID } from 'node:crypto';
 import { readFile, mkdir as mkdir$1, writeFile as writeFile$1 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, isAbsolute, dirname } from 'node:path';
-import { s as strictObject, n as number, a as string, b as array, l as literal, d as datetime, G as GitError, c as GitHubError, o as object, e as boolean, r as record, u as unknown, Z as ZodError, f as formatError, C as ConfigError, i as isTestMasterError } from './chunk-schema.js';
-import { t as tryGit, i as isSafeBranchName, f as formatUsd, C as COMMENT_MAX_CHARS, a as truncateMarkdown, r as renderReportSections, e as escapeMarkdown, b as isSafeRepoPath, F as FLAT_OPTIONS, E as EventBus, c as createProgressListener, l as loadSettings, d as renderComment } from './chunk-render-comment.js';
+import { s as strictObject, n as number, a as string, b as array, l as literal, d as datetime, G as GitError, c as GitHubError, f as formatUsd, o as object, e as boolean, r as record, u as unknown, Z as ZodError, C as COMMENT_MAX_CHARS, t as truncateMarkdown, g as renderReportSections, h as escapeMarkdown, i as formatError, j as ConfigError, k as renderComment, m as isTestMasterError } from './chunk-render-comment.js';
+import { t as tryGit, i as isSafeBranchName, a as isSafeRepoPath, F as FLAT_OPTIONS, E as EventBus, c as createProgressListener, l as loadSettings } from './chunk-git-command.js';
 import 'tty';
 import 'node:child_process';
 import 'process';
@@ -36851,7 +36851,6 @@ async function execute(options) {
   });
   const prSpentUsd = ledgerTotal(ledger);
   const prBudgetUsd = effective.settings.budget.prUsd;
-  report = withDryRunPrGate(report, effective.settings, prSpentBeforeUsd, prBudgetUsd);
   const notes = [...delivered.notes];
   if (trigger.command?.name === "heal") {
     notes.push(
@@ -37067,14 +37066,6 @@ async function raiseBudgetCommand(client, trigger, pr, settings, usd) {
     `TestMaster: the budget of this pull request is now ${formatUsd(usd)}. Comment \`/testmaster regenerate\` to run with it.`
   );
   await finishReaction(client, trigger, true);
-}
-function withDryRunPrGate(report, settings, spentBefore, prBudget) {
-  if (!settings.dryRun || settings.failOn !== "budget-exceeded" || prBudget === void 0)
-    return report;
-  const left = Math.max(0, prBudget - spentBefore);
-  if (report.plan.estimatedCostUsd <= left) return report;
-  const reason = `the estimated cost ${formatUsd(report.plan.estimatedCostUsd)} is over what is left of the PR budget (${formatUsd(left)} of ${formatUsd(prBudget)}); a maintainer can raise it with /testmaster budget USD`;
-  return { ...report, gate: { failed: true, reasons: [...report.gate.reasons, reason] } };
 }
 async function writeStickyComment(client, repo, number, sticky, report, context, state, settings, notes) {
   if (sticky && !commentWanted(settings.github.commentMode, true, report)) {
