@@ -1,5 +1,6 @@
 import type { Settings } from '../config/schema.js'
 import type { Clamp } from '../config/resolve-config.js'
+import { ratio } from '../coverage/coverage-map.js'
 import {
   REPORT_SCHEMA_VERSION,
   ReportSchema,
@@ -12,10 +13,7 @@ import {
 } from './report-schema.js'
 import { formatUsd } from './render-comment.js'
 
-/** Sums ratios; 100% when nothing is coverable. */
-export function ratio(covered: number, total: number): Ratio {
-  return { covered, total, pct: total === 0 ? 100 : Math.round((covered / total) * 10000) / 100 }
-}
+export { ratio }
 
 function sumRatios(items: readonly Ratio[]): Ratio {
   return ratio(
