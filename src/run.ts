@@ -8,7 +8,8 @@ import { isGeneratedTestPath } from './analysis/test-location.js'
 import type { ResolvedConfig } from './config/resolve-config.js'
 import { DEPTH_PROFILES, type Settings } from './config/schema.js'
 import { measureBaseline } from './coverage/baseline.js'
-import { GitError, isTestMasterError } from './errors.js'
+import { emptyCoverage } from './coverage/empty-coverage.js'
+import { GitError, isTestMasterError, RunnerError } from './errors.js'
 import type { EventBus } from './events/event-bus.js'
 import { processModule, type ModuleOutcome, type PipelineSettings } from './generate/pipeline.js'
 import { createExplorerStrategy } from './generate/strategies/explorer/explorer-strategy.js'
@@ -247,12 +248,24 @@ export async function run(options: RunOptions): Promise<Report> {
               ]
                 .filter((p) => !isGeneratedTestPath(p))
                 .map((p) => join(repoRoot, p))
+              const files = modules.map((m) => join(repoRoot, m.analysis.path))
               const data = await measureBaseline(
                 runner,
                 existing,
-                modules.map((m) => join(repoRoot, m.analysis.path)),
+                files,
                 settings.testTimeoutSeconds * 1000
-              )
+              ).catch(async (error: unknown) => {
+                // One hanging existing test must not stop the run: measure from zero and say so.
+                // A crash is different (the framework cannot run here), and stays an error.
+                if (!(error instanceof RunnerError) || error.code !== 'RUNNER_BASELINE_TIMEOUT') {
+                  throw error
+                }
+                events.log(
+                  'warning',
+                  `${error.message}; coverage "before" is measured as zero for ${files.length} module(s)`
+                )
+                return emptyCoverage(files)
+              })
               for (const m of modules) result.set(m.analysis.path, data)
             }
             return result
