@@ -119,10 +119,12 @@ describe('testmaster CLI', () => {
     const report = JSON.parse(await readFile(out, 'utf8')) as {
       settings: { depth: string; budget: { runUsd: number } }
       modules: { status: string }[]
+      delivery: { status: string }
     }
     expect(report.settings.depth).toBe('low')
     expect(report.settings.budget.runUsd).toBe(1)
     expect(report.modules.map((m) => m.status)).toEqual(['not-run'])
+    expect(report.delivery.status).toBe('nothing-to-deliver')
   })
 
   it('refuses provider openai without a key, saying where to put one', async () => {

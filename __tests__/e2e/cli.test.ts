@@ -47,6 +47,9 @@ describe('dist/cli.js', () => {
     expect(report.provider).toBe('explorer')
     expect(report.totals.accepted).toBeGreaterThan(0)
     expect(report.budget.spentUsd).toBe(0)
+    // The CLI's delivery is the work tree: the tests are written there, nothing is committed.
+    expect(report.delivery).toMatchObject({ mode: 'none', status: 'delivered' })
+    expect(report.delivery.files).toEqual(report.tests.map((t) => t.path))
     const after = report.totals.patchCoverageAfter?.lines.pct ?? 0
     const before = report.totals.patchCoverageBefore?.lines.pct ?? 0
     expect(after).toBeGreaterThan(before)

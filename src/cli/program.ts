@@ -90,6 +90,28 @@ async function writeJson(path: string, value: unknown): Promise<void> {
   await writeFile(path, `${JSON.stringify(value, null, 2)}\n`, 'utf8')
 }
 
+/**
+ * The CLI delivers to the work tree: run() wrote the accepted tests there, and nothing is committed.
+ * The report says so rather than "not run".
+ */
+function deliveredToWorkTree(report: Report): Report {
+  const written = !report.settings.dryRun && report.tests.length > 0
+  return {
+    ...report,
+    delivery: {
+      mode: 'none',
+      status: written ? 'delivered' : 'nothing-to-deliver',
+      ...(written ? { detail: 'written to the work tree; the CLI does not commit' } : {}),
+      files: report.tests.map((t) => t.path)
+    },
+    stages: report.stages.map((stage) =>
+      stage.name === 'deliver'
+        ? { name: 'deliver', status: written ? 'ran' : 'skipped', detail: 'work tree' }
+        : stage
+    )
+  }
+}
+
 async function runCommand(
   flags: CommonFlags,
   deps: CliDeps,
@@ -122,12 +144,13 @@ async function runCommand(
       `note: --${clamp.option} ${clamp.requested} is above the config file's cap; using ${clamp.cap}\n`
     )
   }
-  const report = await run({
+  const ran = await run({
     resolved,
     secrets: { apiKey: apiKeyFrom(deps.env) },
     events,
     runId: randomUUID()
   })
+  const report = deliveredToWorkTree(ran)
   if (flags.json) await writeJson(resolve(deps.cwd, flags.json), report)
   deps.stdout.write(flags.comment ? `${renderComment(report)}\n` : `${renderTerminal(report)}\n`)
   return report
