@@ -4508,6 +4508,21 @@ async function writeJson(path, value) {
   await writeFile(path, `${JSON.stringify(value, null, 2)}
 `, "utf8");
 }
+function deliveredToWorkTree(report) {
+  const written = !report.settings.dryRun && report.tests.length > 0;
+  return {
+    ...report,
+    delivery: {
+      mode: "none",
+      status: written ? "delivered" : "nothing-to-deliver",
+      ...written ? { detail: "written to the work tree; the CLI does not commit" } : {},
+      files: report.tests.map((t) => t.path)
+    },
+    stages: report.stages.map(
+      (stage) => stage.name === "deliver" ? { name: "deliver", status: written ? "ran" : "skipped", detail: "work tree" } : stage
+    )
+  };
+}
 async function runCommand(flags, deps, forced) {
   const repoRoot = resolve(deps.cwd, flags.repo ?? ".");
   const flat = flatValues({ ...flags, ...forced?.provider ? { provider: forced.provider } : {} });
@@ -4537,12 +4552,13 @@ async function runCommand(flags, deps, forced) {
 `
     );
   }
-  const report = await run({
+  const ran = await run({
     resolved,
     secrets: { apiKey: apiKeyFrom(deps.env) },
     events,
     runId: randomUUID()
   });
+  const report = deliveredToWorkTree(ran);
   if (flags.json) await writeJson(resolve(deps.cwd, flags.json), report);
   deps.stdout.write(flags.comment ? `${renderComment(report)}
 ` : `${renderTerminal(report)}
