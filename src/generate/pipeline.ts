@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { basename, extname, relative } from 'node:path'
+import { basename, extname, relative, sep } from 'node:path'
 import type { CoverageMapData } from 'istanbul-lib-coverage'
 import type { LineRange, ModuleAnalysis } from '../analysis/module-model.js'
 import { coverageFigures } from '../coverage/coverage-figures.js'
@@ -105,8 +105,13 @@ function tail(text: string, max = 2000): string {
   return text.length > max ? `...${text.slice(-max)}` : text
 }
 
-function trimForHealer(message: string): string {
-  return message.length > 4000 ? `${message.slice(0, 4000)}\n... (truncated)` : message
+/**
+ * Paths are made relative to the repo: the model needs no knowledge of the runner's disk, and a
+ * recorded session must replay in another checkout, where the absolute paths differ.
+ */
+function trimForHealer(message: string, repoRoot: string): string {
+  const relative = message.split(`${repoRoot}${sep}`).join('').split(repoRoot).join('.')
+  return relative.length > 4000 ? `${relative.slice(0, 4000)}\n... (truncated)` : relative
 }
 
 function countTests(result: RunResult, file: string): number {
@@ -446,7 +451,7 @@ async function evaluateCandidate(input: {
       let failure: FailureEvidence | undefined
       const compiled = checkCompiles(test.code, path)
       if (!compiled.ok) {
-        failure = { gate: 'compiles', message: compiled.message }
+        failure = { gate: 'compiles', message: trimForHealer(compiled.message, job.repoRoot) }
       } else {
         await writeTestFile(path, test.code)
         const result = await job.runner.run({
@@ -461,7 +466,7 @@ async function evaluateCandidate(input: {
           tests = countTests(result, path)
           break
         }
-        failure = { gate: 'passes', message: trimForHealer(message ?? 'failed') }
+        failure = { gate: 'passes', message: trimForHealer(message ?? 'failed', job.repoRoot) }
       }
       const gate = rounds === 0 ? failure.gate : 'heals'
       if (!healer?.heal || rounds >= settings.healingRounds || signal.aborted) {
@@ -504,7 +509,8 @@ async function evaluateCandidate(input: {
       job.runner,
       path,
       settings.stabilityRuns,
-      settings.testTimeoutMs
+      settings.testTimeoutMs,
+      signal
     )
     if (!stability.stable) {
       return {

@@ -45,12 +45,15 @@ export async function checkStability(
   runner: TestRunner,
   testFile: string,
   runs: number,
-  timeoutMs: number
+  timeoutMs: number,
+  signal?: AbortSignal
 ): Promise<StabilityResult> {
   let reference: Map<string, string> | undefined
   let slowest = 0
   for (let run = 1; run <= runs; run++) {
-    const result = await runner.run({ testFiles: [testFile], timeoutMs })
+    if (signal?.aborted)
+      return { stable: false, reason: `stopped after ${run - 1} of ${runs} run(s)` }
+    const result = await runner.run({ testFiles: [testFile], timeoutMs, signal })
     const failure = notPassing(result, testFile)
     if (failure !== undefined) {
       return { stable: false, reason: `run ${run} of ${runs}: ${failure}` }
