@@ -262,6 +262,28 @@ describe('action e2e: triggers, commands and refusals', () => {
     expect(scenario.gh.commentsOn(PR)).toEqual([])
   })
 
+  it('SECURITY 28: our trailer on a commit that changes source code does not turn the bot off', async () => {
+    await setUp()
+    await scenario.dev.checkout('feature')
+    await scenario.dev.commit('feat: more pricing\n\nTestMaster-Run: gh-1-1', {
+      'src/extra.ts': 'export function twice(n: number): number {\n  return n * 2\n}\n'
+    })
+    await scenario.dev.git('push', '-q', 'origin', 'feature')
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('synchronize')
+    )
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).not.toContain('no new generation')
+    expect(scenario.gh.commentsOn(PR).map((c) => c.body)).toEqual([
+      expect.stringContaining(STICKY_MARKER)
+    ])
+    expect(scenario.gh.checkRuns.map((c) => c.output?.title)).not.toContain(
+      'Tests committed by TestMaster'
+    )
+    expect(scenario.gh.checkRuns).toHaveLength(1)
+  })
+
   it('the skip label turns the bot off; /testmaster skip and resume set and clear it', async () => {
     await setUp()
     scenario.gh.setPermission('maintainer', 'write')

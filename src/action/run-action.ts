@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, isAbsolute, join } from 'node:path'
+import { isGeneratedTestPath } from '../analysis/test-location.js'
 import { addRun, emptyLedger, ledgerTotal } from '../budget/ledger.js'
 import { loadSettings } from '../config/load-settings.js'
 import type { FlatValues, ResolvedConfig } from '../config/resolve-config.js'
@@ -10,8 +11,8 @@ import type { Settings } from '../config/schema.js'
 import { ConfigError, formatError, isTestMasterError } from '../errors.js'
 import { EventBus } from '../events/event-bus.js'
 import { createProgressListener } from '../events/progress-listener.js'
-import { isBotCommit } from '../git/bot-trailer.js'
-import { checkoutDetached, commitMessage, fetchPullRequest } from '../git/pull-request-checkout.js'
+import { isBotOnlyCommit } from '../git/bot-commits.js'
+import { checkoutDetached, fetchPullRequest } from '../git/pull-request-checkout.js'
 import { checkRunContent, postCheckRun } from '../github/check-run.js'
 import { createGitHubClient, statusOf, type GitHubClient } from '../github/client.js'
 import { COMMAND_HELP, parseCommentCommand, type Command } from '../github/comment-commands.js'
@@ -262,8 +263,11 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
     return undefined
   }
 
-  // No loops (SECURITY 28): a head commit of ours only gets its check run.
-  if (trigger.eventKind === 'pull_request' && isBotCommit(await commitMessage(workspace, pinned))) {
+  // No loops (SECURITY 28): a head commit of ours (trailer and only generated tests) gets its check run.
+  if (
+    trigger.eventKind === 'pull_request' &&
+    (await isBotOnlyCommit(workspace, pinned, isGeneratedTestPath))
+  ) {
     core.notice('The head commit is TestMaster’s own (TestMaster-Run trailer): no new generation.')
     await tryCheckRun(client, trigger.repo, pinned, {
       conclusion: 'success',

@@ -47,3 +47,39 @@ export async function testFilesCommittedByBot(
   }
   return present
 }
+
+/**
+ * Whether `sha` is a commit of ours (SECURITY 28): our trailer, one parent, and only files
+ * `isOurFile` accepts. The trailer alone is any author's to write, so it cannot turn the bot off.
+ */
+export async function isBotOnlyCommit(
+  repoDir: string,
+  sha: string,
+  isOurFile: (path: string) => boolean
+): Promise<boolean> {
+  if (!SHA.test(sha))
+    throw new GitError('GIT_SHA_INVALID', `not a commit SHA: ${JSON.stringify(sha)}`)
+  const shown = await tryGit(repoDir, ['show', '-s', '--format=%P%x00%B', sha])
+  if (shown.exitCode !== 0)
+    throw new GitError(
+      'GIT_LOG',
+      `could not read commit ${sha.slice(0, 12)}: ${shown.stderr.trim()}`
+    )
+  const [parents = '', message = ''] = shown.stdout.split('\x00')
+  if (!readBotTrailer(message) || parents.trim().split(/\s+/).length !== 1) return false
+  const changed = await tryGit(repoDir, [
+    'diff-tree',
+    '--no-commit-id',
+    '--name-only',
+    '-r',
+    '-z',
+    sha
+  ])
+  if (changed.exitCode !== 0)
+    throw new GitError(
+      'GIT_DIFF',
+      `could not list the files of ${sha.slice(0, 12)}: ${changed.stderr.trim()}`
+    )
+  const files = changed.stdout.split('\x00').filter((f) => f.length > 0)
+  return files.length > 0 && files.every(isOurFile)
+}

@@ -105,16 +105,3 @@ export async function checkoutDetached(repoDir: string, sha: string): Promise<vo
     )
   }
 }
-
-/** The full message of a commit (to see whether it is one of ours). */
-export async function commitMessage(repoDir: string, sha: string): Promise<string> {
-  if (!SHA.test(sha))
-    throw new GitError('GIT_SHA_INVALID', `not a commit SHA: ${JSON.stringify(sha)}`)
-  const result = await tryGit(repoDir, ['log', '-1', '--format=%B', sha])
-  if (result.exitCode !== 0)
-    throw new GitError(
-      'GIT_LOG',
-      `could not read commit ${sha.slice(0, 12)}: ${result.stderr.trim()}`
-    )
-  return result.stdout
-}
