@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { FakeOpenAiServer } from '../helpers/fake-openai-server.js'
 import { STICKY_MARKER, decodeState } from '../../src/github/sticky-comment.js'
 import { ReportSchema } from '../../src/report/report-schema.js'
@@ -223,13 +224,61 @@ describe('action e2e: runs on a pull request', () => {
     expect(result.outputs['commit-sha']).toBe(await scenario.remoteSha('refs/heads/feature'))
   })
 
+  it('comment creation failing every time: the tests are committed all the same, and the failure named', async () => {
+    scenario = await createScenario()
+    scenario.gh.addFault('POST', /\/issues\/1\/comments$/, 500, 20)
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('opened'),
+      FAST
+    )
+    expect(stickies(scenario)).toHaveLength(0)
+    const head = await scenario.remoteSha('refs/heads/feature')
+    expect(result.outputs['commit-sha']).toBe(head)
+    expect(await botCommitFiles(scenario, head)).toEqual([
+      expect.stringMatching(/\.testmaster\.test\.ts$/),
+      expect.stringMatching(/\.testmaster\.test\.ts$/)
+    ])
+    expect(result.stdout).toContain('::warning::The TestMaster comment could not be written')
+  })
+
+  it('SECURITY 19: PR code writing NODE_OPTIONS into the runner command files changes nothing for later steps', async () => {
+    scenario = await createScenario()
+    await scenario.dev.checkout('feature')
+    const test = await readFile(join(scenario.dev.dir, 'src/cart.test.ts'), 'utf8')
+    await scenario.dev.commit('tests that tamper', {
+      'src/cart.test.ts': `import { appendFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+const commands = join(process.env.RUNNER_TEMP ?? '/nonexistent', '_runner_file_commands')
+try {
+  for (const file of readdirSync(commands))
+    appendFileSync(join(commands, file), 'NODE_OPTIONS=--require /tmp/pwn.js\\n')
+} catch {}
+${test}`
+    })
+    await scenario.dev.git('push', '-q', 'origin', 'feature')
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('synchronize'),
+      FAST
+    )
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toContain('the change was undone')
+    expect(result.commandFiles).toEqual({ GITHUB_ENV: '', GITHUB_PATH: '', GITHUB_STATE: '' })
+    expect(JSON.stringify(result.outputs)).not.toContain('NODE_OPTIONS')
+    expect(result.summary).not.toContain('NODE_OPTIONS')
+    expect(result.outputs['report-path']).toBeTruthy()
+  })
+
   it('more than 100 comments: the sticky one is still found and updated, no duplicate', async () => {
     scenario = await createScenario()
+    // The sticky comment sits on the second page: finding it needs pagination.
+    for (let i = 0; i < 120; i++) scenario.gh.seedComment(PR, `comment ${i}`, { login: 'reviewer' })
     scenario.gh.seedComment(PR, `${STICKY_MARKER}\nold report`, {
       login: 'github-actions[bot]',
       type: 'Bot'
     })
-    for (let i = 0; i < 120; i++) scenario.gh.seedComment(PR, `comment ${i}`, { login: 'reviewer' })
     // A person's copy of the marker is not ours (SECURITY 15).
     scenario.gh.seedComment(PR, `${STICKY_MARKER}\nfake`, { login: 'mallory' })
     const result = await scenario.run(

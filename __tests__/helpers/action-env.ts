@@ -8,7 +8,7 @@
  * elsewhere (`rollup -c -d <dir>`). CI runs the committed `dist/`.
  */
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { REPO_ROOT } from './fixture-project.js'
@@ -19,6 +19,8 @@ export interface ActionRunResult {
   readonly stderr: string
   readonly outputs: Record<string, string>
   readonly summary: string
+  /** What the run left in `$GITHUB_ENV`, `$GITHUB_PATH` and `$GITHUB_STATE`, by variable. */
+  readonly commandFiles: Record<string, string>
 }
 
 export interface ActionInvocation {
@@ -73,6 +75,15 @@ export async function runActionProcess(invocation: ActionInvocation): Promise<Ac
   await writeFile(eventPath, JSON.stringify(invocation.payload))
   await writeFile(outputPath, '')
   await writeFile(summaryPath, '')
+  // Where the runner keeps them: a path a test can guess from RUNNER_TEMP.
+  const commandDir = join(dir, '_runner_file_commands')
+  await mkdir(commandDir)
+  const commandFiles = {
+    GITHUB_ENV: join(commandDir, 'set_env_e2e'),
+    GITHUB_PATH: join(commandDir, 'add_path_e2e'),
+    GITHUB_STATE: join(commandDir, 'save_state_e2e')
+  }
+  for (const path of Object.values(commandFiles)) await writeFile(path, '')
   const env: NodeJS.ProcessEnv = {
     ...(invocation.baseEnv ?? { PATH: process.env.PATH, HOME: process.env.HOME }),
     GITHUB_ACTIONS: 'true',
@@ -86,6 +97,7 @@ export async function runActionProcess(invocation: ActionInvocation): Promise<Ac
     GITHUB_RUN_ID: invocation.runId ?? '4242',
     GITHUB_RUN_ATTEMPT: '1',
     RUNNER_TEMP: dir,
+    ...commandFiles,
     [inputVariable('github-token')]: 'ghs_e2e_token_value',
     ...Object.fromEntries(
       Object.entries(invocation.inputs ?? {}).map(([k, v]) => [inputVariable(k), v])
@@ -114,6 +126,11 @@ export async function runActionProcess(invocation: ActionInvocation): Promise<Ac
     stdout: result.stdout,
     stderr: result.stderr,
     outputs: parseOutputFile(await readFile(outputPath, 'utf8')),
-    summary: await readFile(summaryPath, 'utf8')
+    summary: await readFile(summaryPath, 'utf8'),
+    commandFiles: Object.fromEntries(
+      await Promise.all(
+        Object.entries(commandFiles).map(async ([k, p]) => [k, await readFile(p, 'utf8')] as const)
+      )
+    )
   }
 }

@@ -13,6 +13,7 @@ import { EventBus } from '../events/event-bus.js'
 import { createProgressListener } from '../events/progress-listener.js'
 import { isBotOnlyCommit } from '../git/bot-commits.js'
 import { checkoutDetached, fetchPullRequest } from '../git/pull-request-checkout.js'
+import { guardRunnerCommandFiles } from './runner-command-files.js'
 import { checkRunContent, postCheckRun } from '../github/check-run.js'
 import { createGitHubClient, statusOf, type GitHubClient } from '../github/client.js'
 import { COMMAND_HELP, parseCommentCommand, type Command } from '../github/comment-commands.js'
@@ -298,6 +299,7 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
     createProgressListener('actions', { write: (text) => process.stdout.write(text) })
   )
   let report: Report
+  const commandFiles = await guardRunnerCommandFiles(env)
   try {
     // Loaded only when a run happens: refusals and notices never load the pipeline (TypeScript etc.).
     const { run } = await import('../run.js')
@@ -313,6 +315,8 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
   } catch (error) {
     await finishReaction(client, trigger, false)
     throw error
+  } finally {
+    await commandFiles.restore()
   }
 
   const runReport = report
