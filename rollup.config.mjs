@@ -5,7 +5,9 @@ import commonjs from '@rollup/plugin-commonjs'
 import json from '@rollup/plugin-json'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import esbuild from 'rollup-plugin-esbuild'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 
 const childEntries = {
   'explorer-child': 'src/generate/strategies/explorer/explorer-child.ts',
@@ -17,6 +19,25 @@ const input = {
   index: 'src/action/index.ts',
   cli: 'src/cli/index.ts',
   ...Object.fromEntries(Object.entries(childEntries).filter(([, path]) => existsSync(path)))
+}
+
+// The analysis needs TypeScript's lib.*.d.ts at run time; bundled, TypeScript cannot find them in
+// its package, so they ship beside the chunks (src/analysis/project.ts looks for them there).
+function typescriptLib() {
+  const libDir = dirname(createRequire(import.meta.url).resolve('typescript/lib/lib.es5.d.ts'))
+  return {
+    name: 'typescript-lib',
+    generateBundle() {
+      for (const file of readdirSync(libDir)
+        .filter((f) => /^lib\..*\.d\.ts$/.test(f))
+        .sort())
+        this.emitFile({
+          type: 'asset',
+          fileName: `typescript-lib/${file}`,
+          source: readFileSync(join(libDir, file), 'utf8')
+        })
+    }
+  }
 }
 
 export default {
@@ -54,6 +75,7 @@ export default {
       ignoreDynamicRequires: true,
       ignore: ['@babel/preset-typescript', '@babel/preset-typescript/package.json']
     }),
-    json()
+    json(),
+    typescriptLib()
   ]
 }

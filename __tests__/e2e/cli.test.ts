@@ -3,8 +3,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { cp } from 'node:fs/promises'
+import { loadSettings } from '../../src/config/load-settings.js'
+import { GitRepository } from '../../src/git/repository.js'
 import { ReportSchema } from '../../src/report/report-schema.js'
+import { planChange } from '../../src/run.js'
 import { REPO_ROOT } from '../helpers/fixture-project.js'
+import { createGitSandbox, createWorkRepo } from '../helpers/git-fixtures.js'
 
 function runCli(
   args: string[],
@@ -63,4 +68,50 @@ describe('dist/cli.js', () => {
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('--depth must be one of "low", "medium", "high", got "extreme"')
   })
+
+  it('plan from the bundle resolves the same types as from source (TypeScript’s lib files ship in dist/)', async () => {
+    const sandbox = await createGitSandbox()
+    try {
+      const work = await createWorkRepo(sandbox)
+      const fixture = join(REPO_ROOT, '__tests__/fixtures/analysis/types-ts')
+      await cp(join(fixture, 'package.json'), join(work.dir, 'package.json'))
+      await cp(join(fixture, 'tsconfig.json'), join(work.dir, 'tsconfig.json'))
+      const base = await work.commit('project')
+      await cp(join(fixture, 'src'), join(work.dir, 'src'), { recursive: true })
+      await work.commit('modules')
+      const out = join(dir, 'plan.json')
+      const result = await runCli(['plan', '--repo', work.dir, '--base', base, '--json', out], {
+        ...sandbox.env
+      })
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      const fromDist = JSON.parse(await readFile(out, 'utf8')) as {
+        modules: { path: string; exports: unknown[] }[]
+      }
+      const { settings } = await loadSettings({
+        repoRoot: work.dir,
+        baseRef: base,
+        flat: { kind: 'flag', values: {} },
+        overrides: { repo: work.dir }
+      })
+      const fromSource = await planChange(
+        await GitRepository.open(work.dir),
+        settings,
+        base,
+        'HEAD'
+      )
+      const exportsBy = (modules: { path: string; exports: unknown[] }[]) =>
+        Object.fromEntries(modules.map((m) => [m.path, m.exports]))
+      const expected = JSON.parse(
+        JSON.stringify(exportsBy(fromSource.modules.map((m) => m.analysis)))
+      ) as Record<string, unknown[]>
+      expect(Object.keys(expected).length).toBeGreaterThan(0)
+      expect(exportsBy(fromDist.modules)).toEqual(expected)
+      // Arrays and promises are resolved, not `any`: the bug this guards against.
+      expect(JSON.stringify(expected)).toContain('"kind":"array"')
+      expect(JSON.stringify(expected)).toContain('"kind":"promise"')
+    } finally {
+      await sandbox.cleanup()
+    }
+  }, 120_000)
 })

@@ -5,7 +5,9 @@
  */
 import { existsSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
+import { AnalysisError } from '../errors.js'
 
 export interface AnalysisProject {
   readonly program: ts.Program
@@ -105,6 +107,26 @@ export class SourceFileCache {
   }
 }
 
+/**
+ * Where TypeScript's own lib.*.d.ts files are. Bundled, TypeScript looks beside the chunk that
+ * holds it and finds nothing there: arrays, promises and maps would silently become `any`. The
+ * build copies them to dist/typescript-lib; from source they are in the typescript package.
+ */
+function defaultLibDirectory(): string {
+  const candidates = [
+    fileURLToPath(new URL('./typescript-lib', import.meta.url)),
+    dirname(ts.getDefaultLibFilePath({}))
+  ]
+  const found = candidates.find((dir) => existsSync(join(dir, 'lib.es5.d.ts')))
+  if (!found)
+    throw new AnalysisError(
+      'ANALYSIS_TS_LIB_MISSING',
+      `TypeScript's standard library (lib.es5.d.ts) is in none of: ${candidates.join(', ')}`,
+      'Rebuild TestMaster (npm run build): the build copies the lib files to dist/typescript-lib.'
+    )
+  return found
+}
+
 /** Builds one Program whose roots are `rootFiles` (absolute), with the config at `configPath`. */
 export function createProject(
   rootFiles: readonly string[],
@@ -113,6 +135,10 @@ export function createProject(
 ): AnalysisProject {
   const options = analysisOptions(readCompilerOptions(configPath))
   const host = cache.wrap(ts.createCompilerHost(options, true))
+  const libDirectory = defaultLibDirectory()
+  host.getDefaultLibLocation = () => libDirectory
+  host.getDefaultLibFileName = (libOptions) =>
+    join(libDirectory, ts.getDefaultLibFileName(libOptions))
   const program = ts.createProgram({ rootNames: [...rootFiles], options, host })
   const moduleResolutionCache = ts.createModuleResolutionCache(
     host.getCurrentDirectory(),
