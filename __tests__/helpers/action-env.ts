@@ -11,7 +11,20 @@ import { execFile } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { parse } from 'yaml'
 import { REPO_ROOT } from './fixture-project.js'
+
+/** INPUT_* for every input of action.yml that has a default, as the runner sets them. */
+async function defaultInputs(): Promise<Record<string, string>> {
+  const action = parse(await readFile(resolve(REPO_ROOT, 'action.yml'), 'utf8')) as {
+    inputs: Record<string, { default?: string }>
+  }
+  return Object.fromEntries(
+    Object.entries(action.inputs)
+      .filter(([, input]) => input.default !== undefined && !input.default.includes('${{'))
+      .map(([name, input]) => [inputVariable(name), input.default ?? ''])
+  )
+}
 
 export interface ActionRunResult {
   readonly exitCode: number
@@ -97,6 +110,7 @@ export async function runActionProcess(invocation: ActionInvocation): Promise<Ac
     GITHUB_RUN_ID: invocation.runId ?? '4242',
     GITHUB_RUN_ATTEMPT: '1',
     RUNNER_TEMP: dir,
+    ...(await defaultInputs()),
     ...commandFiles,
     [inputVariable('github-token')]: 'ghs_e2e_token_value',
     ...Object.fromEntries(
