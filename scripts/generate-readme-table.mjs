@@ -12,10 +12,17 @@ const cell = (text) =>
     .replace(/\|/g, '\\|')
     .replace(/\n/g, ' ')
 const lines = ['### Inputs', '', '| Input | Description | Default |', '| --- | --- | --- |']
+// Inputs the config file can set default to '' in action.yml and state their default in words.
+const STATED_DEFAULT = / Default: (.+), unless the config file sets it\.$/
 for (const [name, input] of Object.entries(action.inputs ?? {})) {
-  const fallback =
-    input.default === undefined || input.default === '' ? '' : `\`${cell(input.default)}\``
-  lines.push(`| \`${name}\` | ${cell(input.description)} | ${fallback} |`)
+  const stated = STATED_DEFAULT.exec(input.description ?? '')
+  const description = stated ? input.description.replace(STATED_DEFAULT, '') : input.description
+  const fallback = stated
+    ? `\`${cell(stated[1])}\` (or the config file)`
+    : input.default === undefined || input.default === ''
+      ? ''
+      : `\`${cell(input.default)}\``
+  lines.push(`| \`${name}\` | ${cell(description)} | ${fallback} |`)
 }
 lines.push('', '### Outputs', '', '| Output | Description |', '| --- | --- |')
 for (const [name, output] of Object.entries(action.outputs ?? {})) {

@@ -43,7 +43,11 @@ describe('action.yml defaults', () => {
       if (value === undefined || (Array.isArray(value) && value.length === 0)) {
         expect(stated).toBeNull()
       } else {
-        expect(stated?.[1]).toBe(String(value))
+        expect(stated?.[1]).toBe(
+          typeof value === 'object'
+            ? JSON.stringify(value)
+            : `${value as string | number | boolean}`
+        )
       }
     }
   )
