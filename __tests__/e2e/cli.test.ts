@@ -100,7 +100,7 @@ describe('dist/cli.js', () => {
         base,
         'HEAD'
       )
-      const exportsBy = (modules: { path: string; exports: unknown[] }[]) =>
+      const exportsBy = (modules: readonly { path: string; exports: readonly unknown[] }[]) =>
         Object.fromEntries(modules.map((m) => [m.path, m.exports]))
       const expected = JSON.parse(
         JSON.stringify(exportsBy(fromSource.modules.map((m) => m.analysis)))

@@ -39,10 +39,17 @@ describe('ratio and sums', () => {
 
 describe('evaluateGate', () => {
   const settings = { failOn: 'never', patchCoverageThreshold: 80, dryRun: false } as const
-  it('never fails with fail-on never', () => {
+  it('never fails the job with fail-on never, but still reports every finding for the check run', () => {
     expect(evaluateGate(settings, budget({ exceeded: true }), totals(0), plan)).toEqual({
       failed: false,
-      reasons: []
+      reasons: [],
+      findings: [
+        {
+          kind: 'budget',
+          reason: 'the budget ran out (limit) before all changed modules were handled'
+        },
+        { kind: 'coverage', reason: 'patch coverage 0% is below the threshold 80%' }
+      ]
     })
   })
   it('fails on an exceeded budget with the limit named', () => {
@@ -52,7 +59,7 @@ describe('evaluateGate', () => {
       totals(100),
       plan
     )
-    expect(gate).toEqual({
+    expect(gate).toMatchObject({
       failed: true,
       reasons: ['the budget ran out (run-usd) before all changed modules were handled']
     })
@@ -82,7 +89,7 @@ describe('evaluateGate', () => {
   it('fails when patch coverage after is below the threshold', () => {
     expect(
       evaluateGate({ ...settings, failOn: 'coverage-below' }, budget(), totals(70), plan)
-    ).toEqual({
+    ).toMatchObject({
       failed: true,
       reasons: ['patch coverage 70% is below the threshold 80%']
     })

@@ -18,33 +18,41 @@ export function checkRunContent(
   report: Report,
   extraReasons: readonly string[] = []
 ): CheckRunContent {
-  const reasons = [...report.gate.reasons, ...extraReasons]
+  // The check reports every finding; `fail-on` only decides whether the job fails as well.
+  const reasons = [
+    ...(report.gate.findings?.map((f) => f.reason) ?? report.gate.reasons),
+    ...extraReasons
+  ]
   const dry = report.settings.dryRun === true
   const spent = `${formatUsd(report.budget.spentUsd)} of ${formatUsd(report.budget.limits.runUsd)}`
+  const jobNote = report.gate.failed
+    ? ''
+    : `\n\nThe job itself passes: \`fail-on\` is ${JSON.stringify(report.settings.failOn ?? 'never')}.`
   if (reasons.length > 0) {
     return {
       conclusion: 'failure',
       title: dry
         ? `Estimated ${formatUsd(report.plan.estimatedCostUsd)}: over budget`
-        : 'Budget or coverage gate failed',
+        : report.budget.exceeded
+          ? 'Budget ran out before every module was handled'
+          : 'Patch coverage below the threshold',
       summary:
         reasons.map((r) => `- ${r}`).join('\n') +
-        (dry ? '\n\nA maintainer can raise the budget with `/testmaster budget USD`.' : '')
+        (dry ? '\n\nA maintainer can raise the budget with `/testmaster budget USD`.' : '') +
+        (extraReasons.length === 0 ? jobNote : '')
     }
   }
   if (dry) {
     return {
       conclusion: 'success',
       title: `Estimated ${formatUsd(report.plan.estimatedCostUsd)} for ${report.plan.modules.length} module(s)`,
-      summary: `Dry run: no LLM call was made. The estimate fits the budget (${formatUsd(report.budget.limits.runUsd)} per run).`
+      summary: `Dry run: no LLM call was made. The estimate fits the budget (${formatUsd(report.budget.limits.prUsd ?? report.budget.limits.runUsd)} ${report.budget.limits.prUsd !== undefined ? 'per PR' : 'per run'}).`
     }
   }
   return {
-    conclusion: report.budget.exceeded ? 'neutral' : 'success',
+    conclusion: 'success',
     title: `${report.totals.accepted} test(s) accepted, ${spent} spent`,
-    summary: report.budget.exceeded
-      ? `The ${report.budget.stoppedBy ?? 'budget'} limit stopped the run before every module was handled (fail-on does not fail on it).`
-      : `Every changed module was handled within the budget (${spent}).`
+    summary: `Every changed module was handled within the budget (${spent}).`
   }
 }
 

@@ -64,47 +64,55 @@ export function totalsOf(modules: readonly ModuleReport[]): Report['totals'] {
   }
 }
 
-/** The `fail-on` gate, from the report alone. */
+/** The budget gate, from the report alone: what the check run reports, and what `fail-on` fails. */
 export function evaluateGate(
   settings: Pick<Settings, 'failOn' | 'patchCoverageThreshold' | 'dryRun'>,
   budget: Report['budget'],
   totals: Report['totals'],
   plan: Report['plan']
 ): Report['gate'] {
-  const reasons: string[] = []
-  if (settings.failOn === 'budget-exceeded') {
-    if (budget.exceeded) {
-      reasons.push(
-        `the budget ran out (${budget.stoppedBy ?? 'limit'}) before all changed modules were handled`
-      )
-    }
-    if (settings.dryRun) {
-      // With a PR budget the dry run answers "does this PR fit what is left of it?", which a
-      // maintainer can change with `/testmaster budget`; without one, the run budget is the cap.
-      const prUsd = budget.limits.prUsd
-      if (prUsd !== undefined) {
-        const left = Math.max(0, prUsd - (budget.prSpentBeforeUsd ?? 0))
-        if (plan.estimatedCostUsd > left) {
-          reasons.push(
-            `the estimated cost ${formatUsd(plan.estimatedCostUsd)} is over what is left of the PR budget (${formatUsd(left)} of ${formatUsd(prUsd)}); a maintainer can raise it with /testmaster budget USD`
-          )
-        }
-      } else if (plan.estimatedCostUsd > budget.limits.runUsd) {
-        reasons.push(
-          `the estimated cost $${plan.estimatedCostUsd.toFixed(4)} is over the run budget $${budget.limits.runUsd.toFixed(2)}`
-        )
-      }
-    }
+  const findings: { kind: 'budget' | 'coverage'; reason: string }[] = []
+  if (budget.exceeded) {
+    findings.push({
+      kind: 'budget',
+      reason: `the budget ran out (${budget.stoppedBy ?? 'limit'}) before all changed modules were handled`
+    })
   }
-  if (settings.failOn === 'coverage-below' && !settings.dryRun) {
+  if (settings.dryRun) {
+    // With a PR budget the dry run answers "does this PR fit what is left of it?", which a
+    // maintainer can change with `/testmaster budget`; without one, the run budget is the cap.
+    const prUsd = budget.limits.prUsd
+    if (prUsd !== undefined) {
+      const left = Math.max(0, prUsd - (budget.prSpentBeforeUsd ?? 0))
+      if (plan.estimatedCostUsd > left) {
+        findings.push({
+          kind: 'budget',
+          reason: `the estimated cost ${formatUsd(plan.estimatedCostUsd)} is over what is left of the PR budget (${formatUsd(left)} of ${formatUsd(prUsd)}); a maintainer can raise it with /testmaster budget USD`
+        })
+      }
+    } else if (plan.estimatedCostUsd > budget.limits.runUsd) {
+      findings.push({
+        kind: 'budget',
+        reason: `the estimated cost $${plan.estimatedCostUsd.toFixed(4)} is over the run budget $${budget.limits.runUsd.toFixed(2)}`
+      })
+    }
+  } else {
     const patch = totals.patchCoverageAfter
     if (patch && patch.lines.total > 0 && patch.lines.pct < settings.patchCoverageThreshold) {
-      reasons.push(
-        `patch coverage ${patch.lines.pct}% is below the threshold ${settings.patchCoverageThreshold}%`
-      )
+      findings.push({
+        kind: 'coverage',
+        reason: `patch coverage ${patch.lines.pct}% is below the threshold ${settings.patchCoverageThreshold}%`
+      })
     }
   }
-  return { failed: reasons.length > 0, reasons }
+  const failing =
+    settings.failOn === 'budget-exceeded'
+      ? 'budget'
+      : settings.failOn === 'coverage-below'
+        ? 'coverage'
+        : undefined
+  const reasons = findings.filter((f) => f.kind === failing).map((f) => f.reason)
+  return { failed: reasons.length > 0, reasons, findings }
 }
 
 /** Validates a report before anything renders or writes it: a bug here must not reach users. */

@@ -216,7 +216,18 @@ export const ReportSchema = z.object({
   }),
   delivery: DeliverySchema,
   /** The budget/quality gate (`fail-on`): whether it failed and why. */
-  gate: z.object({ failed: z.boolean(), reasons: z.array(z.string()) }),
+  /**
+   * The budget gate. `findings` is everything the check run reports (budget ran out, estimate over
+   * budget, patch coverage below the threshold); `reasons` are those `fail-on` turns into a failed
+   * job, and `failed` says whether there are any.
+   */
+  gate: z.object({
+    failed: z.boolean(),
+    reasons: z.array(z.string()),
+    findings: z
+      .array(z.object({ kind: z.enum(['budget', 'coverage']), reason: z.string() }))
+      .optional()
+  }),
   errors: z.array(
     z.object({ module: z.string().optional(), code: z.string(), message: z.string() })
   ),
