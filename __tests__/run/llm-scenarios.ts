@@ -68,6 +68,22 @@ it('runs', () => {
 })`
 }
 
+/**
+ * Reaches the hidden branch with an assertion about the module that no mutant can fail: it passes
+ * the static check of the assertion gate, and only the mutants show it asserts nothing.
+ */
+export function weakTest(name: string, specifier: string): string {
+  return `import { it, expect } from '@jest/globals'
+import { ${fn(name)} } from '${specifier}'
+
+it('does not throw', () => {
+  expect(() => {
+    ${fn(name)}('SAVE10')
+    ${fn(name)}('SAVE7')
+  }).not.toThrow()
+})`
+}
+
 /** What a request is: which module, generate or heal, and the specifier the prompt asks for. */
 export interface RequestInfo {
   readonly module: string

@@ -18,7 +18,8 @@ import {
   goodTest,
   healed,
   requestInfo,
-  vacuousTest
+  vacuousTest,
+  weakTest
 } from './llm-scenarios.js'
 import { createRunProject, globalsImport, type RunProject } from './run-project.js'
 
@@ -178,6 +179,8 @@ function mainScript(): (request: ServedRequest) => ScriptedAnswer {
         )
       case 'leak':
         return answer(fencedAnswer(MALICIOUS))
+      case 'constant':
+        return answer(fencedAnswer(vacuousTest(info.module, info.specifier)))
       default:
         return { status: 400 }
     }
@@ -195,7 +198,8 @@ const MAIN_MODULES = [
   'down',
   'hung',
   'pwn',
-  'leak'
+  'leak',
+  'constant'
 ] as const
 
 describe('run() with the LLM: one scenario per module', () => {
@@ -414,6 +418,23 @@ describe('run() with the LLM: one scenario per module', () => {
     expect(report.budget.overruns.some((o) => o.startsWith('src/hung.ts'))).toBe(true)
   })
 
+  it('a test asserting only constants is rejected at asserts, though the depth runs no mutants', async () => {
+    const [candidate] = llmCandidates(report, 'constant')
+    expect(candidate).toMatchObject({
+      tests: 1,
+      verdict: {
+        status: 'rejected',
+        gate: 'asserts',
+        reason: expect.stringMatching(/asserts only constants/)
+      }
+    })
+    expect(candidate!.addedLines + candidate!.addedBranches).toBeGreaterThan(0)
+    expect(candidate!.mutantsTried).toBeUndefined()
+    expect(await project.read(moduleReport(report, 'constant').testFile!)).not.toContain(
+      'expect(true)'
+    )
+  })
+
   it('SECURITY 23: a path named by the model is ignored; one file under the test dir, with our name', async () => {
     expect(llmCandidates(report, 'pwn')).toEqual([
       expect.objectContaining({ verdict: { status: 'accepted' } })
@@ -492,28 +513,41 @@ describe('run() with the LLM: the assertion gate (depth medium, mutants)', () =>
       script: (request) => {
         const info = requestInfo(request)
         if (info.module === 'sneaky') {
-          // the same vacuous test, importing the module without its extension
+          // the same weak test, importing the module without its extension
           const specifier = info.specifier.replace(/\.js$/, '')
           return info.candidate === 1
-            ? answer(fencedAnswer(vacuousTest(info.module, specifier)))
+            ? answer(fencedAnswer(weakTest(info.module, specifier)))
             : answer('Nothing more.')
         }
         if (info.module === 'vacuous') {
-          // candidate 1 reaches the new lines and asserts nothing; candidate 2 has no code
+          // candidate 1 reaches the new lines and asserts nothing a mutant fails; candidate 2 has no code
           return info.candidate === 1
-            ? answer(fencedAnswer(vacuousTest(info.module, info.specifier)))
+            ? answer(fencedAnswer(weakTest(info.module, info.specifier)))
             : answer('Sorry, I have nothing to add.')
         }
+        if (info.module === 'barrel') {
+          // through the barrel that re-exports the module, where no mutant can replace it
+          const test = info.candidate === 1 ? weakTest : vacuousTest
+          return answer(fencedAnswer(test(info.module, '../src/index.js')))
+        }
+        if (info.module === 'plain') return answer('Nothing to add.')
         return answer(fencedAnswer(goodTest(info.module, info.specifier)))
       }
     })
     project = await createRunProject({
       framework: 'jest',
-      base: BASE,
+      base: {
+        ...BASE,
+        'src/index.ts': "export * from './barrel.js'\n",
+        'src/barrel.ts': 'export const version = 1\n'
+      },
       head: {
         'src/vacuous.ts': couponModule('vacuous'),
         'src/sneaky.ts': couponModule('sneaky'),
-        'src/strict.ts': couponModule('strict')
+        'src/strict.ts': couponModule('strict'),
+        'src/barrel.ts': couponModule('barrel'),
+        // nothing to mutate: no operator, literal, condition or return statement
+        'src/plain.ts': 'export const shout = (text: string): string => text.toUpperCase()\n'
       }
     })
     report = await project.run(
@@ -561,6 +595,45 @@ describe('run() with the LLM: the assertion gate (depth medium, mutants)', () =>
     expect(sneaky!.mutantsTried).toBeGreaterThan(0)
   })
 
+  it('cannot be dodged by importing through a barrel: rejected at asserts, told to import the module directly', () => {
+    const [weak, vacuous] = llmCandidates(report, 'barrel')
+    // the mutants exist, but none can replace the module behind the re-export
+    expect(weak).toMatchObject({
+      mutantsTried: 0,
+      mutantsKilled: 0,
+      verdict: {
+        status: 'rejected',
+        gate: 'asserts',
+        reason: expect.stringMatching(
+          /its import of src\/barrel\.ts cannot be pointed at the \d+ mutant.*import the module directly with '\.\.\/src\/barrel\.js'/
+        )
+      }
+    })
+    expect(weak!.addedLines + weak!.addedBranches).toBeGreaterThan(0)
+    // `expect(true).toBe(true)` through the barrel: the static check rejects it before any mutant
+    expect(vacuous).toMatchObject({
+      verdict: {
+        status: 'rejected',
+        gate: 'asserts',
+        reason: expect.stringMatching(/asserts only constants/)
+      }
+    })
+    expect(vacuous!.mutantsTried).toBeUndefined()
+    expect(report.tests.find((t) => t.module === 'src/barrel.ts')?.code).not.toContain(
+      '../src/index.js'
+    )
+  })
+
+  it('accepts on the static check alone when the covered lines have nothing to mutate, and says so', () => {
+    const [explorer] = moduleReport(report, 'plain').candidates
+    expect(explorer).toMatchObject({
+      strategy: 'explorer',
+      verdict: { status: 'accepted' },
+      mutantsTried: 0,
+      mutantsKilled: 0
+    })
+  })
+
   it('keeps every rejection: the second candidate without code is rejected at generates', () => {
     const candidates = llmCandidates(report, 'vacuous')
     expect(
@@ -580,7 +653,7 @@ describe('run() with the LLM: the assertion gate (depth medium, mutants)', () =>
     expect(first).toMatchObject({ verdict: { status: 'accepted' }, mutantsKilled: 1 })
     // the same test twice adds nothing the second time
     expect(second).toMatchObject({ verdict: { status: 'rejected', gate: 'adds-coverage' } })
-    for (const m of report.modules) {
+    for (const m of report.modules.filter((m) => m.path !== 'src/plain.ts')) {
       const explorer = m.candidates.find((c) => c.strategy === 'explorer')
       expect(explorer).toMatchObject({ verdict: { status: 'accepted' }, mutantsKilled: 1 })
     }

@@ -11,7 +11,8 @@ import type { CandidateReport, ModuleReport } from '../report/report-schema.js'
 import { checkStability } from '../runner/stability.js'
 import type { RunResult, TestRunner } from '../runner/test-runner.js'
 import { checkCompiles } from './gates/1-compiles.js'
-import { checkKillsMutant } from './gates/6-asserts.js'
+import { checkKillsMutant, type MutantCheck } from './gates/6-asserts.js'
+import { checkAssertsStatically } from './gates/6-asserts-statically.js'
 import type { FailureEvidence, GenerationContext, ProposedTest, Strategy } from './strategy.js'
 import {
   candidatePath,
@@ -552,6 +553,15 @@ async function evaluateCandidate(input: {
       }
     }
 
+    const figures = {
+      tests,
+      healingRounds: rounds,
+      addedLines: gain.addedLines,
+      addedBranches: gain.addedBranches
+    }
+    const statically = checkAssertsStatically(test.code, path)
+    if (!statically.ok) return { ...figures, verdict: rejected('asserts', statically.reason) }
+
     let mutantsKilled: number | undefined
     let mutantsTried: number | undefined
     if (settings.mutantGate) {
@@ -566,31 +576,22 @@ async function evaluateCandidate(input: {
         timeoutMs: settings.testTimeoutMs,
         signal
       })
-      mutantsKilled = check.killed
-      mutantsTried = check.tried
-      if (check.tried > 0 && check.killed === 0) {
+      mutantsTried = 'tried' in check ? check.tried : 0
+      mutantsKilled = check.status === 'killed' ? 1 : 0
+      const reason = mutantRejection(check, job.module)
+      if (reason !== undefined) {
         return {
-          ...none,
-          tests,
-          healingRounds: rounds,
-          addedLines: gain.addedLines,
-          addedBranches: gain.addedBranches,
+          ...figures,
           mutantsKilled,
           mutantsTried,
-          verdict: rejected(
-            'asserts',
-            `survived all ${check.tried} mutant(s) of the lines it covers: it asserts nothing that would catch a change`
-          )
+          verdict: rejected('asserts', reason)
         }
       }
     }
 
     return {
+      ...figures,
       verdict: accepted(),
-      tests,
-      healingRounds: rounds,
-      addedLines: gain.addedLines,
-      addedBranches: gain.addedBranches,
       mutantsKilled,
       mutantsTried,
       coverage,
@@ -598,6 +599,25 @@ async function evaluateCandidate(input: {
     }
   } finally {
     await removeFile(path)
+  }
+}
+
+/**
+ * Why the mutant check rejects a candidate, or undefined when it passes: a mutant was killed, or
+ * no mutant exists for the lines it covers (then the static check alone has spoken, and the
+ * candidate says so with 0 mutants tried).
+ */
+function mutantRejection(check: MutantCheck, module: ModuleAnalysis): string | undefined {
+  switch (check.status) {
+    case 'killed':
+    case 'no-mutants':
+      return undefined
+    case 'survived':
+      return `survived all ${check.tried} mutant(s) of the lines it covers: it asserts nothing that would catch a change`
+    case 'not-redirected':
+      return `its import of ${module.path} cannot be pointed at the ${check.mutants} mutant(s) of the lines it covers (through a re-export or another path?), so what it asserts cannot be checked: import the module directly with '${module.placement.importSpecifier}'`
+    case 'stopped':
+      return `the run stopped before the mutant check finished (${check.tried} mutant(s) tried)`
   }
 }
 

@@ -11,13 +11,21 @@ import { removeFile, writeTestFile } from '../test-files.js'
  * Gate 6: a kept test must fail against at least one mutant of the changed lines it covers, so a
  * test without real assertions is rejected. Mutants are written beside the module under another
  * name and the candidate's import is redirected to them, so the module itself is never modified
- * (other modules' candidates may be running against it at the same time).
+ * (other modules' candidates may be running against it at the same time). The static half of the
+ * gate, which every depth applies, is in 6-asserts-statically.ts.
  */
 
-export interface MutantCheck {
-  readonly tried: number
-  readonly killed: number
-}
+/**
+ * What the mutant check found. `not-redirected`: the test reaches the module some other way (a
+ * barrel that re-exports it, a package alias), so no mutant can be put in its place and the gate
+ * cannot judge it. `no-mutants`: the lines it covers hold nothing to mutate.
+ */
+export type MutantCheck =
+  | { readonly status: 'killed'; readonly tried: number }
+  | { readonly status: 'survived'; readonly tried: number }
+  | { readonly status: 'no-mutants' }
+  | { readonly status: 'not-redirected'; readonly mutants: number }
+  | { readonly status: 'stopped'; readonly tried: number }
 
 function intersect(a: readonly LineRange[], lines: ReadonlySet<number>): LineRange[] {
   const out: LineRange[] = []
@@ -128,13 +136,14 @@ export async function checkKillsMutant(input: {
   // Mutate the changed lines the test reaches; when the change is not reached at all, any covered line.
   const target =
     changedCovered.length > 0 ? changedCovered : [...covered].map((l) => ({ start: l, end: l }))
-  if (target.length === 0) return { tried: 0, killed: 0 }
+  if (target.length === 0) return { status: 'no-mutants' }
   const mutants = generateMutants(input.source, input.moduleFile, target, input.maxMutants ?? 6)
+  if (mutants.length === 0) return { status: 'no-mutants' }
   const ext = extname(input.moduleFile)
   const stem = basename(input.moduleFile, ext)
   let tried = 0
   for (const mutant of mutants) {
-    if (input.signal.aborted) break
+    if (input.signal.aborted) return { status: 'stopped', tried }
     const mutantStem = `${stem}.testmaster-${mutant.id}-${basename(input.testPath).length}`
     const mutantFile = join(dirname(input.moduleFile), `${mutantStem}${ext}`)
     // Any relative import that reaches the module, whatever its spelling; then the planned
@@ -142,7 +151,7 @@ export async function checkKillsMutant(input: {
     const redirected =
       redirectModuleSpecifiers(input.testCode, input.testPath, input.moduleFile, mutantFile) ??
       redirectImport(input.testCode, input.module.placement.importSpecifier, mutantStem, stem)
-    if (!redirected) return { tried: 0, killed: 0 }
+    if (!redirected) return { status: 'not-redirected', mutants: mutants.length }
     const mutantTest = input.testPath.replace(/(\.(test|spec)\.[cm]?[jt]sx?)$/, `-${mutant.id}$1`)
     try {
       await writeTestFile(mutantFile, mutant.source)
@@ -152,6 +161,8 @@ export async function checkKillsMutant(input: {
         timeoutMs: input.timeoutMs,
         signal: input.signal
       })
+      // A run cut short by the end of the run says nothing about the mutant.
+      if (input.signal.aborted) return { status: 'stopped', tried }
       tried++
       const killed =
         result.status === 'timeout' ||
@@ -159,11 +170,11 @@ export async function checkKillsMutant(input: {
           result.files.some(
             (f) => f.status !== 'passed' || f.tests.some((t) => t.status === 'failed')
           ))
-      if (killed) return { tried, killed: 1 }
+      if (killed) return { status: 'killed', tried }
     } finally {
       await removeFile(mutantFile)
       await removeFile(mutantTest)
     }
   }
-  return { tried, killed: 0 }
+  return { status: 'survived', tried }
 }
