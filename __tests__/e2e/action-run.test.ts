@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
+import type { ChildProcess } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FakeOpenAiServer } from '../helpers/fake-openai-server.js'
 import { STICKY_MARKER, decodeState } from '../../src/github/sticky-comment.js'
 import { ReportSchema } from '../../src/report/report-schema.js'
 import { createScenario, PR, raceNextPush, type Scenario } from './scenario.js'
+import { runActionProcess } from '../helpers/action-env.js'
 
 /**
  * Full runs of `node dist/index.js` on the demo project (offline explorer unless stated), against
@@ -269,6 +271,43 @@ ${test}`
     expect(JSON.stringify(result.outputs)).not.toContain('NODE_OPTIONS')
     expect(result.summary).not.toContain('NODE_OPTIONS')
     expect(result.outputs['report-path']).toBeTruthy()
+  })
+
+  it('a cancelled job (SIGINT mid LLM call) still commits the accepted tests and records the spend in the ledger', async () => {
+    scenario = await createScenario()
+    const current = scenario
+    let action: ChildProcess | undefined
+    openai = await FakeOpenAiServer.start({
+      script: () => {
+        // The first LLM request: the job is cancelled while the call is in flight.
+        action?.kill('SIGINT')
+        return { content: 'never delivered', delayMs: 60_000 }
+      }
+    })
+    const result = await runActionProcess({
+      workspace: current.workspace.dir,
+      eventName: 'pull_request',
+      payload: await current.pullRequestPayload('opened'),
+      apiUrl: current.gh.url,
+      baseEnv: current.sandbox.env,
+      inputs: { ...FAST, 'api-key': 'sk-e2e', 'base-url': openai.baseUrl },
+      onSpawn: (child) => {
+        action = child
+      }
+    })
+    expect(openai.requestCount).toBeGreaterThan(0)
+    expect(result.stdout).toContain('SIGINT: the job is being cancelled')
+    const report = await readReport(result.outputs['report-path'])
+    expect(report.budget.spentUsd).toBeGreaterThan(0)
+    // The explorer's tests, accepted before the cancel, are committed.
+    const head = await current.remoteSha('refs/heads/feature')
+    expect(result.outputs['commit-sha']).toBe(head)
+    // The spend of the cut-off call is in the ledger, so the PR budget still holds.
+    const sticky = stickies(current)[0]
+    const state = decodeState(sticky?.body ?? '')
+    expect(state?.ledger.runs).toEqual([
+      expect.objectContaining({ id: 'gh-4242-1', costUsd: report.budget.spentUsd })
+    ])
   })
 
   it('more than 100 comments: the sticky one is still found and updated, no duplicate', async () => {

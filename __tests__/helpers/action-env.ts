@@ -7,7 +7,7 @@
  * (for working on the action before a build); `TESTMASTER_E2E_DIST=<dir>` runs a bundle built
  * elsewhere (`rollup -c -d <dir>`). CI runs the committed `dist/`.
  */
-import { execFile } from 'node:child_process'
+import { execFile, type ChildProcess } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -46,6 +46,8 @@ export interface ActionInvocation {
   readonly baseEnv?: NodeJS.ProcessEnv
   readonly runId?: string
   readonly extraEnv?: NodeJS.ProcessEnv
+  /** Called with the action's process once started (to signal it, as a cancelled job is). */
+  readonly onSpawn?: (child: ChildProcess) => void
 }
 
 /** Parses a GITHUB_OUTPUT file (`name<<delimiter ... delimiter` blocks, or `name=value` lines). */
@@ -119,7 +121,7 @@ export async function runActionProcess(invocation: ActionInvocation): Promise<Ac
     ...invocation.extraEnv
   }
   const result = await new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       actionEntry(),
       {
@@ -134,6 +136,7 @@ export async function runActionProcess(invocation: ActionInvocation): Promise<Ac
         done({ code, stdout, stderr })
       }
     )
+    invocation.onSpawn?.(child)
   })
   return {
     exitCode: result.code,

@@ -14,6 +14,7 @@ import { createProgressListener } from '../events/progress-listener.js'
 import { isBotOnlyCommit } from '../git/bot-commits.js'
 import { checkoutDetached, fetchPullRequest } from '../git/pull-request-checkout.js'
 import { guardRunnerCommandFiles } from './runner-command-files.js'
+import { cancelOnTermination } from '../cancellation.js'
 import { checkRunContent, postCheckRun } from '../github/check-run.js'
 import { createGitHubClient, statusOf, type GitHubClient } from '../github/client.js'
 import { COMMAND_HELP, parseCommentCommand, type Command } from '../github/comment-commands.js'
@@ -278,19 +279,29 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
     return undefined
   }
 
+  let ledgerUnreadable: string | undefined
   const sticky = await group('Read the PR ledger', async () => {
     try {
       return await findStickyComment(client, trigger.repo, pr.number, selfLogin)
     } catch (error) {
-      core.warning(error instanceof Error ? error.message : String(error))
+      ledgerUnreadable = error instanceof Error ? error.message : String(error)
+      core.warning(ledgerUnreadable)
       return undefined
     }
   })
   const state: StickyState = sticky?.state ?? { ledger: emptyLedger() }
-  const effective =
+  const raised =
     state.prBudgetUsd !== undefined
       ? await raisePrBudget(workspace, pr, inputs, trigger.commandFlat, state.prBudgetUsd)
       : resolved
+  // What earlier runs spent is unknown: an LLM run could pass the PR budget, the explorer cannot.
+  const explorerOnly = ledgerUnreadable !== undefined && raised.settings.budget.prUsd !== undefined
+  const effective: ResolvedConfig = explorerOnly
+    ? {
+        ...raised,
+        settings: { ...raised.settings, llm: { ...raised.settings.llm, provider: 'explorer' } }
+      }
+    : raised
   const prSpentBeforeUsd = ledgerTotal(state.ledger, runId)
 
   await group('Check out the pull request head', () => checkoutDetached(workspace, pinned))
@@ -300,6 +311,11 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
   )
   let report: Report
   const commandFiles = await guardRunnerCommandFiles(env)
+  const cancellation = cancelOnTermination((signal) =>
+    core.warning(
+      `${signal}: the job is being cancelled; stopping the run, keeping the accepted tests and recording the spend.`
+    )
+  )
   try {
     // Loaded only when a run happens: refusals and notices never load the pipeline (TypeScript etc.).
     const { run } = await import('../run.js')
@@ -310,7 +326,8 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
       runId,
       prSpentBeforeUsd,
       headSha: pinned,
-      mode: trigger.command?.name === 'heal' ? 'heal' : 'generate'
+      mode: trigger.command?.name === 'heal' ? 'heal' : 'generate',
+      signal: cancellation.signal
     })
   } catch (error) {
     await finishReaction(client, trigger, false)
@@ -348,6 +365,11 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
   const prSpentUsd = ledgerTotal(ledger)
   const prBudgetUsd = effective.settings.budget.prUsd
   const notes = [...delivered.notes]
+  if (explorerOnly) {
+    notes.push(
+      `The PR ledger could not be read (${ledgerUnreadable}), so what earlier runs spent is unknown: this run used the free explorer only, to stay within the PR budget.`
+    )
+  }
   if (trigger.command?.name === 'heal') {
     notes.push(
       'Heal only: the tests TestMaster committed earlier were re-run, and those that now fail were healed; no new tests were generated.'

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { Command, CommanderError, Option } from 'commander'
+import { cancelOnTermination } from '../cancellation.js'
 import { loadSettings } from '../config/load-settings.js'
 import type { FlatValues } from '../config/resolve-config.js'
 import { EXIT_CODES, exitCodeFor, formatError } from '../errors.js'
@@ -144,12 +145,23 @@ async function runCommand(
       `note: --${clamp.option} ${clamp.requested} is above the config file's cap; using ${clamp.cap}\n`
     )
   }
-  const ran = await run({
-    resolved,
-    secrets: { apiKey: apiKeyFrom(deps.env) },
-    events,
-    runId: randomUUID()
-  })
+  const cancellation = cancelOnTermination((signal) =>
+    deps.stderr.write(
+      `${signal}: stopping; the tests accepted so far are kept (press Ctrl-C again to quit at once)\n`
+    )
+  )
+  let ran: Report
+  try {
+    ran = await run({
+      resolved,
+      secrets: { apiKey: apiKeyFrom(deps.env) },
+      events,
+      runId: randomUUID(),
+      signal: cancellation.signal
+    })
+  } finally {
+    cancellation.dispose()
+  }
   const report = deliveredToWorkTree(ran)
   if (flags.json) await writeJson(resolve(deps.cwd, flags.json), report)
   deps.stdout.write(flags.comment ? `${renderComment(report)}\n` : `${renderTerminal(report)}\n`)
