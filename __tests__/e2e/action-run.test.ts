@@ -310,6 +310,23 @@ ${test}`
     ])
   })
 
+  it('an unreadable ledger with a PR budget: the run uses the free explorer only, and says why', async () => {
+    scenario = await createScenario()
+    openai = await FakeOpenAiServer.start({ script: [{ content: 'no code' }] })
+    scenario.gh.addFault('GET', /\/issues\/1\/comments/, 500, 20)
+    const result = await scenario.run('pull_request', await scenario.pullRequestPayload('opened'), {
+      ...FAST,
+      'api-key': 'sk-e2e',
+      'base-url': openai.baseUrl,
+      'pr-budget-usd': '2'
+    })
+    expect(result.exitCode).toBe(0)
+    expect(openai.requestCount).toBe(0)
+    const report = await readReport(result.outputs['report-path'])
+    expect(report.provider).toBe('explorer')
+    expect(result.summary).toContain('The PR ledger could not be read')
+  })
+
   it('more than 100 comments: the sticky one is still found and updated, no duplicate', async () => {
     scenario = await createScenario()
     // The sticky comment sits on the second page: finding it needs pagination.
