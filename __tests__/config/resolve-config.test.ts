@@ -128,6 +128,29 @@ describe('parseConfigText', () => {
     )
   })
 
+  it('refuses camelCase option names (the schema’s own spelling), suggesting the kebab-case one', () => {
+    expect(messageOf(() => file('stabilityRuns: 7\n'))).toBe(
+      '.github/testmaster.yml: stabilityRuns: option names are kebab-case: did you mean "stability-runs"?'
+    )
+    expect(messageOf(() => file('Depth: low\n'))).toBe(
+      '.github/testmaster.yml: Depth: option names are kebab-case: did you mean "depth"?'
+    )
+  })
+
+  it('refuses two spellings of one option instead of letting one silently win', () => {
+    expect(messageOf(() => file('budget:\n  run-usd: 1\n  run_usd: 50\n'))).toBe(
+      '.github/testmaster.yml: budget.run_usd: option names are kebab-case: did you mean "run-usd"?'
+    )
+  })
+
+  it('keeps model names under prices as they are', () => {
+    expect(
+      file('llm:\n  prices:\n    My_Model.v2: { input-per-mtok: 1, output-per-mtok: 2 }\n').raw
+    ).toEqual({
+      llm: { prices: { 'My_Model.v2': { inputPerMtok: 1, outputPerMtok: 2 } } }
+    })
+  })
+
   it('treats an empty file as no options', () => {
     expect(file('# nothing\n').raw).toEqual({})
   })

@@ -1,6 +1,6 @@
 import { parseDocument } from 'yaml'
 import { ConfigError } from '../errors.js'
-import { camelizeKeys } from './config-keys.js'
+import { camelizeKeys, type KeySpellingProblem } from './config-keys.js'
 
 /** Reads a file's text at some revision, or undefined when it does not exist there. */
 export type FileAtRef = (path: string) => Promise<string | undefined>
@@ -49,5 +49,20 @@ export function parseConfigText(text: string, place: string, origin: string): Lo
       'write options as `key: value` lines, e.g. `depth: medium`'
     )
   }
-  return { place, origin, raw: camelizeKeys(value) as Record<string, unknown> }
+  const problems: KeySpellingProblem[] = []
+  const raw = camelizeKeys(value, problems) as Record<string, unknown>
+  const problem = problems[0]
+  if (problem) {
+    throw new ConfigError(
+      'CONFIG_KEY',
+      `${place}: ${problem.path}: ${problem.message}`,
+      problems.length > 1
+        ? `also: ${problems
+            .slice(1)
+            .map((p) => `${p.path} (${p.message})`)
+            .join('; ')}`
+        : 'see the configuration keys in the README'
+    )
+  }
+  return { place, origin, raw }
 }
