@@ -62,7 +62,13 @@ export function planChange(
     exclude: settings.exclude,
     testDir: settings.testDir,
     framework: settings.testFramework,
-    estimate: (module, source) => estimateModuleCost(module, source, settings.llm)
+    estimate: (module, source) =>
+      estimateModuleCost(
+        module,
+        source,
+        settings.llm,
+        DEPTH_PROFILES[settings.depth].candidatesPerModule
+      )
   })
 }
 
@@ -182,10 +188,7 @@ export async function run(options: RunOptions): Promise<Report> {
       () => planChange(repo, settings, base, head),
       (p) => `${p.modules.length} module(s), ${p.skipped.length} file(s) skipped`
     )
-    const estimatedCostUsd = plan.modules.reduce(
-      (n, m) => n + m.estimate.costUsd * profile.candidatesPerModule,
-      0
-    )
+    const estimatedCostUsd = plan.modules.reduce((n, m) => n + m.estimate.costUsd, 0)
     events.emit('run:start', {
       runId: options.runId,
       provider,

@@ -127,6 +127,35 @@ describe('testmaster CLI', () => {
     expect(report.delivery.status).toBe('nothing-to-deliver')
   })
 
+  it('plan and run --dry-run give the same estimate, and the modules add up to it', async () => {
+    const planOut = join(sandbox.root, 'same-plan.json')
+    const dryOut = join(sandbox.root, 'same-dry.json')
+    const args = ['--base', base, '--depth', 'high']
+    expect(
+      await main(['node', 'testmaster', 'plan', ...args, '--json', planOut], cli(repo.dir))
+    ).toBe(0)
+    expect(
+      await main(
+        ['node', 'testmaster', 'run', ...args, '--dry-run', '--json', dryOut],
+        cli(repo.dir)
+      )
+    ).toBe(0)
+    const plan = JSON.parse(await readFile(planOut, 'utf8')) as {
+      estimatedCostUsd: number
+      modules: { estimate: { costUsd: number; calls: number } }[]
+    }
+    const report = JSON.parse(await readFile(dryOut, 'utf8')) as {
+      plan: { estimatedCostUsd: number; modules: { estimatedCostUsd: number }[] }
+    }
+    expect(plan.estimatedCostUsd).toBeGreaterThan(0)
+    expect(plan.modules[0]?.estimate.calls).toBe(3)
+    expect(report.plan.estimatedCostUsd).toBeCloseTo(plan.estimatedCostUsd, 12)
+    expect(report.plan.modules.reduce((n, m) => n + m.estimatedCostUsd, 0)).toBeCloseTo(
+      report.plan.estimatedCostUsd,
+      12
+    )
+  })
+
   it('refuses provider openai without a key, saying where to put one', async () => {
     const io = cli(repo.dir, {})
     const code = await main(

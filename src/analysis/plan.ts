@@ -16,6 +16,10 @@ import { selectModules } from './select-modules.js'
 export interface CostEstimate {
   readonly promptTokens: number
   readonly costUsd: number
+  /** LLM calls the estimate counts (the depth's candidates per module). */
+  readonly calls?: number
+  /** False when the model has no known price: `costUsd` is then 0 and means nothing. */
+  readonly priced?: boolean
 }
 
 export interface PlannedModule {

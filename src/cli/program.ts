@@ -62,6 +62,16 @@ const RUN_FLAGS: readonly [name: string, description: string][] = [
   ['config', 'config file path inside the repository (default .github/testmaster.yml)']
 ]
 
+const PLAN_FLAGS = new Set([
+  'model',
+  'depth',
+  'paths',
+  'exclude',
+  'test-framework',
+  'test-dir',
+  'config'
+])
+
 function addRepoOptions(command: Command): Command {
   return command
     .option('--repo <dir>', 'repository to work on', '.')
@@ -198,8 +208,12 @@ async function planCommand(flags: CommonFlags, deps: CliDeps): Promise<void> {
     skipped: plan.skipped
   }
   if (flags.json) await writeJson(resolve(deps.cwd, flags.json), out)
+  const unpriced = plan.modules.some((m) => m.estimate.priced === false)
+  const cost = unpriced
+    ? `no price known for ${settings.llm.model}, so no cost estimate (give one under llm.prices)`
+    : `estimated $${out.estimatedCostUsd.toFixed(4)} with ${settings.llm.model}`
   const lines = [
-    `Plan ${plan.mergeBase.slice(0, 8)}..${plan.headSha.slice(0, 8)}: ${plan.modules.length} module(s), estimated $${out.estimatedCostUsd.toFixed(4)} with ${settings.llm.model}`
+    `Plan ${plan.mergeBase.slice(0, 8)}..${plan.headSha.slice(0, 8)}: ${plan.modules.length} module(s), ${cost}`
   ]
   for (const m of plan.modules) {
     const changed = m.analysis.exports.filter((e) => e.changed).map((e) => e.name)
@@ -209,7 +223,8 @@ async function planCommand(flags: CommonFlags, deps: CliDeps): Promise<void> {
     if (flags.verbose) {
       for (const e of m.analysis.exports) {
         for (const s of e.signatures ?? []) lines.push(`      ${s.text}`)
-        if (e.constructorSignature) lines.push(`      new ${e.name}${e.constructorSignature.text}`)
+        const ctor = e.constructorSignature?.text
+        if (ctor) lines.push(`      ${ctor.startsWith('new ') ? ctor : `new ${e.name}${ctor}`}`)
       }
     }
   }
@@ -255,11 +270,15 @@ export function buildProgram(deps: CliDeps, setExit: (code: number) => void): Co
   ).action(async (flags: CommonFlags) => {
     gateExit(await runCommand(flags, deps, { provider: 'explorer' }))
   })
-  addRepoOptions(
+  const plan = addRepoOptions(
     program
       .command('plan')
       .description('list the changed modules, their exports and the estimated cost')
-  ).action(async (flags: CommonFlags) => {
+  )
+  // The flags that change what is planned or what it costs.
+  for (const [name, description] of RUN_FLAGS.filter(([name]) => PLAN_FLAGS.has(name)))
+    plan.addOption(new Option(`--${name} <value>`, description))
+  plan.action(async (flags: CommonFlags) => {
     await planCommand(flags, deps)
   })
   program
