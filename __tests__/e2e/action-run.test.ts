@@ -48,6 +48,7 @@ describe('action e2e: runs on a pull request', () => {
     )
     if (result.exitCode !== 0) console.log(result.stdout, result.stderr)
     expect(result.exitCode).toBe(0)
+    expect(result.stdout).toMatch(/delivery \(commit\): delivered/)
     const accepted = Number(result.outputs['tests-accepted'])
     expect(accepted).toBeGreaterThan(0)
     const head = await scenario.remoteSha('refs/heads/feature')

@@ -47,6 +47,7 @@ describe('dist/cli.js', () => {
     const out = join(dir, 'report.json')
     const result = await runCli(['demo', '--json', out])
     expect(result.stderr).toContain('Demo repository:')
+    expect(result.stderr).toContain('delivery (none): delivered')
     expect(result.code).toBe(0)
     const report = ReportSchema.parse(JSON.parse(await readFile(out, 'utf8')))
     expect(report.provider).toBe('explorer')

@@ -357,6 +357,7 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
     }).catch((error: unknown) => deliveryFailed(runReport, effective.settings, error))
   )
   report = delivered.report
+  events.emit('delivery', report.delivery)
   const ledger = addRun(state.ledger, {
     id: runId,
     costUsd: report.budget.spentUsd,

@@ -173,6 +173,7 @@ async function runCommand(
     cancellation.dispose()
   }
   const report = deliveredToWorkTree(ran)
+  events.emit('delivery', report.delivery)
   if (flags.json) await writeJson(resolve(deps.cwd, flags.json), report)
   deps.stdout.write(flags.comment ? `${renderComment(report)}\n` : `${renderTerminal(report)}\n`)
   return report
