@@ -53,6 +53,26 @@ describe('renderComment', () => {
     )
   })
 
+  it('lists possible bugs in their own fold, with the failing assertion, escaped', () => {
+    const report = sampleReport({
+      possibleBugs: [
+        {
+          module: 'src/coupon.ts',
+          test: 'llm-2',
+          assertion: 'expect(percent("SAVE50")).toBe(50) // got 0',
+          explanation: 'the JSDoc says 50 is the documented maximum; @team please look'
+        }
+      ]
+    })
+    const text = renderComment(report)
+    expect(text).toContain('<summary>Possible bugs found (1)</summary>')
+    const line = text.split('\n').find((l) => l.startsWith('- src/coupon.ts · llm-2:'))
+    expect(line).toContain('SAVE50')
+    expect(line).toContain('documented maximum')
+    // A mention in model text must not ping anyone.
+    expect(line).not.toMatch(/(^|[^`\\])@team/)
+  })
+
   it('shows the estimate on a dry run', () => {
     const report = sampleReport({ settings: { dryRun: true } })
     expect(renderVerdictLine(report)).toBe(
