@@ -19,116 +19,199 @@ export const FailOnSchema = z.enum(['never', 'budget-exceeded', 'coverage-below'
 export const PermissionSchema = z.enum(['write', 'maintain', 'admin'])
 
 export const ModelPriceSchema = z.strictObject({
-  /** USD per million prompt tokens. */
-  inputPerMtok: usd,
-  /** USD per million cached prompt tokens; defaults to the input price. */
-  cachedInputPerMtok: usd.optional(),
-  /** USD per million completion tokens (reasoning tokens included). */
-  outputPerMtok: usd
+  inputPerMtok: usd.describe('USD per million prompt tokens.'),
+  cachedInputPerMtok: usd
+    .optional()
+    .describe('USD per million cached prompt tokens; defaults to the input price.'),
+  outputPerMtok: usd.describe('USD per million completion tokens (reasoning tokens included).')
 })
 export type ModelPrice = z.infer<typeof ModelPriceSchema>
 
 export const BudgetSchema = z.strictObject({
-  /** Hard cap on LLM spend for one run, in USD. Always set; the safe default is 1. */
-  runUsd: usd.default(1),
-  /** Cap across all runs on one pull request (the ledger kept in the sticky comment). */
-  prUsd: usd.optional(),
-  /** Ceiling that `/testmaster budget USD` may raise the PR budget to. */
-  maxPrUsd: usd.optional(),
-  /** Cap per module, in USD. */
-  moduleUsd: usd.optional(),
-  /** Maximum number of LLM calls in one run. */
-  maxCalls: positiveInt.optional(),
-  /** Maximum prompt + completion tokens in one run. */
-  maxTokens: positiveInt.optional(),
-  /** Wall-time budget for the whole run, in minutes. */
-  timeMinutes: z.number().positive().default(20)
+  runUsd: usd.default(1).describe('Hard cap on LLM spend for one run, in USD.'),
+  prUsd: usd
+    .optional()
+    .describe("Cap across all runs on one pull request, in USD (kept in the comment's ledger)."),
+  maxPrUsd: usd
+    .optional()
+    .describe('Ceiling that `/testmaster budget USD` may raise the PR budget to.'),
+  moduleUsd: usd.optional().describe('Cap per module, in USD.'),
+  maxCalls: positiveInt.optional().describe('Maximum number of LLM calls in one run.'),
+  maxTokens: positiveInt.optional().describe('Maximum prompt + completion tokens in one run.'),
+  timeMinutes: z
+    .number()
+    .positive()
+    .default(20)
+    .describe('Wall-time budget for the whole run, in minutes.')
 })
 
 export const LlmSchema = z.strictObject({
-  /** `auto`: openai when an API key is present, else the offline explorer. */
-  provider: ProviderSchema.default('auto'),
-  model: z.string().min(1).default('gpt-5-mini'),
-  /** OpenAI-compatible endpoint. Always passed explicitly to the SDK. */
-  baseUrl: z.url().default('https://api.openai.com/v1'),
-  /** Name of the output-limit parameter the endpoint understands. */
+  provider: ProviderSchema.default('auto').describe(
+    '`auto`: `openai` when an API key is present, else the offline `explorer`; `replay` replays `llm.replay-file`.'
+  ),
+  model: z.string().min(1).default('gpt-5-mini').describe('Model name sent to the endpoint.'),
+  baseUrl: z.url().default('https://api.openai.com/v1').describe('OpenAI-compatible endpoint.'),
   outputLimitParam: z
     .enum(['max_completion_tokens', 'max_tokens'])
-    .default('max_completion_tokens'),
-  /** Output cap per call; the budget reserves this many completion tokens. */
-  maxOutputTokens: positiveInt.default(4096),
-  /** Concurrent LLM requests and per-minute limits shared by every module. */
-  requestsPerMinute: positiveInt.optional(),
-  tokensPerMinute: positiveInt.optional(),
-  /** Per-attempt timeout in seconds. */
-  timeoutSeconds: z.number().positive().default(120),
-  /** Retries after a 429, 5xx or dropped connection (each attempt is reserved and settled). */
-  maxRetries: z.number().int().min(0).default(3),
-  /** Price overrides per model (USD per million tokens). */
-  prices: z.record(z.string(), ModelPriceSchema).default({}),
-  /** Allow a model with no known price when token limits alone bound the run. */
-  allowUnpricedModel: z.boolean().default(false),
-  /** Replay file for the `replay` provider (a recorded session). */
-  replayFile: z.string().optional()
+    .default('max_completion_tokens')
+    .describe('Name of the output-limit parameter the endpoint understands.'),
+  maxOutputTokens: positiveInt
+    .default(4096)
+    .describe('Output cap per call; the budget reserves this many completion tokens.'),
+  requestsPerMinute: positiveInt
+    .optional()
+    .describe('Requests per minute, shared by every module.'),
+  tokensPerMinute: positiveInt.optional().describe('Tokens per minute, shared by every module.'),
+  timeoutSeconds: z
+    .number()
+    .positive()
+    .default(120)
+    .describe('Timeout of one request attempt, in seconds.'),
+  maxRetries: z
+    .number()
+    .int()
+    .min(0)
+    .default(3)
+    .describe('Retries after a 429, 5xx or dropped connection (each attempt is budgeted).'),
+  prices: z
+    .record(z.string(), ModelPriceSchema)
+    .default({})
+    .describe('Prices per model name, for models not in the built-in table.'),
+  allowUnpricedModel: z
+    .boolean()
+    .default(false)
+    .describe('Allow a model with no known price when token limits alone bound the run.'),
+  replayFile: z.string().optional().describe('Recorded session the `replay` provider answers from.')
 })
 
 export const GitHubSettingsSchema = z.strictObject({
-  /** Permissions allowed to drive the bot by comment. */
-  commandPermissions: z.array(PermissionSchema).min(1).default(['write', 'maintain', 'admin']),
-  /** Run the LLM on fork PRs when a maintainer asks (off: fork code never sees the key). */
-  allowForks: z.boolean().default(false),
-  /** Execute fork code under pull_request_target (off; see the security notes). */
-  allowPullRequestTarget: z.boolean().default(false),
-  skipDrafts: z.boolean().default(true),
-  skipLabel: z.string().min(1).default('testmaster:skip'),
-  /** `update`: keep one comment updated in place; `on-change`: only touch it when the report changed. */
-  commentMode: z.enum(['update', 'on-change']).default('update'),
-  /** Verified commits through GraphQL createCommitOnBranch instead of git push. */
-  verifiedCommits: z.boolean().default(false),
-  /** Push attempts on a race with another push before giving up. */
-  pushAttempts: positiveInt.default(3)
+  commandPermissions: z
+    .array(PermissionSchema)
+    .min(1)
+    .default(['write', 'maintain', 'admin'])
+    .describe('Repository permissions allowed to drive the bot by comment.'),
+  allowForks: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Run the LLM on fork PRs when a maintainer asks (off: fork code never sees the key).'
+    ),
+  allowPullRequestTarget: z
+    .boolean()
+    .default(false)
+    .describe('Execute fork code under `pull_request_target` (see the security notes).'),
+  skipDrafts: z.boolean().default(true).describe('Skip draft pull requests.'),
+  skipLabel: z
+    .string()
+    .min(1)
+    .default('testmaster:skip')
+    .describe('Label that makes TestMaster skip a pull request.'),
+  commentMode: z
+    .enum(['update', 'on-change'])
+    .default('update')
+    .describe(
+      '`update`: keep one comment updated in place; `on-change`: touch it only when the report changed.'
+    ),
+  verifiedCommits: z
+    .boolean()
+    .default(false)
+    .describe('Commit through the GraphQL API (verified commits) instead of `git push`.'),
+  pushAttempts: positiveInt
+    .default(3)
+    .describe('Push attempts when racing another push, before giving up.')
 })
 
 export const SettingsSchema = z.strictObject({
-  /** Root of the repository under test. */
-  repo: z.string().min(1).default('.'),
-  /** Base ref; when absent the run plans against the head's first parent. */
-  base: z.string().min(1).optional(),
-  head: z.string().min(1).default('HEAD'),
-  /** Path of the YAML config file, relative to the repository root. */
-  config: z.string().min(1).default('.github/testmaster.yml'),
-  llm: LlmSchema.default(() => LlmSchema.parse({})),
-  budget: BudgetSchema.default(() => BudgetSchema.parse({})),
-  depth: DepthSchema.default('medium'),
-  /** Globs (relative to the repo root) that restrict which changed files are considered. */
-  paths: z.array(z.string().min(1)).default([]),
-  /** Globs excluded on top of the built-in exclusions (tests, declarations, generated, vendored). */
-  exclude: z.array(z.string().min(1)).default([]),
-  testFramework: FrameworkChoiceSchema.default('auto'),
-  /** Where generated tests go; default: learned from the repository's existing tests. */
-  testDir: z.string().min(1).optional(),
-  /** Healing rounds per candidate; default from `depth`. */
-  maxHealingRounds: z.number().int().min(0).max(10).optional(),
-  /** Consecutive passing runs required to accept a candidate. */
-  stabilityRuns: z.number().int().min(1).max(20).default(3),
-  /** Modules processed at once. */
-  concurrency: z.number().int().min(1).max(32).default(4),
-  /** Time limit of one test-framework run, in seconds. */
-  testTimeoutSeconds: z.number().positive().default(120),
-  delivery: DeliverySchema.default('commit'),
-  failOn: FailOnSchema.default('never'),
-  /** Patch-coverage percentage below which `fail-on: coverage-below` fails. */
-  patchCoverageThreshold: z.number().min(0).max(100).default(80),
-  /** Plan and estimate only: no LLM calls, no writes. */
-  dryRun: z.boolean().default(false),
-  /** Also generate for modules whose changed lines are already covered. */
-  includeCovered: z.boolean().default(false),
-  github: GitHubSettingsSchema.default(() => GitHubSettingsSchema.parse({})),
-  /** Where the JSON report is written (CLI `--json`, action artifact path). */
-  reportPath: z.string().optional(),
-  /** Directory for the session record of every LLM conversation. */
-  sessionDir: z.string().default('.testmaster')
+  repo: z.string().min(1).default('.').describe('Root of the repository under test.'),
+  base: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Base ref; when absent the run plans against the head's first parent."),
+  head: z.string().min(1).default('HEAD').describe('Head ref.'),
+  config: z
+    .string()
+    .min(1)
+    .default('.github/testmaster.yml')
+    .describe('Path of the YAML config file, relative to the repository root.'),
+  llm: LlmSchema.default(() => LlmSchema.parse({})).describe('The model and its endpoint.'),
+  budget: BudgetSchema.default(() => BudgetSchema.parse({})).describe('Spending and time limits.'),
+  depth: DepthSchema.default('medium').describe(
+    'Effort per module: candidates, healing rounds and the mutant gate.'
+  ),
+  paths: z
+    .array(z.string().min(1))
+    .default([])
+    .describe('Globs (relative to the repository root) that restrict which changed files count.'),
+  exclude: z
+    .array(z.string().min(1))
+    .default([])
+    .describe(
+      'Globs excluded on top of the built-in exclusions (tests, declarations, generated, vendored).'
+    ),
+  testFramework: FrameworkChoiceSchema.default('auto').describe(
+    "Test framework; `auto` detects it from the repository's package.json and config files."
+  ),
+  testDir: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Where generated tests go; default: learned from the repository's existing tests."),
+  maxHealingRounds: z
+    .number()
+    .int()
+    .min(0)
+    .max(10)
+    .optional()
+    .describe('Healing rounds per candidate; default from `depth`.'),
+  stabilityRuns: z
+    .number()
+    .int()
+    .min(1)
+    .max(20)
+    .default(3)
+    .describe('Consecutive passing runs required to accept a candidate.'),
+  concurrency: z.number().int().min(1).max(32).default(4).describe('Modules processed at once.'),
+  testTimeoutSeconds: z
+    .number()
+    .positive()
+    .default(120)
+    .describe('Time limit of one test-framework run, in seconds.'),
+  delivery: DeliverySchema.default('commit').describe(
+    '`commit`: push to the PR branch; `pull-request`: a side PR onto it; `comment`: tests folded in the comment.'
+  ),
+  failOn: FailOnSchema.default('never').describe(
+    'When the job fails: `budget-exceeded` (modules left unhandled) or `coverage-below` (patch coverage under the threshold).'
+  ),
+  patchCoverageThreshold: z
+    .number()
+    .min(0)
+    .max(100)
+    .default(80)
+    .describe('Patch-coverage percentage below which `fail-on: coverage-below` fails.'),
+  dryRun: z.boolean().default(false).describe('Plan and estimate only: no LLM calls, no writes.'),
+  includeCovered: z
+    .boolean()
+    .default(false)
+    .describe('Also generate for modules whose changed lines are already covered.'),
+  github: GitHubSettingsSchema.default(() => GitHubSettingsSchema.parse({})).describe(
+    'Pull-request behaviour.'
+  ),
+  reportPath: z
+    .string()
+    .optional()
+    .describe('Where the JSON report is written (CLI `--json`, action artifact path).'),
+  sessionDir: z
+    .string()
+    .default('.testmaster')
+    .describe('Directory for the session record of every LLM conversation.')
 })
+
+/**
+ * Keys the entry (action or CLI) sets after reading the file, so a value in the file has no
+ * effect: the README's configuration table leaves them out.
+ */
+export const ENTRY_ONLY_KEYS: ReadonlySet<string> = new Set(['repo', 'base', 'head', 'config'])
 
 export type Settings = z.infer<typeof SettingsSchema>
 export type SettingsInput = z.input<typeof SettingsSchema>
