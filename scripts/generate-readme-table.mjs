@@ -1,10 +1,14 @@
-// Writes the README's inputs and outputs tables from action.yml; `--check` fails when stale.
+// Writes the README's action inputs/outputs tables from action.yml and its configuration-keys table
+// from the settings schema; `--check` fails when either is stale.
 import { readFileSync, writeFileSync } from 'node:fs'
+import { register } from 'tsx/esm/api'
 import { parse } from 'yaml'
 
+// The schema is TypeScript: tsx loads it (and its `.js`-suffixed imports) under plain `node`.
+register()
+const { renderConfigTable } = await import('../src/config/schema-docs.ts')
+
 const README = 'README.md'
-const START = '<!-- action-table:start -->'
-const END = '<!-- action-table:end -->'
 
 const action = parse(readFileSync('action.yml', 'utf8'))
 const cell = (text) =>
@@ -28,25 +32,37 @@ lines.push('', '### Outputs', '', '| Output | Description |', '| --- | --- |')
 for (const [name, output] of Object.entries(action.outputs ?? {})) {
   lines.push(`| \`${name}\` | ${cell(output.description)} |`)
 }
-const table = `${START}\n${lines.join('\n')}\n${END}`
+
+const blocks = [
+  { marker: 'action-table', what: 'inputs/outputs table', content: lines.join('\n') },
+  { marker: 'config-table', what: 'configuration table', content: renderConfigTable() }
+]
 
 const readme = readFileSync(README, 'utf8')
-const start = readme.indexOf(START)
-const end = readme.indexOf(END)
-if (start < 0 || end < 0) {
-  console.error(`${README} has no ${START} ... ${END} block`)
-  process.exit(1)
+let next = readme
+const stale = []
+for (const { marker, what, content } of blocks) {
+  const START = `<!-- ${marker}:start -->`
+  const END = `<!-- ${marker}:end -->`
+  const start = next.indexOf(START)
+  const end = next.indexOf(END)
+  if (start < 0 || end < start) {
+    console.error(`${README} has no ${START} ... ${END} block`)
+    process.exit(1)
+  }
+  const block = `${START}\n${content}\n${END}`
+  if (next.slice(start, end + END.length) !== block) stale.push(what)
+  next = next.slice(0, start) + block + next.slice(end + END.length)
 }
-const next = readme.slice(0, start) + table + readme.slice(end + END.length)
 if (process.argv.includes('--check')) {
-  if (next !== readme) {
+  if (stale.length > 0) {
     console.error(
-      `${README}: the inputs/outputs table is stale; run 'npm run readme' and commit it`
+      `${README}: the ${stale.join(' and the ')} ${stale.length > 1 ? 'are' : 'is'} stale; run 'npm run readme' and commit it`
     )
     process.exit(1)
   }
-  console.log(`${README}: inputs/outputs table is up to date`)
+  console.log(`${README}: ${blocks.map((b) => b.what).join(' and ')} are up to date`)
 } else {
   writeFileSync(README, next)
-  console.log(`${README}: inputs/outputs table written`)
+  console.log(`${README}: ${blocks.map((b) => b.what).join(' and ')} written`)
 }
