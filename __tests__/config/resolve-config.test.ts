@@ -27,7 +27,37 @@ describe('resolveConfig', () => {
 
   it('names the file, the kebab-case key, what was expected and what was found', () => {
     const message = messageOf(() => resolveConfig({ file: file('budget:\n  run-usd: ten\n') }))
-    expect(message).toBe('.github/testmaster.yml: budget.run-usd must be a number, got "ten"')
+    expect(message).toBe('.github/testmaster.yml: budget.run-usd must be a number >= 0, got "ten"')
+  })
+
+  it('names both bounds and the integer type when the type is wrong', () => {
+    expect(messageOf(() => resolveConfig({ file: file('stability-runs: many\n') }))).toBe(
+      '.github/testmaster.yml: stability-runs must be an integer from 1 to 20, got "many"'
+    )
+    expect(messageOf(() => resolveConfig({ file: file('stability-runs: 2.5\n') }))).toBe(
+      '.github/testmaster.yml: stability-runs must be an integer from 1 to 20, got 2.5'
+    )
+    expect(messageOf(() => resolveConfig({ file: file('budget:\n  time-minutes: soon\n') }))).toBe(
+      '.github/testmaster.yml: budget.time-minutes must be a number > 0, got "soon"'
+    )
+  })
+
+  it('names the bound of a price inside a model table', () => {
+    const message = messageOf(() =>
+      resolveConfig({
+        file: file(
+          'llm:\n  prices:\n    my-model:\n      input-per-mtok: free\n      output-per-mtok: 1\n'
+        )
+      })
+    )
+    expect(message).toBe(
+      '.github/testmaster.yml: llm.prices.my-model.input-per-mtok must be a number >= 0, got "free"'
+    )
+  })
+
+  it('keeps the plain type for a value that has no bounds', () => {
+    const message = messageOf(() => resolveConfig({ file: file('dry-run: 3\n') }))
+    expect(message).toBe('.github/testmaster.yml: dry-run must be a boolean, got 3')
   })
 
   it('reports a negative budget with its bound', () => {
@@ -69,7 +99,7 @@ describe('resolveConfig', () => {
     const message = messageOf(() =>
       resolveConfig({ flat: { kind: 'input', values: { 'max-cost-usd': 'ten' } } })
     )
-    expect(message).toBe('input max-cost-usd must be a number, got "ten"')
+    expect(message).toBe('input max-cost-usd must be a number >= 0, got "ten"')
   })
 
   it('names the CLI flag at fault', () => {

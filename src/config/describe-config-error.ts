@@ -2,6 +2,7 @@ import { closest, distance } from 'fastest-levenshtein'
 import type { core, z } from 'zod'
 import { ConfigError } from '../errors.js'
 import { camelToKebab, formatKeyPath, valueAtPath } from './config-keys.js'
+import { jsonSchemaOf, nodeAtPath, numberType } from './schema-docs.js'
 
 /**
  * Turns zod issues into one message per problem, in the form
@@ -29,10 +30,14 @@ function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`
 }
 
-function expectation(issue: Issue): string {
+function expectation(issue: Issue, schema: z.ZodType): string {
   switch (issue.code) {
-    case 'invalid_type':
-      return `must be ${article(issue.expected)}`
+    case 'invalid_type': {
+      // A wrong type names the bounds too, so one fix is enough: "must be a number >= 0".
+      const node = nodeAtPath(jsonSchemaOf(schema), issue.path)
+      const number = node && numberType(node)
+      return `must be ${article(number ?? issue.expected)}`
+    }
     case 'too_small': {
       const op = issue.inclusive === false ? '>' : '>='
       if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint') {
@@ -112,7 +117,7 @@ export function describeIssues(
         .join('\n')
     }
     const found = valueAtPath(input, issue.path)
-    return `${place}: ${nameFor(issue.path)} ${expectation(issue)}, got ${shown(found)}`
+    return `${place}: ${nameFor(issue.path)} ${expectation(issue, schema)}, got ${shown(found)}`
   })
 }
 
