@@ -205,3 +205,49 @@ describe('SECURITY 23: a PR that turns the test dir into a symlink into .github'
     ])
   })
 })
+
+describe('one module failing never loses another module’s accepted tests', () => {
+  let project: RunProject
+  let report: Report
+
+  beforeAll(async () => {
+    project = await createRunProject({
+      framework: 'vitest',
+      base: {
+        'src/math.ts': MATH_BASE,
+        'tests/math.test.ts': existingTest('vitest'),
+        '.github/workflows/ci.yml': 'on: push\n'
+      },
+      head: { 'src/math.ts': MATH_HEAD, 'src/text/words.ts': WORDS },
+      // Only words.ts's test directory is unsafe: its final write fails, math.ts's does not.
+      beforeHeadCommit: async (root) => {
+        await symlink('../.github/workflows', join(root, 'tests', 'text'))
+      }
+    })
+    report = await project.run({
+      llm: { provider: 'explorer' },
+      stabilityRuns: 1,
+      testDir: 'tests',
+      concurrency: 2
+    })
+  }, 240_000)
+
+  afterAll(async () => {
+    await project?.remove()
+  })
+
+  it('reports the failed module with its error and keeps the other’s test', async () => {
+    expect(ReportSchema.safeParse(report).success).toBe(true)
+    const status = Object.fromEntries(report.modules.map((m) => [m.path, m.status]))
+    expect(status).toEqual({ 'src/math.ts': 'done', 'src/text/words.ts': 'failed' })
+    expect(report.errors).toEqual([
+      expect.objectContaining({ module: 'src/text/words.ts', code: 'UNSAFE_TEST_PATH' })
+    ])
+    expect(report.tests.map((t) => t.path)).toEqual(['tests/math.testmaster.test.ts'])
+    expect(await project.status()).toEqual(['?? tests/math.testmaster.test.ts'])
+    const run = project.runFramework(['tests/math.testmaster.test.ts'])
+    expect(run.failed).toBe(0)
+    expect(run.passed).toBeGreaterThan(0)
+    expect(await readdir(join(project.root, '.github', 'workflows'))).toEqual(['ci.yml'])
+  })
+})
