@@ -87,7 +87,7 @@ describe('testmaster CLI', () => {
       io
     )
     expect(code).toBe(EXIT_CODES.usage)
-    expect(io.err()).toContain('--max-cost-usd must be a number, got "ten"')
+    expect(io.err()).toContain('--max-cost-usd must be a number >= 0, got "ten"')
   })
 
   it('exits 2 on an unknown command', async () => {
