@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
-import type { ChildProcess } from 'node:child_process'
+import { execFileSync, type ChildProcess } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FakeOpenAiServer } from '../helpers/fake-openai-server.js'
@@ -146,6 +146,54 @@ describe('action e2e: runs on a pull request', () => {
       await scenario.dev.git('--git-dir', scenario.origin, 'rev-parse', 'refs/heads/feature^')
     ).toBe(head)
     expect(scenario.gh.checkRuns[0]?.head_sha).toBe(head)
+  })
+
+  it('SECURITY 11: the PR head moving while a command runs: nothing is pushed, the comment says so', async () => {
+    scenario = await createScenario()
+    const current = scenario
+    current.gh.setPermission('maintainer', 'write')
+    const head = await current.remoteSha('refs/heads/feature')
+    await current.dev.checkout('feature')
+    let moved = false
+    openai = await FakeOpenAiServer.start({
+      script: () => {
+        // A human pushes while the run is under way (the server sees the run's first LLM call).
+        if (!moved) {
+          moved = true
+          execFileSync('git', ['commit', '-q', '--allow-empty', '-m', 'human push'], {
+            cwd: current.dev.dir,
+            env: current.sandbox.env
+          })
+          execFileSync('git', ['push', '-q', 'origin', 'feature'], {
+            cwd: current.dev.dir,
+            env: current.sandbox.env
+          })
+        }
+        return { content: 'no code' }
+      }
+    })
+    const payload = current.commentPayload('/testmaster regenerate', {})
+    const result = await current.run('issue_comment', payload, {
+      ...FAST,
+      'api-key': 'sk-e2e',
+      'base-url': openai.baseUrl
+    })
+    expect(moved).toBe(true)
+    const humanHead = await current.remoteSha('refs/heads/feature')
+    expect(humanHead).not.toBe(head)
+    // Nothing of ours on the branch: its head is the human commit, whose parent is the pinned head.
+    expect(
+      await current.dev.git('--git-dir', current.origin, 'rev-parse', 'refs/heads/feature^')
+    ).toBe(head)
+    const report = await readReport(result.outputs['report-path'])
+    expect(report.delivery.status).toBe('head-moved')
+    expect(report.delivery.detail).toContain(
+      `moved from ${head.slice(0, 12)} to ${humanHead.slice(0, 12)}`
+    )
+    expect(stickies(current)[0]?.body).toContain(humanHead.slice(0, 12))
+    expect(report.tests.length).toBeGreaterThan(0)
+    expect(stickies(current)[0]?.body).toContain(report.tests[0]?.code.split('\n')[0] ?? '???')
+    expect(current.gh.reactions.map((r) => r.content)).toEqual(['eyes', 'confused'])
   })
 
   it('a fork PR: tests folded into the comment, no push', async () => {
