@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { createTestRunner } from '../../src/runner/create-test-runner.js'
 import type { TestRunner } from '../../src/runner/test-runner.js'
 import {
@@ -15,6 +17,36 @@ const CASES: ReadonlyArray<{ fixture: FixtureName; framework: 'jest' | 'vitest';
     { fixture: 'jest-babel-cjs', framework: 'jest', header: '' },
     { fixture: 'vitest-esm', framework: 'vitest', header: "import { it, expect } from 'vitest'\n" }
   ]
+
+/** Processes that left the group are found through /proc; elsewhere only the group kill exists. */
+const itWithProc = existsSync('/proc/self/environ') ? it : it.skip
+
+/** True once `process.kill(pid, 0)` says ESRCH (a killed orphan waits a moment to be reaped). */
+async function waitDead(pid: number, ms = 10_000): Promise<boolean> {
+  const until = Date.now() + ms
+  for (;;) {
+    try {
+      process.kill(pid, 0)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return true
+      throw error
+    }
+    if (Date.now() > until) return false
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** Test-file lines that start a process in a session of its own and write its pid to `pidFile`. */
+function detachedProcess(pidFile: string): string {
+  return `import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+function leaveBehind() {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' })
+  child.unref()
+  writeFileSync(${JSON.stringify(pidFile)}, String(child.pid))
+}
+`
+}
 
 describe.each(CASES)('runner limits on $fixture', ({ fixture, framework, header }) => {
   let project: FixtureProject
@@ -55,6 +87,47 @@ describe.each(CASES)('runner limits on $fixture', ({ fixture, framework, header 
     })
     expect(next.status).toBe('completed')
   })
+
+  itWithProc(
+    'SECURITY 20: a detached process a flooding test started is killed with the warm process',
+    async () => {
+      const pidFile = project.path('flood-detached.pid')
+      const flood = await project.write(
+        'tests/flood-detached.test.js',
+        `${header}${detachedProcess(pidFile)}it('floods', () => {
+  leaveBehind()
+  const chunk = 'x'.repeat(1 << 20)
+  for (let i = 0; i < 10; i++) process.stdout.write(chunk)
+})
+`
+      )
+      const result = await runner.run({ testFiles: [flood], timeoutMs: RUN_TIMEOUT_MS })
+      expect(result.status).toBe('crashed')
+      expect(await waitDead(Number(await readFile(pidFile, 'utf8')))).toBe(true)
+    }
+  )
+
+  itWithProc(
+    'SECURITY 20: a detached process a passing test left behind is killed when the runner closes',
+    async () => {
+      const pidFile = project.path('left-behind.pid')
+      const leaves = await project.write(
+        'tests/left-behind.test.js',
+        `${header}${detachedProcess(pidFile)}it('leaves', () => {
+  leaveBehind()
+})
+`
+      )
+      const own = await createTestRunner({ framework, packageRoot: project.root })
+      try {
+        const result = await own.run({ testFiles: [leaves], timeoutMs: RUN_TIMEOUT_MS })
+        expect(result.status === 'completed' && result.files[0]?.status).toBe('passed')
+      } finally {
+        await own.close()
+      }
+      expect(await waitDead(Number(await readFile(pidFile, 'utf8')))).toBe(true)
+    }
+  )
 
   it('stops a run when the caller aborts, as a result', async () => {
     const controller = new AbortController()

@@ -1,9 +1,15 @@
 import { describe, it, expect } from '@jest/globals'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { groupAlive, runSandboxed } from '../../src/runner/sandboxed-process.js'
+import {
+  groupAlive,
+  markedProcesses,
+  runSandboxed,
+  SANDBOX_MARKER_VARIABLE,
+  spawnSandboxed
+} from '../../src/runner/sandboxed-process.js'
 import { RunnerError } from '../../src/errors.js'
 
 const node = process.execPath
@@ -29,6 +35,31 @@ function pidAlive(pid: number): boolean {
     return false
   }
 }
+
+/** Processes that left the group are found through /proc; elsewhere only the group kill exists. */
+const itWithProc = existsSync('/proc/self/environ') ? it : it.skip
+
+/**
+ * True once `process.kill(pid, 0)` says ESRCH. A killed orphan stays a zombie until init reaps
+ * it, which in containers can take a second or two, hence the poll.
+ */
+async function waitDead(pid: number, ms = 10_000): Promise<boolean> {
+  const until = Date.now() + ms
+  for (;;) {
+    try {
+      process.kill(pid, 0)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return true
+      throw error
+    }
+    if (Date.now() > until) return false
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** A child script that starts a grandchild in a session of its own and prints its pid. */
+const DETACHED_GRANDCHILD =
+  'const {spawn}=require("child_process");const c=spawn(process.execPath,["-e","setInterval(()=>{},1000)"],{detached:true,stdio:"ignore"});c.unref();console.log(c.pid);'
 
 describe('runSandboxed', () => {
   it('returns exit code, stdout and stderr of a finished process', async () => {
@@ -157,6 +188,77 @@ describe('runSandboxed', () => {
     expect(await waitGone(result.pid)).toBe(true)
   })
 
+  itWithProc(
+    'SECURITY 20: a detached grandchild (its own session) is killed at the time limit too',
+    async () => {
+      const result = await runSandboxed({
+        command: node,
+        args: script(`${DETACHED_GRANDCHILD}setInterval(()=>{},1000)`),
+        cwd: tmpdir(),
+        timeoutMs: 1500
+      })
+      expect(result.status).toBe('timeout')
+      const grandchild = Number(result.stdout.trim())
+      expect(grandchild).toBeGreaterThan(0)
+      // It really had left the group: the group kill alone would have missed it.
+      expect(grandchild).not.toBe(result.pid)
+      expect(await waitDead(grandchild)).toBe(true)
+    }
+  )
+
+  itWithProc(
+    'SECURITY 20: a detached process left behind by a child that exited normally does not survive the run',
+    async () => {
+      const result = await runSandboxed({
+        command: node,
+        args: script(DETACHED_GRANDCHILD),
+        cwd: tmpdir(),
+        timeoutMs: 10_000
+      })
+      expect(result).toMatchObject({ status: 'exited', exitCode: 0 })
+      expect(await waitDead(Number(result.stdout.trim()))).toBe(true)
+    }
+  )
+
+  itWithProc(
+    'SECURITY 20: a bounded fork bomb of detached processes is killed at its time limit, all of it',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'tm-sandbox-'))
+      try {
+        // Every process starts two more in sessions of their own, down to depth 5: 63 in all.
+        const tree = join(dir, 'tree.sh')
+        const pidFile = join(dir, 'pids')
+        await writeFile(
+          tree,
+          [
+            'echo $$ >> "$PID_FILE"',
+            'if [ "$1" -lt 5 ]; then',
+            '  setsid sh "$0" $(($1 + 1)) &',
+            '  setsid sh "$0" $(($1 + 1)) &',
+            'fi',
+            'exec sleep 1000',
+            ''
+          ].join('\n')
+        )
+        const result = await runSandboxed({
+          command: 'sh',
+          args: [tree, '0'],
+          cwd: dir,
+          env: { PID_FILE: pidFile },
+          timeoutMs: 4000
+        })
+        expect(result.status).toBe('timeout')
+        const pids = (await readFile(pidFile, 'utf8')).trim().split('\n').map(Number)
+        expect(pids).toHaveLength(63)
+        const survivors: number[] = []
+        for (const pid of pids) if (!(await waitDead(pid))) survivors.push(pid)
+        expect(survivors).toEqual([])
+      } finally {
+        await rm(dir, { recursive: true, force: true })
+      }
+    }
+  )
+
   it('kills the stragglers a finished leader left in its group', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tm-sandbox-'))
     try {
@@ -202,4 +304,29 @@ describe('runSandboxed', () => {
       })
     ).rejects.toBeInstanceOf(RunnerError)
   })
+})
+
+describe('spawnSandboxed', () => {
+  itWithProc(
+    'SECURITY 20: marks the child, and a detached grandchild dies when the child is killed',
+    async () => {
+      const child = spawnSandboxed({
+        command: node,
+        args: script(
+          `${DETACHED_GRANDCHILD}console.log(process.env.${SANDBOX_MARKER_VARIABLE});setInterval(()=>{},1000)`
+        ),
+        cwd: tmpdir()
+      })
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      let out = ''
+      child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()))
+      while (out.split('\n').length < 3) await new Promise((r) => setTimeout(r, 20))
+      const [grandchild, marker] = out.trim().split('\n')
+      expect(marker).toMatch(/^[0-9a-f-]{36}$/)
+      expect(markedProcesses(marker!).sort()).toEqual([child.pid, Number(grandchild)].sort())
+      child.kill('SIGKILL')
+      await exited
+      expect(await waitDead(Number(grandchild))).toBe(true)
+    }
+  )
 })

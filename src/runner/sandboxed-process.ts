@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
@@ -10,8 +11,10 @@ export { scrubEnvironment, isSecretName } from './scrub-environment.js'
 /**
  * Child processes for untrusted code (the target repository's tests, generated tests, explored
  * modules): their own process group, a scrubbed environment, a wall-time limit and an output cap.
- * When the limit or the cap is hit, or the caller aborts, the whole group is killed, so a test that
- * forks or spawns leaves nothing behind. A timeout is a result, not an exception.
+ * When the limit or the cap is hit, or the caller aborts, and again when the run ends, the whole
+ * group is killed, so a test that forks or spawns leaves nothing behind. A process that left the
+ * group (`detached: true`, setsid) is found by the sandbox's marker variable, which every
+ * descendant inherits, and killed too. A timeout is a result, not an exception.
  */
 
 export interface SandboxedOptions {
@@ -52,16 +55,42 @@ export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024
 /** After the leader exits, how long to wait for pipes held by stragglers before giving up on them. */
 const CLOSE_GRACE_MS = 2000
 
-/** Groups still alive, killed if our own process exits first (no orphans even on a crash of ours). */
-const liveGroups = new Set<number>()
+/**
+ * The variable that marks every process of one sandbox: a random id per sandbox (not a secret),
+ * inherited by descendants whatever group or session they move to. Only a process that replaces
+ * its own environment (`env -i`, `spawn(..., { env: {} })`) sheds it.
+ */
+export const SANDBOX_MARKER_VARIABLE = 'TESTMASTER_SANDBOX'
+
+/** Scans of /proc per sweep; each catches what forked while the previous one was killing. */
+const MARKER_SWEEP_PASSES = 5
+
+/**
+ * Sandboxes still alive, process group id → marker, killed if our own process exits first (no
+ * orphans even on a crash of ours).
+ */
+const liveSandboxes = new Map<number, string>()
 let exitHookInstalled = false
 
 function installExitHook(): void {
   if (exitHookInstalled) return
   exitHookInstalled = true
   process.on('exit', () => {
-    for (const pgid of liveGroups) killGroup(pgid)
+    for (const pgid of liveSandboxes.keys()) killSandbox(pgid)
   })
+}
+
+/** The environment of a sandboxed child: ours and the caller's, scrubbed, plus a fresh marker. */
+function sandboxEnvironment(extra: NodeJS.ProcessEnv | undefined): {
+  readonly env: NodeJS.ProcessEnv
+  readonly marker: string
+} {
+  const marker = randomUUID()
+  const env = {
+    ...scrubEnvironment({ ...process.env, ...extra }),
+    [SANDBOX_MARKER_VARIABLE]: marker
+  }
+  return { env, marker }
 }
 
 /** Kills a process group with SIGKILL; a group already gone is fine. */
@@ -71,6 +100,71 @@ export function killGroup(pgid: number): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error
   }
+}
+
+/**
+ * Pids of the running processes whose environment carries `marker` as the sandbox marker, read
+ * from /proc/<pid>/environ (Linux). Zombies have no environment left and are not listed. Where
+ * there is no /proc the answer is empty: the group kill is all there is.
+ */
+export function markedProcesses(marker: string): number[] {
+  let entries: string[]
+  try {
+    entries = readdirSync('/proc')
+  } catch {
+    return []
+  }
+  const needle = Buffer.from(`${SANDBOX_MARKER_VARIABLE}=${marker}\0`)
+  const found: number[] = []
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue
+    const pid = Number(entry)
+    if (pid === process.pid) continue
+    let environ: Buffer
+    try {
+      // Readable only for our own user's processes, which are all a sandbox can start.
+      environ = readFileSync(`/proc/${entry}/environ`)
+    } catch {
+      continue
+    }
+    const at = environ.indexOf(needle)
+    if (at === 0 || (at > 0 && environ[at - 1] === 0)) found.push(pid)
+  }
+  return found
+}
+
+/**
+ * SIGKILLs every process carrying the sandbox marker, scanning again until a scan finds nothing
+ * new (at most {@link MARKER_SWEEP_PASSES} scans), so children forked during the kill go too.
+ * Returns the pids it killed.
+ */
+export function killMarked(marker: string): number[] {
+  const killed = new Set<number>()
+  for (let pass = 0; pass < MARKER_SWEEP_PASSES; pass++) {
+    // A process killed in an earlier pass may still be dying: only new ones call for another scan.
+    const fresh = markedProcesses(marker).filter((pid) => !killed.has(pid))
+    if (fresh.length === 0) break
+    for (const pid of fresh) {
+      killed.add(pid)
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // Gone already (ESRCH), or no longer ours after a pid reuse (EPERM).
+      }
+    }
+  }
+  return [...killed]
+}
+
+/**
+ * Kills a sandbox started by {@link spawnSandboxed} or {@link runSandboxed}: its process group,
+ * then every process that carries its marker, wherever it moved. For a pid that is no live
+ * sandbox, only the group. Safe to call twice.
+ */
+export function killSandbox(pgid: number): void {
+  killGroup(pgid)
+  const marker = liveSandboxes.get(pgid)
+  if (marker !== undefined) killMarked(marker)
 }
 
 /**
@@ -113,27 +207,29 @@ export function groupAlive(pgid: number): boolean {
 
 /**
  * Spawns a long-lived child in its own process group with a scrubbed environment, for warm
- * workers that serve several runs. The caller owns it: {@link killGroup} its pid when done.
+ * workers that serve several runs. The caller owns it: {@link killSandbox} its pid when done;
+ * when the leader exits, its group and marked processes are killed anyway.
  * Spawn failures (command not found) surface as the child's `error` event.
  */
 export function spawnSandboxed(
   options: Pick<SandboxedOptions, 'command' | 'args' | 'cwd' | 'env'> & { ipc?: boolean }
 ): ChildProcess {
   installExitHook()
+  const { env, marker } = sandboxEnvironment(options.env)
   const child = spawn(options.command, [...options.args], {
     cwd: options.cwd,
-    env: scrubEnvironment({ ...process.env, ...options.env }),
+    env,
     detached: true,
     stdio: options.ipc ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe'],
     windowsHide: true
   })
   const pid = child.pid
   if (pid !== undefined) {
-    liveGroups.add(pid)
+    liveSandboxes.set(pid, marker)
     child.once('exit', () => {
-      // Whatever the leader left running in its group goes with it.
-      killGroup(pid)
-      liveGroups.delete(pid)
+      // Whatever the leader left running, in its group or not, goes with it.
+      killSandbox(pid)
+      liveSandboxes.delete(pid)
     })
   }
   return child
@@ -159,11 +255,12 @@ export function runSandboxed(options: SandboxedOptions): Promise<SandboxedResult
       return
     }
     installExitHook()
+    const { env, marker } = sandboxEnvironment(options.env)
     let child: ChildProcess
     try {
       child = spawn(options.command, [...options.args], {
         cwd: options.cwd,
-        env: scrubEnvironment({ ...process.env, ...options.env }),
+        env,
         detached: true,
         stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
         windowsHide: true
@@ -173,7 +270,7 @@ export function runSandboxed(options: SandboxedOptions): Promise<SandboxedResult
       return
     }
     const pid = child.pid ?? 0
-    if (pid) liveGroups.add(pid)
+    if (pid) liveSandboxes.set(pid, marker)
 
     const stdout: Buffer[] = []
     const stderr: Buffer[] = []
@@ -187,6 +284,11 @@ export function runSandboxed(options: SandboxedOptions): Promise<SandboxedResult
 
     const stop = (): void => {
       if (pid) killGroup(pid)
+    }
+    // The group, then whatever left it: at the end of every run, background processes included.
+    const sweep = (): void => {
+      stop()
+      killMarked(marker)
     }
     const collect = (chunks: Buffer[]) => (chunk: Buffer) => {
       if (truncated) return
@@ -220,8 +322,8 @@ export function runSandboxed(options: SandboxedOptions): Promise<SandboxedResult
       clearTimeout(timer)
       if (graceTimer) clearTimeout(graceTimer)
       options.signal?.removeEventListener('abort', onAbort)
-      stop()
-      if (pid) liveGroups.delete(pid)
+      sweep()
+      if (pid) liveSandboxes.delete(pid)
       const base = {
         stdout: Buffer.concat(stdout).toString('utf8'),
         stderr: Buffer.concat(stderr).toString('utf8'),
@@ -240,14 +342,14 @@ export function runSandboxed(options: SandboxedOptions): Promise<SandboxedResult
       settled = true
       clearTimeout(timer)
       options.signal?.removeEventListener('abort', onAbort)
-      if (pid) liveGroups.delete(pid)
+      if (pid) liveSandboxes.delete(pid)
       reject(spawnError(options, error))
     })
     child.once('exit', (code, signal) => {
       exitCode = code
       exitSignal = signal
-      // Kill stragglers of the group now: they may hold our pipes open, and must not outlive the run.
-      stop()
+      // Kill stragglers now: they may hold our pipes open, and must not outlive the run.
+      sweep()
       graceTimer = setTimeout(finish, CLOSE_GRACE_MS)
     })
     child.once('close', finish)

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { OutputCollector } from './run-support.js'
-import { killGroup, nodeScriptArgs, spawnSandboxed } from './sandboxed-process.js'
+import { killSandbox, nodeScriptArgs, spawnSandboxed } from './sandboxed-process.js'
 import type { RunMessage, WorkerMessage } from './warm-protocol.js'
 
 /** How a request to a warm process ended. */
@@ -209,9 +209,15 @@ export class WarmProcess<Payload> {
     }
   }
 
-  /** Kills the whole process group and waits (briefly) for the exit. Safe to call twice. */
+  /**
+   * Kills the whole process group and every process that left it, then waits (briefly) for the
+   * exit. Safe to call twice. Background processes a run's tests leave behind live until here:
+   * they cannot be told from the framework's own long-lived helpers (vitest's pool workers, an
+   * esbuild service) while the process serves, so they go when it stops (an abnormal end of a
+   * run, recycling, or the runner's close).
+   */
   async stop(): Promise<void> {
-    if (this.pid) killGroup(this.pid)
+    if (this.pid) killSandbox(this.pid)
     if (this.exitedFlag) return
     await new Promise<void>((resolve) => {
       this.child.once('exit', () => resolve())
