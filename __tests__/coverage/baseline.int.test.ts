@@ -60,6 +60,21 @@ describe.each(CASES)('measureBaseline on $fixture', ({ fixture, framework, ext, 
     )
   })
 
+  it('keeps the baseline of an existing suite that prints more than the output cap (1 MiB)', async () => {
+    // The repository's own suite is verbose: its output is cut at the cap, its coverage (read
+    // from the framework's files, not its output) still counts.
+    const verbose = await project.write(
+      `tests/verbose.test.${ext}`,
+      `${await project.read(`tests/pass.test.${ext}`)}\nit('talks a lot', () => {\n  process.stdout.write('x'.repeat(3 * 1024 * 1024))\n})\n`
+    )
+    const baseline = await measureBaseline(runner, [verbose], [source()], TIMEOUT_MS)
+    expect(coverageFigures(baseline, source()).lines).toEqual({
+      covered: lines - 3,
+      total: lines,
+      pct: Math.round(((lines - 3) / lines) * 10000) / 100
+    })
+  })
+
   it('measures the existing tests once, and a candidate adds only what they miss', async () => {
     const baseline = await measureBaseline(runner, [project.path(`tests/pass.test.${ext}`)], [source()], TIMEOUT_MS)
     const figures = coverageFigures(baseline, source())

@@ -88,6 +88,26 @@ describe.each(CASES)('runner limits on $fixture', ({ fixture, framework, header 
     expect(next.status).toBe('completed')
   })
 
+  it('with outputOverflow truncate, cuts a flood at the cap and lets the run complete', async () => {
+    const flood = await project.write(
+      'tests/verbose.test.js',
+      `${header}it('talks', () => {
+  process.stdout.write('x'.repeat(3 * 1024 * 1024))
+  expect(1).toBe(1)
+})
+`
+    )
+    const result = await runner.run({
+      testFiles: [flood],
+      timeoutMs: RUN_TIMEOUT_MS,
+      outputOverflow: 'truncate'
+    })
+    expect(result.status).toBe('completed')
+    if (result.status === 'completed') expect(result.files[0]?.status).toBe('passed')
+    expect(result.outputTruncated).toBe(true)
+    expect(Buffer.byteLength(result.output)).toBeLessThanOrEqual(OUTPUT_CAP)
+  })
+
   itWithProc(
     'SECURITY 20: a detached process a flooding test started is killed with the warm process',
     async () => {

@@ -8,7 +8,9 @@ import { emptyCoverage } from './empty-coverage.js'
  * The existing tests' coverage of the changed modules, measured once per run in one batch and
  * reused for every candidate: the report's "before" figures. Modules no test loads, and every
  * module of a repository with no tests at all, get an all-zero (but coverable) entry: a baseline
- * of zero, not an error. Failing existing tests still count for what they cover.
+ * of zero, not an error. Failing existing tests still count for what they cover, and so does a
+ * verbose suite: its output is cut at the runner's cap while the run goes on, since coverage
+ * comes from the framework's files, not from what the tests print.
  */
 export async function measureBaseline(
   runner: TestRunner,
@@ -19,7 +21,12 @@ export async function measureBaseline(
   if (modules.length === 0) return {}
   let measured: CoverageMapData = {}
   if (existingTests.length > 0) {
-    const result = await runner.run({ testFiles: existingTests, coverageOf: modules, timeoutMs })
+    const result = await runner.run({
+      testFiles: existingTests,
+      coverageOf: modules,
+      timeoutMs,
+      outputOverflow: 'truncate'
+    })
     if (result.status === 'timeout') {
       throw new RunnerError(
         'RUNNER_BASELINE_TIMEOUT',

@@ -58,7 +58,12 @@ export class JestRunner extends SerialRunner {
         collectCoverageFrom:
           coverageOf.length > 0 ? coverageOf.map((file) => exactGlob(this.cwd, file)) : null
       }
-      const outcome = await warm.request(payload, request.timeoutMs, request.signal)
+      const outcome = await warm.request(
+        payload,
+        request.timeoutMs,
+        request.signal,
+        request.outputOverflow !== 'truncate'
+      )
       const base = {
         durationMs: outcome.durationMs,
         output: outcome.output,

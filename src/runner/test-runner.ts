@@ -57,6 +57,13 @@ export interface RunRequest {
   /** Wall-time limit for the whole run. */
   readonly timeoutMs: number
   readonly signal?: AbortSignal
+  /**
+   * What output past the cap does. `stop` (the default): the run ends there as `crashed`, the
+   * right answer for a candidate that floods. `truncate`: the rest of the output is dropped and
+   * the run goes on to its end or its time limit, since results and coverage come from the
+   * framework's report files, not from what it prints (the repository's own, verbose suite).
+   */
+  readonly outputOverflow?: 'stop' | 'truncate'
 }
 
 export interface TestRunner {

@@ -65,7 +65,8 @@ export class VitestRunner extends SerialRunner {
     const outcome = await worker.process.request(
       { files: request.testFiles.map(canonicalPath) },
       request.timeoutMs,
-      request.signal
+      request.signal,
+      request.outputOverflow !== 'truncate'
     )
     const base = {
       durationMs: outcome.durationMs,

@@ -149,12 +149,15 @@ export class WarmProcess<Payload> {
 
   /**
    * Sends one request and waits for its end, the time limit (which includes the start of a fresh
-   * process), an abort, or the output cap. The caller kills the process on anything but done/failed.
+   * process), an abort, or (with `stopOnOverflow`) the output cap; without it, output past the
+   * cap is dropped and the request goes on. The caller kills the process on anything but
+   * done/failed.
    */
   async request(
     payload: Payload,
     timeoutMs: number,
-    signal?: AbortSignal
+    signal?: AbortSignal,
+    stopOnOverflow = true
   ): Promise<RequestOutcome> {
     const started = performance.now()
     const output = this.output
@@ -172,7 +175,7 @@ export class WarmProcess<Payload> {
       onAbort = () => resolve({ kind: 'aborted' })
       if (signal?.aborted) resolve({ kind: 'aborted' })
       signal?.addEventListener('abort', onAbort, { once: true })
-      output.onOverflow = () => resolve({ kind: 'output-cap' })
+      if (stopOnOverflow) output.onOverflow = () => resolve({ kind: 'output-cap' })
       this.listener = (message) => {
         if (message.type === 'done' && message.id === id)
           resolve({ kind: 'done', errors: message.errors })
