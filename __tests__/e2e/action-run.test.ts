@@ -232,6 +232,21 @@ describe('action e2e: runs on a pull request', () => {
     ).toBe(true)
   })
 
+  it('SECURITY 9: the same fork PR exits non-zero when the gate fails (time budget spent, fail-on budget-exceeded)', async () => {
+    scenario = await createScenario({ fork: true, readOnly: true })
+    const refs = await scenario.dev.git('--git-dir', scenario.origin, 'for-each-ref')
+    const result = await scenario.run('pull_request', await scenario.pullRequestPayload('opened'), {
+      ...FAST,
+      'time-budget-minutes': '0.0001',
+      'fail-on': 'budget-exceeded'
+    })
+    expect(result.exitCode).toBe(1)
+    expect(result.stdout).toMatch(/::error::TestMaster gate failed: the budget ran out \(time/)
+    expect(await scenario.dev.git('--git-dir', scenario.origin, 'for-each-ref')).toBe(refs)
+    expect(result.summary).toContain('a fork PR has a read-only token')
+    expect(result.outputs['budget-exceeded']).toBe('true')
+  })
+
   it('a push race: fetch, rebase and retry, the human commit kept', async () => {
     scenario = await createScenario()
     await raceNextPush(scenario, 'feature', 'src/human.ts')
@@ -348,6 +363,7 @@ ${test}`
     expect(result.stdout).toContain('SIGINT: the job is being cancelled')
     const report = await readReport(result.outputs['report-path'])
     expect(report.budget.spentUsd).toBeGreaterThan(0)
+    expect(report.budget.stoppedBy).toBe('cancelled')
     // The explorer's tests, accepted before the cancel, are committed.
     const head = await current.remoteSha('refs/heads/feature')
     expect(result.outputs['commit-sha']).toBe(head)

@@ -98,12 +98,17 @@ export async function createLlmSession(input: {
     calls: () => recorder.calls(),
     budgetReport: (unfinishedWork): BudgetReport => {
       const snapshot = budget.snapshot()
-      // A limit that stopped work while changed modules were left unhandled is "exceeded".
+      // A limit that stopped work while changed modules were left unhandled is "exceeded"; the
+      // deadline stops work without the budget refusing a call, so it is named here.
+      const cancelled = deadline.abortReason === 'cancelled'
+      const stoppedBy =
+        cancelled && (snapshot.stoppedBy === undefined || snapshot.stoppedBy === 'time')
+          ? 'cancelled'
+          : (snapshot.stoppedBy ?? (unfinishedWork && deadline.expired ? 'time' : undefined))
       return {
         ...snapshot,
-        exceeded:
-          snapshot.exceeded ||
-          (unfinishedWork && (snapshot.stoppedBy !== undefined || deadline.expired))
+        ...(stoppedBy ? { stoppedBy } : {}),
+        exceeded: snapshot.exceeded || (unfinishedWork && stoppedBy !== undefined)
       }
     },
     writeSession: async (dir, runId) => {

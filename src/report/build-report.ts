@@ -75,7 +75,10 @@ export function evaluateGate(
   if (budget.exceeded) {
     findings.push({
       kind: 'budget',
-      reason: `the budget ran out (${budget.stoppedBy ?? 'limit'}) before all changed modules were handled`
+      reason:
+        budget.stoppedBy === 'cancelled'
+          ? 'the run was cancelled before all changed modules were handled'
+          : `the budget ran out (${budget.stoppedBy ?? 'limit'}) before all changed modules were handled`
     })
   }
   if (settings.dryRun) {

@@ -115,7 +115,9 @@ export const LimitNameSchema = z.enum([
   'module-usd',
   'max-calls',
   'max-tokens',
-  'time'
+  'time',
+  /** Not a limit: the job was cancelled (SIGINT/SIGTERM), which stops the run the same way. */
+  'cancelled'
 ])
 export type LimitName = z.infer<typeof LimitNameSchema>
 
