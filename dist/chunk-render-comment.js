@@ -3,12 +3,221 @@ const require = __testmasterCreateRequire(import.meta.url);
 const __filename = import.meta.filename;
 const __dirname = import.meta.dirname;
 
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, posix, normalize } from 'node:path';
 import { realpath } from 'node:fs/promises';
 import fs__default from 'fs';
 import { r as requireSrc$1, g as getDefaultExportFromCjs } from './chunk-index.js';
 import { spawn } from 'node:child_process';
-import { normalize } from 'node:path';
 import { EventEmitter } from 'node:events';
+
+const GENERATED_TEST_INFIX = ".testmaster.";
+function isGeneratedTestPath(path) {
+  return /\.testmaster\.(?:test|spec)\.[cm]?[jt]sx?$/.test(path);
+}
+const TEST_FILE = /\.(?:test|spec)\.[cm]?[jt]sx?$/;
+const SKIP_DIRS = /* @__PURE__ */ new Set([
+  "node_modules",
+  ".git",
+  "dist",
+  "build",
+  "out",
+  "coverage",
+  ".next",
+  ".turbo",
+  ".cache",
+  "vendor"
+]);
+const MAX_TEST_FILES = 3e3;
+const RELATIVE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\b(?:jest|vi)\.(?:mock|doMock|unstable_mockModule|importActual|requireActual)\s*\(\s*)['"](\.{1,2}\/[^'"]*|\.{1,2})['"]/g;
+const EXPLICIT_IMPORT = /\bimport\s*(?:type\s*)?\{[^}]*\b(?:describe|it|test|expect)\b[^}]*\}\s*from\s*['"][^'"]+['"]|require\(\s*['"](?:@jest\/globals|vitest)['"]\s*\)/;
+class TestIndex {
+  constructor(packageRoot, conventions, tests) {
+    this.packageRoot = packageRoot;
+    this.conventions = conventions;
+    this.tests = tests;
+  }
+  packageRoot;
+  conventions;
+  tests;
+  /** Scans the package at `packageRoot` (repo-relative) for test files. */
+  static build(repoRoot, packageRoot) {
+    const files = [];
+    const walk = (rel) => {
+      if (files.length >= MAX_TEST_FILES) return;
+      let entries;
+      try {
+        entries = readdirSync(join(repoRoot, rel), { withFileTypes: true });
+      } catch {
+        return;
+      }
+      if (rel !== packageRoot && entries.some((entry) => entry.isFile() && entry.name === "package.json"))
+        return;
+      for (const entry of entries) {
+        const child = rel === "" ? entry.name : `${rel}/${entry.name}`;
+        if (entry.isDirectory()) {
+          if (SKIP_DIRS.has(entry.name) || entry.name.startsWith(".")) continue;
+          walk(child);
+        } else if (entry.isFile() && TEST_FILE.test(entry.name)) {
+          files.push(child);
+        }
+      }
+    };
+    walk(packageRoot);
+    const tests = [];
+    const layoutVotes = { colocated: 0, adjacent: 0, separate: 0 };
+    const separateRoots = /* @__PURE__ */ new Map();
+    let mirrorVotes = 0;
+    let suffixSpec = 0;
+    const extensionVotes = { js: 0, ts: 0, none: 0 };
+    let explicit = 0;
+    let sourcesChecked = /* @__PURE__ */ new Map();
+    const dirListing = (dir) => {
+      let listing = sourcesChecked.get(dir);
+      if (!listing) {
+        try {
+          listing = new Set(readdirSync(join(repoRoot, dir)));
+        } catch {
+          listing = /* @__PURE__ */ new Set();
+        }
+        sourcesChecked.set(dir, listing);
+      }
+      return listing;
+    };
+    for (const file of files) {
+      const generated = isGeneratedTestPath(file);
+      let text = "";
+      try {
+        text = readFileSync(join(repoRoot, file), "utf8");
+      } catch {
+        continue;
+      }
+      const dir = posix.dirname(file);
+      const targets = [];
+      for (const match of text.matchAll(RELATIVE_IMPORT)) {
+        const specifier = match[1] ?? "";
+        const joined = posix.normalize(posix.join(dir, specifier));
+        targets.push(stripExtension(joined));
+        if (!generated) extensionVotes[extensionStyleOf(specifier)]++;
+      }
+      tests.push({ path: file, targets });
+      if (generated) continue;
+      if (EXPLICIT_IMPORT.test(text)) explicit++;
+      if (/\.spec\.[cm]?[jt]sx?$/.test(file)) suffixSpec++;
+      const within = packageRoot === "" ? file : file.slice(packageRoot.length + 1);
+      const segments = within.split("/");
+      const base = stripTestSuffix(posix.basename(file));
+      if (segments.length > 1 && ["test", "tests", "__tests__", "spec"].includes(segments[0] ?? "")) {
+        layoutVotes.separate++;
+        separateRoots.set(
+          segments[0] ?? "test",
+          (separateRoots.get(segments[0] ?? "test") ?? 0) + 1
+        );
+        if (segments[1] === "src") mirrorVotes++;
+      } else if (segments.includes("__tests__")) {
+        layoutVotes.adjacent++;
+      } else if ([...dirListing(dir)].some((name) => stripExtension(name) === base && !TEST_FILE.test(name))) {
+        layoutVotes.colocated++;
+      } else {
+        layoutVotes.colocated += 0.5;
+      }
+    }
+    sourcesChecked = /* @__PURE__ */ new Map();
+    const humanCount = files.filter((f) => !isGeneratedTestPath(f)).length;
+    const layout = Object.entries(layoutVotes).sort(
+      (a, b) => b[1] - a[1]
+    )[0];
+    const separateRoot = [...separateRoots.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "test";
+    const extensionTotal = extensionVotes.js + extensionVotes.ts + extensionVotes.none;
+    const extension = extensionTotal === 0 ? void 0 : Object.entries(extensionVotes).sort(
+      (a, b) => b[1] - a[1]
+    )[0]?.[0];
+    return new TestIndex(
+      packageRoot,
+      {
+        layout: humanCount > 0 && layout && layout[1] > 0 ? layout[0] : "colocated",
+        separateRoot,
+        mirrorsSrc: mirrorVotes * 2 > layoutVotes.separate,
+        suffix: suffixSpec * 2 > humanCount && humanCount > 0 ? "spec" : "test",
+        extension,
+        explicitImports: humanCount > 0 ? explicit * 2 >= humanCount : void 0,
+        testFiles: files
+      },
+      tests
+    );
+  }
+  /** Existing tests that import `modulePath` (repo-relative), or are named after it beside it. */
+  testsOf(modulePath) {
+    const target = stripExtension(modulePath);
+    const indexTarget = target.endsWith("/index") ? target.slice(0, -"/index".length) : void 0;
+    const base = posix.basename(target);
+    const found = [];
+    for (const test of this.tests) {
+      const imports = test.targets.some(
+        (t) => t === target || indexTarget !== void 0 && t === indexTarget
+      );
+      const named = stripTestSuffix(posix.basename(test.path)) === base && posix.dirname(test.path) === posix.dirname(modulePath);
+      if (imports || named) found.push(test.path);
+    }
+    return found.sort();
+  }
+}
+function placeTest(index, input) {
+  const { modulePath, packageRoot } = input;
+  const conventions = index.conventions;
+  const ext = posix.extname(modulePath);
+  const name = posix.basename(modulePath, ext);
+  const fileName = `${name}${GENERATED_TEST_INFIX}${conventions.suffix}${ext}`;
+  const within = packageRoot === "" ? modulePath : modulePath.slice(packageRoot.length + 1);
+  const withinDir = posix.dirname(within) === "." ? "" : posix.dirname(within);
+  const prefix = (path) => packageRoot === "" ? path : `${packageRoot}/${path}`;
+  let testPath;
+  if (input.testDir) {
+    const testDir = input.testDir.replace(/\\/g, "/").replace(/^\.\//, "").replace(/\/+$/, "");
+    const insidePackage = packageRoot !== "" && (testDir === packageRoot || testDir.startsWith(`${packageRoot}/`));
+    const relDir = insidePackage ? withinDir : posix.dirname(modulePath) === "." ? "" : posix.dirname(modulePath);
+    const mirrored = relDir.replace(/^(?:src|lib)(?:\/|$)/, "");
+    testPath = posix.join(testDir, mirrored, fileName);
+  } else if (conventions.layout === "adjacent") {
+    testPath = prefix(posix.join(withinDir, "__tests__", fileName));
+  } else if (conventions.layout === "separate") {
+    const mirrored = conventions.mirrorsSrc ? withinDir : withinDir.replace(/^(?:src|lib)(?:\/|$)/, "");
+    testPath = prefix(posix.join(conventions.separateRoot, mirrored, fileName));
+  } else {
+    testPath = prefix(posix.join(withinDir, fileName));
+  }
+  const style = conventions.extension ?? (input.extensionRequired ? "js" : "none");
+  let relative = posix.relative(posix.dirname(testPath), posix.dirname(modulePath));
+  relative = posix.join(relative, importFileName(posix.basename(modulePath), style));
+  const importSpecifier = relative.startsWith(".") ? relative : `./${relative}`;
+  return {
+    testPath,
+    importSpecifier,
+    explicitImports: conventions.explicitImports ?? input.framework === "vitest",
+    existingTests: index.testsOf(modulePath)
+  };
+}
+function importFileName(fileName, style) {
+  const ext = posix.extname(fileName);
+  const stem = fileName.slice(0, -ext.length);
+  const isTs = /^\.[cm]?tsx?$/.test(ext);
+  if (style === "none" && !/^\.[cm][jt]s$/.test(ext)) return stem;
+  if (style === "ts") return fileName;
+  if (!isTs) return fileName;
+  const jsExt = ext === ".mts" ? ".mjs" : ext === ".cts" ? ".cjs" : ".js";
+  return `${stem}${jsExt}`;
+}
+function extensionStyleOf(specifier) {
+  if (/\.[cm]?tsx?$/.test(specifier)) return "ts";
+  if (/\.[cm]?jsx?$/.test(specifier)) return "js";
+  return "none";
+}
+function stripExtension(path) {
+  return path.replace(/\.(?:[cm]?[jt]sx?|json)$/, "");
+}
+function stripTestSuffix(fileName) {
+  return fileName.replace(/(?:\.testmaster)?\.(?:test|spec)\.[cm]?[jt]sx?$/, "");
+}
 
 function getEnumValues(entries) {
     const numericValues = Object.values(entries).filter((v) => typeof v === "number");
@@ -5195,11 +5404,39 @@ const numberProcessor = (schema, ctx, _json, params) => {
 const booleanProcessor = (_schema, _ctx, json, _params) => {
     json.type = "boolean";
 };
+const bigintProcessor = (schema, ctx, json, params) => {
+    handleUnrepresentable(schema, ctx, json, params, "BigInt cannot be represented in JSON Schema");
+};
+const symbolProcessor = (schema, ctx, json, params) => {
+    handleUnrepresentable(schema, ctx, json, params, "Symbols cannot be represented in JSON Schema");
+};
+const nullProcessor = (_schema, ctx, json, _params) => {
+    if (ctx.target === "openapi-3.0") {
+        json.type = "string";
+        json.nullable = true;
+        json.enum = [null];
+    }
+    else {
+        json.type = "null";
+    }
+};
+const undefinedProcessor = (schema, ctx, json, params) => {
+    handleUnrepresentable(schema, ctx, json, params, "Undefined cannot be represented in JSON Schema");
+};
+const voidProcessor = (schema, ctx, json, params) => {
+    handleUnrepresentable(schema, ctx, json, params, "Void cannot be represented in JSON Schema");
+};
 const neverProcessor = (_schema, _ctx, json, _params) => {
     json.not = {};
 };
+const anyProcessor = (_schema, _ctx, _json, _params) => {
+    // empty schema accepts anything
+};
 const unknownProcessor = (_schema, _ctx, _json, _params) => {
     // empty schema accepts anything
+};
+const dateProcessor = (schema, ctx, json, params) => {
+    handleUnrepresentable(schema, ctx, json, params, "Date cannot be represented in JSON Schema");
 };
 const enumProcessor = (schema, _ctx, json, _params) => {
     const def = schema._zod.def;
@@ -5263,11 +5500,55 @@ const literalProcessor = (schema, ctx, json, params) => {
         json.enum = vals;
     }
 };
+const nanProcessor = (schema, ctx, json, params) => {
+    handleUnrepresentable(schema, ctx, json, params, "NaN cannot be represented in JSON Schema");
+};
+const templateLiteralProcessor = (schema, _ctx, json, _params) => {
+    const _json = json;
+    const pattern = schema._zod.pattern;
+    if (!pattern)
+        throw new Error("Pattern not found in template literal");
+    _json.type = "string";
+    _json.pattern = pattern.source;
+};
+const fileProcessor = (schema, _ctx, json, _params) => {
+    const _json = json;
+    _json.type = "string";
+    _json.format = "binary";
+    _json.contentEncoding = "binary";
+    const { minimum, maximum, mime } = aggregateChecks(schema);
+    if (minimum !== undefined)
+        _json.minLength = minimum;
+    if (maximum !== undefined)
+        _json.maxLength = maximum;
+    if (!mime)
+        return;
+    // an empty intersection means the mime checks share no value, so nothing passes at runtime; `anyOf` must be non-empty, so the false schema is `not: {}`
+    if (mime.length === 0)
+        _json.not = {};
+    else if (mime.length === 1)
+        _json.contentMediaType = mime[0];
+    // only contentMediaType differs, so the shared props stay at the root
+    else
+        _json.anyOf = mime.map((m) => ({ contentMediaType: m }));
+};
+const successProcessor = (_schema, _ctx, json, _params) => {
+    json.type = "boolean";
+};
 const customProcessor = (schema, ctx, json, params) => {
     handleUnrepresentable(schema, ctx, json, params, "Custom types cannot be represented in JSON Schema");
 };
+const functionProcessor = (schema, ctx, json, params) => {
+    handleUnrepresentable(schema, ctx, json, params, "Function types cannot be represented in JSON Schema");
+};
 const transformProcessor = (schema, ctx, json, params) => {
     handleUnrepresentable(schema, ctx, json, params, "Transforms cannot be represented in JSON Schema");
+};
+const mapProcessor = (schema, ctx, json, params) => {
+    handleUnrepresentable(schema, ctx, json, params, "Map cannot be represented in JSON Schema");
+};
+const setProcessor = (schema, ctx, json, params) => {
+    handleUnrepresentable(schema, ctx, json, params, "Set cannot be represented in JSON Schema");
 };
 // ==================== COMPOSITE TYPE PROCESSORS ====================
 const arrayProcessor = (schema, ctx, _json, params) => {
@@ -5379,6 +5660,77 @@ const intersectionProcessor = (schema, ctx, json, params) => {
     json.allOf = allOf;
     // Recorded innermost first, so a nested intersection has already folded by the time this one is considered. The array is the handle rather than the schema, because a wrapper that inherits this schema shares the same array; `finalize` folds every object holding it. See `foldIntersection`.
     ctx.intersections.push(allOf);
+};
+const tupleProcessor = (schema, ctx, _json, params) => {
+    const json = _json;
+    const def = schema._zod.def;
+    json.type = "array";
+    const prefixPath = ctx.target === "draft-2020-12" ? "prefixItems" : "items";
+    const restPath = ctx.target === "draft-2020-12" ? "items" : ctx.target === "openapi-3.0" ? "items" : "additionalItems";
+    const prefixItems = def.items.map((x, i) => processSchema(x, ctx, {
+        ...params,
+        path: [...params.path, prefixPath, i],
+    }));
+    const rest = def.rest
+        ? processSchema(def.rest, ctx, {
+            ...params,
+            path: [...params.path, restPath, ...(ctx.target === "openapi-3.0" ? [def.items.length] : [])],
+        })
+        : null;
+    let minItems = def.items.length;
+    while (minItems > 0) {
+        const item = def.items[minItems - 1];
+        const optional = ctx.io === "input" ? inputOptin(item) !== undefined : item._zod.optout === "optional";
+        if (!optional)
+            break;
+        minItems--;
+    }
+    const maxItems = def.items.length;
+    const isClosed = !def.rest;
+    if (ctx.target === "draft-2020-12") {
+        json.prefixItems = prefixItems;
+        if (isClosed) {
+            json.items = false;
+        }
+        else if (rest) {
+            json.items = rest;
+        }
+        if (minItems > 0)
+            json.minItems = minItems;
+        if (isClosed)
+            json.maxItems = maxItems;
+    }
+    else if (ctx.target === "openapi-3.0") {
+        json.items = {
+            anyOf: prefixItems,
+        };
+        if (rest) {
+            json.items.anyOf.push(rest);
+        }
+        if (minItems > 0)
+            json.minItems = minItems;
+        if (isClosed)
+            json.maxItems = maxItems;
+    }
+    else {
+        json.items = prefixItems;
+        if (isClosed) {
+            json.additionalItems = false;
+        }
+        else if (rest) {
+            json.additionalItems = rest;
+        }
+        if (minItems > 0)
+            json.minItems = minItems;
+        if (isClosed)
+            json.maxItems = maxItems;
+    }
+    // explicit user-defined length checks take precedence
+    const { minimum, maximum } = aggregateChecks(schema);
+    if (typeof minimum === "number")
+        json.minItems = minimum;
+    if (typeof maximum === "number")
+        json.maxItems = maximum;
 };
 /** JSON object keys are always strings, so a numeric record key schema is re-expressed over the
  * numeric-string form the record parser matches. Deferred to `finalize`, after the flatten: a key
@@ -5595,12 +5947,105 @@ const readonlyProcessor = (schema, ctx, json, params) => {
     seen.ref = def.innerType;
     json.readOnly = true;
 };
+const promiseProcessor = (schema, ctx, _json, params) => {
+    const def = schema._zod.def;
+    processSchema(def.innerType, ctx, params);
+    const seen = ctx.seen.get(schema);
+    seen.ref = def.innerType;
+};
 const optionalProcessor = (schema, ctx, _json, params) => {
     const def = schema._zod.def;
     processSchema(def.innerType, ctx, params);
     const seen = ctx.seen.get(schema);
     seen.ref = def.innerType;
 };
+const lazyProcessor = (schema, ctx, _json, params) => {
+    const innerType = schema._zod.innerType;
+    processSchema(innerType, ctx, params);
+    const seen = ctx.seen.get(schema);
+    seen.ref = innerType;
+};
+// ==================== ALL PROCESSORS ====================
+const allProcessors = {
+    string: stringProcessor,
+    number: numberProcessor,
+    boolean: booleanProcessor,
+    bigint: bigintProcessor,
+    symbol: symbolProcessor,
+    null: nullProcessor,
+    undefined: undefinedProcessor,
+    void: voidProcessor,
+    never: neverProcessor,
+    any: anyProcessor,
+    unknown: unknownProcessor,
+    date: dateProcessor,
+    enum: enumProcessor,
+    literal: literalProcessor,
+    nan: nanProcessor,
+    template_literal: templateLiteralProcessor,
+    file: fileProcessor,
+    success: successProcessor,
+    custom: customProcessor,
+    function: functionProcessor,
+    transform: transformProcessor,
+    map: mapProcessor,
+    set: setProcessor,
+    array: arrayProcessor,
+    object: objectProcessor,
+    union: unionProcessor,
+    intersection: intersectionProcessor,
+    tuple: tupleProcessor,
+    record: recordProcessor,
+    nullable: nullableProcessor,
+    nonoptional: nonoptionalProcessor,
+    default: defaultProcessor,
+    prefault: prefaultProcessor,
+    catch: catchProcessor,
+    pipe: pipeProcessor,
+    readonly: readonlyProcessor,
+    promise: promiseProcessor,
+    optional: optionalProcessor,
+    lazy: lazyProcessor,
+};
+function toJSONSchema(input, params) {
+    if ("_idmap" in input) {
+        // Registry case
+        const registry = input;
+        const ctx = initializeContext({ ...params, processors: allProcessors });
+        const defs = {};
+        // First pass: process all schemas to build the seen map
+        for (const entry of registry._idmap.entries()) {
+            const [_, schema] = entry;
+            processSchema(schema, ctx);
+        }
+        const schemas = {};
+        const external = {
+            registry,
+            uri: params?.uri,
+            defs,
+        };
+        // Update the context with external configuration
+        ctx.external = external;
+        // Second pass: emit each schema
+        for (const entry of registry._idmap.entries()) {
+            const [key, schema] = entry;
+            extractDefs(ctx, schema);
+            assignProp(schemas, key, finalize(ctx, schema));
+        }
+        if (Object.keys(defs).length > 0) {
+            const defsSegment = ctx.target === "draft-2020-12" ? "$defs" : "definitions";
+            schemas.__shared = {
+                [defsSegment]: defs,
+            };
+        }
+        return { schemas };
+    }
+    // Single schema case
+    const ctx = initializeContext({ ...params, processors: allProcessors });
+    processSchema(input, ctx);
+    extractDefs(ctx, input);
+    return finalize(ctx, input);
+}
 
 /* Prototypes that already carry the lazy helper methods. Seeded with the
  * intrinsics so that `init` on a foreign object — it accepts any object —
@@ -10643,108 +11088,85 @@ const DeliverySchema = _enum(["commit", "pull-request", "comment", "none"]);
 const FailOnSchema = _enum(["never", "budget-exceeded", "coverage-below"]);
 const PermissionSchema = _enum(["write", "maintain", "admin"]);
 const ModelPriceSchema = strictObject({
-  /** USD per million prompt tokens. */
-  inputPerMtok: usd,
-  /** USD per million cached prompt tokens; defaults to the input price. */
-  cachedInputPerMtok: usd.optional(),
-  /** USD per million completion tokens (reasoning tokens included). */
-  outputPerMtok: usd
+  inputPerMtok: usd.describe("USD per million prompt tokens."),
+  cachedInputPerMtok: usd.optional().describe("USD per million cached prompt tokens; defaults to the input price."),
+  outputPerMtok: usd.describe("USD per million completion tokens (reasoning tokens included).")
 });
 const BudgetSchema = strictObject({
-  /** Hard cap on LLM spend for one run, in USD. Always set; the safe default is 1. */
-  runUsd: usd.default(1),
-  /** Cap across all runs on one pull request (the ledger kept in the sticky comment). */
-  prUsd: usd.optional(),
-  /** Ceiling that `/testmaster budget USD` may raise the PR budget to. */
-  maxPrUsd: usd.optional(),
-  /** Cap per module, in USD. */
-  moduleUsd: usd.optional(),
-  /** Maximum number of LLM calls in one run. */
-  maxCalls: positiveInt.optional(),
-  /** Maximum prompt + completion tokens in one run. */
-  maxTokens: positiveInt.optional(),
-  /** Wall-time budget for the whole run, in minutes. */
-  timeMinutes: number().positive().default(20)
+  runUsd: usd.default(1).describe("Hard cap on LLM spend for one run, in USD."),
+  prUsd: usd.optional().describe("Cap across all runs on one pull request, in USD (kept in the comment's ledger)."),
+  maxPrUsd: usd.optional().describe("Ceiling that `/testmaster budget USD` may raise the PR budget to."),
+  moduleUsd: usd.optional().describe("Cap per module, in USD."),
+  maxCalls: positiveInt.optional().describe("Maximum number of LLM calls in one run."),
+  maxTokens: positiveInt.optional().describe("Maximum prompt + completion tokens in one run."),
+  timeMinutes: number().positive().default(20).describe("Wall-time budget for the whole run, in minutes.")
 });
 const LlmSchema = strictObject({
-  /** `auto`: openai when an API key is present, else the offline explorer. */
-  provider: ProviderSchema.default("auto"),
-  model: string().min(1).default("gpt-5-mini"),
-  /** OpenAI-compatible endpoint. Always passed explicitly to the SDK. */
-  baseUrl: url().default("https://api.openai.com/v1"),
-  /** Name of the output-limit parameter the endpoint understands. */
-  outputLimitParam: _enum(["max_completion_tokens", "max_tokens"]).default("max_completion_tokens"),
-  /** Output cap per call; the budget reserves this many completion tokens. */
-  maxOutputTokens: positiveInt.default(4096),
-  /** Concurrent LLM requests and per-minute limits shared by every module. */
-  requestsPerMinute: positiveInt.optional(),
-  tokensPerMinute: positiveInt.optional(),
-  /** Per-attempt timeout in seconds. */
-  timeoutSeconds: number().positive().default(120),
-  /** Retries after a 429, 5xx or dropped connection (each attempt is reserved and settled). */
-  maxRetries: number().int().min(0).default(3),
-  /** Price overrides per model (USD per million tokens). */
-  prices: record(string(), ModelPriceSchema).default({}),
-  /** Allow a model with no known price when token limits alone bound the run. */
-  allowUnpricedModel: boolean().default(false),
-  /** Replay file for the `replay` provider (a recorded session). */
-  replayFile: string().optional()
+  provider: ProviderSchema.default("auto").describe(
+    "`auto`: `openai` when an API key is present, else the offline `explorer`; `replay` replays `llm.replay-file`."
+  ),
+  model: string().min(1).default("gpt-5-mini").describe("Model name sent to the endpoint."),
+  baseUrl: url().default("https://api.openai.com/v1").describe("OpenAI-compatible endpoint."),
+  outputLimitParam: _enum(["max_completion_tokens", "max_tokens"]).default("max_completion_tokens").describe("Name of the output-limit parameter the endpoint understands."),
+  maxOutputTokens: positiveInt.default(4096).describe("Output cap per call; the budget reserves this many completion tokens."),
+  requestsPerMinute: positiveInt.optional().describe("Requests per minute, shared by every module."),
+  tokensPerMinute: positiveInt.optional().describe("Tokens per minute, shared by every module."),
+  timeoutSeconds: number().positive().default(120).describe("Timeout of one request attempt, in seconds."),
+  maxRetries: number().int().min(0).default(3).describe("Retries after a 429, 5xx or dropped connection (each attempt is budgeted)."),
+  prices: record(string(), ModelPriceSchema).default({}).describe("Prices per model name, for models not in the built-in table."),
+  allowUnpricedModel: boolean().default(false).describe("Allow a model with no known price when token limits alone bound the run."),
+  replayFile: string().optional().describe("Recorded session the `replay` provider answers from.")
 });
 const GitHubSettingsSchema = strictObject({
-  /** Permissions allowed to drive the bot by comment. */
-  commandPermissions: array(PermissionSchema).min(1).default(["write", "maintain", "admin"]),
-  /** Run the LLM on fork PRs when a maintainer asks (off: fork code never sees the key). */
-  allowForks: boolean().default(false),
-  /** Execute fork code under pull_request_target (off; see the security notes). */
-  allowPullRequestTarget: boolean().default(false),
-  skipDrafts: boolean().default(true),
-  skipLabel: string().min(1).default("testmaster:skip"),
-  /** `update`: keep one comment updated in place; `on-change`: only touch it when the report changed. */
-  commentMode: _enum(["update", "on-change"]).default("update"),
-  /** Verified commits through GraphQL createCommitOnBranch instead of git push. */
-  verifiedCommits: boolean().default(false),
-  /** Push attempts on a race with another push before giving up. */
-  pushAttempts: positiveInt.default(3)
+  commandPermissions: array(PermissionSchema).min(1).default(["write", "maintain", "admin"]).describe("Repository permissions allowed to drive the bot by comment."),
+  allowForks: boolean().default(false).describe(
+    "Run the LLM on fork PRs when a maintainer asks (off: fork code never sees the key)."
+  ),
+  allowPullRequestTarget: boolean().default(false).describe("Execute fork code under `pull_request_target` (see the security notes)."),
+  skipDrafts: boolean().default(true).describe("Skip draft pull requests."),
+  skipLabel: string().min(1).default("testmaster:skip").describe("Label that makes TestMaster skip a pull request."),
+  commentMode: _enum(["update", "on-change"]).default("update").describe(
+    "`update`: keep one comment updated in place; `on-change`: touch it only when the report changed."
+  ),
+  verifiedCommits: boolean().default(false).describe("Commit through the GraphQL API (verified commits) instead of `git push`."),
+  pushAttempts: positiveInt.default(3).describe("Push attempts when racing another push, before giving up.")
 });
 const SettingsSchema = strictObject({
-  /** Root of the repository under test. */
-  repo: string().min(1).default("."),
-  /** Base ref; when absent the run plans against the head's first parent. */
-  base: string().min(1).optional(),
-  head: string().min(1).default("HEAD"),
-  /** Path of the YAML config file, relative to the repository root. */
-  config: string().min(1).default(".github/testmaster.yml"),
-  llm: LlmSchema.default(() => LlmSchema.parse({})),
-  budget: BudgetSchema.default(() => BudgetSchema.parse({})),
-  depth: DepthSchema.default("medium"),
-  /** Globs (relative to the repo root) that restrict which changed files are considered. */
-  paths: array(string().min(1)).default([]),
-  /** Globs excluded on top of the built-in exclusions (tests, declarations, generated, vendored). */
-  exclude: array(string().min(1)).default([]),
-  testFramework: FrameworkChoiceSchema.default("auto"),
-  /** Where generated tests go; default: learned from the repository's existing tests. */
-  testDir: string().min(1).optional(),
-  /** Healing rounds per candidate; default from `depth`. */
-  maxHealingRounds: number().int().min(0).max(10).optional(),
-  /** Consecutive passing runs required to accept a candidate. */
-  stabilityRuns: number().int().min(1).max(20).default(3),
-  /** Modules processed at once. */
-  concurrency: number().int().min(1).max(32).default(4),
-  /** Time limit of one test-framework run, in seconds. */
-  testTimeoutSeconds: number().positive().default(120),
-  delivery: DeliverySchema.default("commit"),
-  failOn: FailOnSchema.default("never"),
-  /** Patch-coverage percentage below which `fail-on: coverage-below` fails. */
-  patchCoverageThreshold: number().min(0).max(100).default(80),
-  /** Plan and estimate only: no LLM calls, no writes. */
-  dryRun: boolean().default(false),
-  /** Also generate for modules whose changed lines are already covered. */
-  includeCovered: boolean().default(false),
-  github: GitHubSettingsSchema.default(() => GitHubSettingsSchema.parse({})),
-  /** Where the JSON report is written (CLI `--json`, action artifact path). */
-  reportPath: string().optional(),
-  /** Directory for the session record of every LLM conversation. */
-  sessionDir: string().default(".testmaster")
+  repo: string().min(1).default(".").describe("Root of the repository under test."),
+  base: string().min(1).optional().describe("Base ref; when absent the run plans against the head's first parent."),
+  head: string().min(1).default("HEAD").describe("Head ref."),
+  config: string().min(1).default(".github/testmaster.yml").describe("Path of the YAML config file, relative to the repository root."),
+  llm: LlmSchema.default(() => LlmSchema.parse({})).describe("The model and its endpoint."),
+  budget: BudgetSchema.default(() => BudgetSchema.parse({})).describe("Spending and time limits."),
+  depth: DepthSchema.default("medium").describe(
+    "Effort per module: candidates, healing rounds and the mutant gate."
+  ),
+  paths: array(string().min(1)).default([]).describe("Globs (relative to the repository root) that restrict which changed files count."),
+  exclude: array(string().min(1)).default([]).describe(
+    "Globs excluded on top of the built-in exclusions (tests, declarations, generated, vendored)."
+  ),
+  testFramework: FrameworkChoiceSchema.default("auto").describe(
+    "Test framework; `auto` detects it from the repository's package.json and config files."
+  ),
+  testDir: string().min(1).optional().describe("Where generated tests go; default: learned from the repository's existing tests."),
+  maxHealingRounds: number().int().min(0).max(10).optional().describe("Healing rounds per candidate; default from `depth`."),
+  stabilityRuns: number().int().min(1).max(20).default(3).describe("Consecutive passing runs required to accept a candidate."),
+  concurrency: number().int().min(1).max(32).default(4).describe("Modules processed at once."),
+  testTimeoutSeconds: number().positive().default(120).describe("Time limit of one test-framework run, in seconds."),
+  delivery: DeliverySchema.default("commit").describe(
+    "`commit`: push to the PR branch; `pull-request`: a side PR onto it; `comment`: tests folded in the comment."
+  ),
+  failOn: FailOnSchema.default("never").describe(
+    "When the job fails: `budget-exceeded` (modules left unhandled) or `coverage-below` (patch coverage under the threshold)."
+  ),
+  patchCoverageThreshold: number().min(0).max(100).default(80).describe("Patch-coverage percentage below which `fail-on: coverage-below` fails."),
+  dryRun: boolean().default(false).describe("Plan and estimate only: no LLM calls, no writes."),
+  includeCovered: boolean().default(false).describe("Also generate for modules whose changed lines are already covered."),
+  github: GitHubSettingsSchema.default(() => GitHubSettingsSchema.parse({})).describe(
+    "Pull-request behaviour."
+  ),
+  reportPath: string().optional().describe("Where the JSON report is written (CLI `--json`, action artifact path)."),
+  sessionDir: string().default(".testmaster").describe("Directory for the session record of every LLM conversation.")
 });
 const DEPTH_PROFILES = {
   low: { candidatesPerModule: 1, healingRounds: 1, mutantGate: false, reasoningEffort: "low" },
@@ -10983,4 +11405,4 @@ function renderComment(report, context = {}, maxChars = COMMENT_MAX_CHARS - 4e3)
   return truncateMarkdown(renderReportSections(report, context).join("\n\n"), maxChars);
 }
 
-export { AnalysisError as A, COMMENT_MAX_CHARS as C, DEPTH_PROFILES as D, EXIT_CODES as E, GitError as G, LlmError as L, RunnerError as R, SettingsSchema as S, ZodError as Z, _enum as _, string as a, array as b, GitHubError as c, datetime as d, boolean as e, formatUsd as f, renderReportSections as g, escapeMarkdown as h, formatError as i, ConfigError as j, renderComment as k, literal as l, isTestMasterError as m, number as n, object as o, exitCodeFor as p, GitRepository as q, record as r, strictObject as s, truncateMarkdown as t, unknown as u, intersects as v, GenerationError as w, discriminatedUnion as x };
+export { AnalysisError as A, discriminatedUnion as B, COMMENT_MAX_CHARS as C, DEPTH_PROFILES as D, EXIT_CODES as E, GitError as G, LlmError as L, RunnerError as R, SettingsSchema as S, TestIndex as T, ZodError as Z, _enum as _, string as a, array as b, GitHubError as c, datetime as d, boolean as e, formatUsd as f, renderReportSections as g, escapeMarkdown as h, formatError as i, ConfigError as j, isGeneratedTestPath as k, literal as l, renderComment as m, number as n, object as o, isTestMasterError as p, exitCodeFor as q, record as r, strictObject as s, truncateMarkdown as t, unknown as u, GitRepository as v, toJSONSchema as w, intersects as x, placeTest as y, GenerationError as z };

@@ -12,8 +12,8 @@ import require$$0 from 'node:events';
 import require$$1 from 'node:child_process';
 import require$$3 from 'node:fs';
 import require$$4 from 'node:process';
-import { t as tryGit, l as loadSettings, d as detectProgressMode, E as EventBus, c as createProgressListener } from './chunk-git-command.js';
-import { j as ConfigError, G as GitError, E as EXIT_CODES, i as formatError, p as exitCodeFor, k as renderComment, q as GitRepository } from './chunk-render-comment.js';
+import { t as tryGit, l as loadSettings, d as detectProgressMode, E as EventBus, c as createProgressListener, b as cancelOnTermination } from './chunk-cancellation.js';
+import { j as ConfigError, G as GitError, E as EXIT_CODES, i as formatError, q as exitCodeFor, m as renderComment, v as GitRepository } from './chunk-render-comment.js';
 import { T as TOOL_VERSION, r as run, p as planChange } from './chunk-run.js';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -4487,6 +4487,15 @@ const RUN_FLAGS = [
   ["patch-coverage-threshold", "patch coverage percentage for fail-on coverage-below"],
   ["config", "config file path inside the repository (default .github/testmaster.yml)"]
 ];
+const PLAN_FLAGS = /* @__PURE__ */ new Set([
+  "model",
+  "depth",
+  "paths",
+  "exclude",
+  "test-framework",
+  "test-dir",
+  "config"
+]);
 function addRepoOptions(command) {
   return command.option("--repo <dir>", "repository to work on", ".").option("--base <ref>", "base ref of the change (default: the head's first parent)").option("--head <ref>", "head ref of the change", "HEAD").option("--json <file>", "write the JSON report (run) or plan (plan) to this file").option("--verbose", "print every candidate and call, and stacks of errors");
 }
@@ -4552,13 +4561,26 @@ async function runCommand(flags, deps, forced) {
 `
     );
   }
-  const ran = await run({
-    resolved,
-    secrets: { apiKey: apiKeyFrom(deps.env) },
-    events,
-    runId: randomUUID()
-  });
+  const cancellation = cancelOnTermination(
+    (signal) => deps.stderr.write(
+      `${signal}: stopping; the tests accepted so far are kept (press Ctrl-C again to quit at once)
+`
+    )
+  );
+  let ran;
+  try {
+    ran = await run({
+      resolved,
+      secrets: { apiKey: apiKeyFrom(deps.env) },
+      events,
+      runId: randomUUID(),
+      signal: cancellation.signal
+    });
+  } finally {
+    cancellation.dispose();
+  }
   const report = deliveredToWorkTree(ran);
+  events.emit("delivery", report.delivery);
   if (flags.json) await writeJson(resolve(deps.cwd, flags.json), report);
   deps.stdout.write(flags.comment ? `${renderComment(report)}
 ` : `${renderTerminal(report)}
@@ -4595,8 +4617,10 @@ async function planCommand(flags, deps) {
     skipped: plan.skipped
   };
   if (flags.json) await writeJson(resolve(deps.cwd, flags.json), out);
+  const unpriced = plan.modules.some((m) => m.estimate.priced === false);
+  const cost = unpriced ? `no price known for ${settings.llm.model}, so no cost estimate (give one under llm.prices)` : `estimated $${out.estimatedCostUsd.toFixed(4)} with ${settings.llm.model}`;
   const lines = [
-    `Plan ${plan.mergeBase.slice(0, 8)}..${plan.headSha.slice(0, 8)}: ${plan.modules.length} module(s), estimated $${out.estimatedCostUsd.toFixed(4)} with ${settings.llm.model}`
+    `Plan ${plan.mergeBase.slice(0, 8)}..${plan.headSha.slice(0, 8)}: ${plan.modules.length} module(s), ${cost}`
   ];
   for (const m of plan.modules) {
     const changed = m.analysis.exports.filter((e) => e.changed).map((e) => e.name);
@@ -4606,7 +4630,8 @@ async function planCommand(flags, deps) {
     if (flags.verbose) {
       for (const e of m.analysis.exports) {
         for (const s of e.signatures ?? []) lines.push(`      ${s.text}`);
-        if (e.constructorSignature) lines.push(`      new ${e.name}${e.constructorSignature.text}`);
+        const ctor = e.constructorSignature?.text;
+        if (ctor) lines.push(`      ${ctor.startsWith("new ") ? ctor : `new ${e.name}${ctor}`}`);
       }
     }
   }
@@ -4638,9 +4663,12 @@ function buildProgram(deps, setExit) {
   ).action(async (flags) => {
     gateExit(await runCommand(flags, deps, { provider: "explorer" }));
   });
-  addRepoOptions(
+  const plan = addRepoOptions(
     program.command("plan").description("list the changed modules, their exports and the estimated cost")
-  ).action(async (flags) => {
+  );
+  for (const [name, description] of RUN_FLAGS.filter(([name2]) => PLAN_FLAGS.has(name2)))
+    plan.addOption(new Option(`--${name} <value>`, description));
+  plan.action(async (flags) => {
     await planCommand(flags, deps);
   });
   program.command("demo").description(

@@ -39,12 +39,13 @@ import require$$5$3 from 'string_decoder';
 import 'child_process';
 import 'timers';
 import { randomUUID } from 'node:crypto';
-import { readFile, mkdir as mkdir$1, writeFile as writeFile$1 } from 'node:fs/promises';
+import { rm as rm$1, writeFile as writeFile$1, readFile, mkdir as mkdir$1 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, isAbsolute, dirname } from 'node:path';
-import { s as strictObject, n as number, a as string, b as array, l as literal, d as datetime, G as GitError, c as GitHubError, f as formatUsd, o as object, e as boolean, r as record, u as unknown, Z as ZodError, C as COMMENT_MAX_CHARS, t as truncateMarkdown, g as renderReportSections, h as escapeMarkdown, i as formatError, j as ConfigError, k as renderComment, m as isTestMasterError } from './chunk-render-comment.js';
-import { t as tryGit, i as isSafeBranchName, a as isSafeRepoPath, F as FLAT_OPTIONS, E as EventBus, c as createProgressListener, l as loadSettings } from './chunk-git-command.js';
+import { s as strictObject, n as number, a as string, b as array, l as literal, d as datetime, G as GitError, c as GitHubError, f as formatUsd, o as object, e as boolean, r as record, u as unknown, Z as ZodError, C as COMMENT_MAX_CHARS, t as truncateMarkdown, g as renderReportSections, h as escapeMarkdown, i as formatError, j as ConfigError, k as isGeneratedTestPath, m as renderComment, p as isTestMasterError } from './chunk-render-comment.js';
+import { t as tryGit, i as isSafeBranchName, a as isSafeRepoPath, F as FLAT_OPTIONS, E as EventBus, c as createProgressListener, b as cancelOnTermination, l as loadSettings } from './chunk-cancellation.js';
 import 'tty';
+import 'node:fs';
 import 'node:child_process';
 import 'process';
 import 'buffer';
@@ -29200,8 +29201,34 @@ function readBotTrailer(message) {
   }
   return void 0;
 }
-function isBotCommit(message) {
-  return readBotTrailer(message) !== void 0;
+
+const SHA$2 = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+async function isBotOnlyCommit(repoDir, sha, isOurFile) {
+  if (!SHA$2.test(sha))
+    throw new GitError("GIT_SHA_INVALID", `not a commit SHA: ${JSON.stringify(sha)}`);
+  const shown = await tryGit(repoDir, ["show", "-s", "--format=%P%x00%B", sha]);
+  if (shown.exitCode !== 0)
+    throw new GitError(
+      "GIT_LOG",
+      `could not read commit ${sha.slice(0, 12)}: ${shown.stderr.trim()}`
+    );
+  const [parents = "", message = ""] = shown.stdout.split("\0");
+  if (!readBotTrailer(message) || parents.trim().split(/\s+/).length !== 1) return false;
+  const changed = await tryGit(repoDir, [
+    "diff-tree",
+    "--no-commit-id",
+    "--name-only",
+    "-r",
+    "-z",
+    sha
+  ]);
+  if (changed.exitCode !== 0)
+    throw new GitError(
+      "GIT_DIFF",
+      `could not list the files of ${sha.slice(0, 12)}: ${changed.stderr.trim()}`
+    );
+  const files = changed.stdout.split("\0").filter((f) => f.length > 0);
+  return files.length > 0 && files.every(isOurFile);
 }
 
 const SHA$1 = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
@@ -29272,16 +29299,50 @@ async function checkoutDetached(repoDir, sha) {
     );
   }
 }
-async function commitMessage$1(repoDir, sha) {
-  if (!SHA$1.test(sha))
-    throw new GitError("GIT_SHA_INVALID", `not a commit SHA: ${JSON.stringify(sha)}`);
-  const result = await tryGit(repoDir, ["log", "-1", "--format=%B", sha]);
-  if (result.exitCode !== 0)
-    throw new GitError(
-      "GIT_LOG",
-      `could not read commit ${sha.slice(0, 12)}: ${result.stderr.trim()}`
-    );
-  return result.stdout;
+
+const COMMAND_FILES = [
+  "GITHUB_ENV",
+  "GITHUB_PATH",
+  "GITHUB_OUTPUT",
+  "GITHUB_STATE",
+  "GITHUB_STEP_SUMMARY"
+];
+async function guardRunnerCommandFiles(env) {
+  const snapshots = [];
+  for (const variable of COMMAND_FILES) {
+    const path = env[variable];
+    if (!path) continue;
+    snapshots.push({ variable, path, content: await readIfPresent(path) });
+  }
+  return {
+    async restore() {
+      const changed = [];
+      for (const { variable, path, content } of snapshots) {
+        const now = await readIfPresent(path);
+        if (sameContent(now, content)) continue;
+        changed.push(variable);
+        if (content === void 0) await rm$1(path, { force: true });
+        else await writeFile$1(path, content);
+      }
+      if (changed.length > 0)
+        warning(
+          `Code run during the tests changed ${changed.map((v) => `$${v}`).join(", ")}; the change was undone so later steps do not see it.`
+        );
+      return changed;
+    }
+  };
+}
+async function readIfPresent(path) {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if (error.code === "ENOENT") return void 0;
+    throw error;
+  }
+}
+function sameContent(a, b) {
+  if (a === void 0 || b === void 0) return a === b;
+  return a.equals(b);
 }
 
 function getUserAgent() {
@@ -35753,27 +35814,33 @@ function apiError(doing, error) {
 
 const CHECK_NAME = "TestMaster budget gate";
 function checkRunContent(report, extraReasons = []) {
-  const reasons = [...report.gate.reasons, ...extraReasons];
+  const reasons = [
+    ...report.gate.findings?.map((f) => f.reason) ?? report.gate.reasons,
+    ...extraReasons
+  ];
   const dry = report.settings.dryRun === true;
   const spent = `${formatUsd(report.budget.spentUsd)} of ${formatUsd(report.budget.limits.runUsd)}`;
+  const jobNote = report.gate.failed ? "" : `
+
+The job itself passes: \`fail-on\` is ${JSON.stringify(report.settings.failOn ?? "never")}.`;
   if (reasons.length > 0) {
     return {
       conclusion: "failure",
-      title: dry ? `Estimated ${formatUsd(report.plan.estimatedCostUsd)}: over budget` : "Budget or coverage gate failed",
-      summary: reasons.map((r) => `- ${r}`).join("\n") + (dry ? "\n\nA maintainer can raise the budget with `/testmaster budget USD`." : "")
+      title: dry ? `Estimated ${formatUsd(report.plan.estimatedCostUsd)}: over budget` : report.budget.exceeded ? "Budget ran out before every module was handled" : "Patch coverage below the threshold",
+      summary: reasons.map((r) => `- ${r}`).join("\n") + (dry ? "\n\nA maintainer can raise the budget with `/testmaster budget USD`." : "") + (extraReasons.length === 0 ? jobNote : "")
     };
   }
   if (dry) {
     return {
       conclusion: "success",
       title: `Estimated ${formatUsd(report.plan.estimatedCostUsd)} for ${report.plan.modules.length} module(s)`,
-      summary: `Dry run: no LLM call was made. The estimate fits the budget (${formatUsd(report.budget.limits.runUsd)} per run).`
+      summary: `Dry run: no LLM call was made. The estimate fits the budget (${formatUsd(report.budget.limits.prUsd ?? report.budget.limits.runUsd)} ${report.budget.limits.prUsd !== void 0 ? "per PR" : "per run"}).`
     };
   }
   return {
-    conclusion: report.budget.exceeded ? "neutral" : "success",
+    conclusion: "success",
     title: `${report.totals.accepted} test(s) accepted, ${spent} spent`,
-    summary: report.budget.exceeded ? `The ${report.budget.stoppedBy ?? "budget"} limit stopped the run before every module was handled (fail-on does not fail on it).` : `Every changed module was handled within the budget (${spent}).`
+    summary: `Every changed module was handled within the budget (${spent}).`
   };
 }
 async function postCheckRun(client, repo, headSha, content) {
@@ -36784,7 +36851,7 @@ async function execute(options) {
     }
     return void 0;
   }
-  if (trigger.eventKind === "pull_request" && isBotCommit(await commitMessage$1(workspace, pinned))) {
+  if (trigger.eventKind === "pull_request" && await isBotOnlyCommit(workspace, pinned, isGeneratedTestPath)) {
     notice("The head commit is TestMaster\u2019s own (TestMaster-Run trailer): no new generation.");
     await tryCheckRun(client, trigger.repo, pinned, {
       conclusion: "success",
@@ -36793,16 +36860,23 @@ async function execute(options) {
     });
     return void 0;
   }
+  let ledgerUnreadable;
   const sticky = await group("Read the PR ledger", async () => {
     try {
       return await findStickyComment(client, trigger.repo, pr.number, selfLogin);
     } catch (error) {
-      warning(error instanceof Error ? error.message : String(error));
+      ledgerUnreadable = error instanceof Error ? error.message : String(error);
+      warning(ledgerUnreadable);
       return void 0;
     }
   });
   const state = sticky?.state ?? { ledger: emptyLedger() };
-  const effective = state.prBudgetUsd !== void 0 ? await raisePrBudget(workspace, pr, inputs, trigger.commandFlat, state.prBudgetUsd) : resolved;
+  const raised = state.prBudgetUsd !== void 0 ? await raisePrBudget(workspace, pr, inputs, trigger.commandFlat, state.prBudgetUsd) : resolved;
+  const explorerOnly = ledgerUnreadable !== void 0 && raised.settings.budget.prUsd !== void 0;
+  const effective = explorerOnly ? {
+    ...raised,
+    settings: { ...raised.settings, llm: { ...raised.settings.llm, provider: "explorer" } }
+  } : raised;
   const prSpentBeforeUsd = ledgerTotal(state.ledger, runId);
   await group("Check out the pull request head", () => checkoutDetached(workspace, pinned));
   const events = new EventBus();
@@ -36810,6 +36884,12 @@ async function execute(options) {
     createProgressListener("actions", { write: (text) => process.stdout.write(text) })
   );
   let report;
+  const commandFiles = await guardRunnerCommandFiles(env);
+  const cancellation = cancelOnTermination(
+    (signal) => warning(
+      `${signal}: the job is being cancelled; stopping the run, keeping the accepted tests and recording the spend.`
+    )
+  );
   try {
     const { run } = await import('./chunk-run.js').then(function (n) { return n.a; });
     report = await run({
@@ -36819,11 +36899,14 @@ async function execute(options) {
       runId,
       prSpentBeforeUsd,
       headSha: pinned,
-      mode: trigger.command?.name === "heal" ? "heal" : "generate"
+      mode: trigger.command?.name === "heal" ? "heal" : "generate",
+      signal: cancellation.signal
     });
   } catch (error) {
     await finishReaction(client, trigger, false);
     throw error;
+  } finally {
+    await commandFiles.restore();
   }
   const runReport = report;
   const delivered = await group(
@@ -36844,6 +36927,7 @@ async function execute(options) {
     }).catch((error) => deliveryFailed(runReport, effective.settings, error))
   );
   report = delivered.report;
+  events.emit("delivery", report.delivery);
   const ledger = addRun(state.ledger, {
     id: runId,
     costUsd: report.budget.spentUsd,
@@ -36852,6 +36936,11 @@ async function execute(options) {
   const prSpentUsd = ledgerTotal(ledger);
   const prBudgetUsd = effective.settings.budget.prUsd;
   const notes = [...delivered.notes];
+  if (explorerOnly) {
+    notes.push(
+      `The PR ledger could not be read (${ledgerUnreadable}), so what earlier runs spent is unknown: this run used the free explorer only, to stay within the PR budget.`
+    );
+  }
   if (trigger.command?.name === "heal") {
     notes.push(
       "Heal only: the tests TestMaster committed earlier were re-run, and those that now fail were healed; no new tests were generated."
