@@ -292,7 +292,7 @@ describe('action e2e: runs on a pull request', () => {
 
   it('comment creation failing every time: the tests are committed all the same, and the failure named', async () => {
     scenario = await createScenario()
-    scenario.gh.addFault('POST', /\/issues\/1\/comments$/, 500, 20)
+    scenario.gh.addFault('POST', /\/issues\/1\/comments$/, 422, 1)
     const result = await scenario.run(
       'pull_request',
       await scenario.pullRequestPayload('opened'),
@@ -378,7 +378,7 @@ ${test}`
   it('an unreadable ledger with a PR budget: the run uses the free explorer only, and says why', async () => {
     scenario = await createScenario()
     openai = await FakeOpenAiServer.start({ script: [{ content: 'no code' }] })
-    scenario.gh.addFault('GET', /\/issues\/1\/comments/, 500, 20)
+    scenario.gh.addFault('GET', /\/issues\/1\/comments/, 403, 1)
     const result = await scenario.run('pull_request', await scenario.pullRequestPayload('opened'), {
       ...FAST,
       'api-key': 'sk-e2e',
