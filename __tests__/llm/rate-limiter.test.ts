@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals'
+import { describe, expect, it, jest } from '@jest/globals'
 import { RateLimiter, sleep } from '../../src/llm/rate-limiter.js'
 import { retryAfterMs, takesReasoningEffort } from '../../src/llm/client.js'
 
@@ -25,21 +25,41 @@ describe('RateLimiter', () => {
   })
 
   it('counts tokens per minute, and a request larger than the allowance goes alone', async () => {
-    let now = 0
-    const limiter = new RateLimiter({ tokensPerMinute: 1000 }, () => now)
-    await limiter.acquire(5000)
-    const controller = new AbortController()
-    let next = 'waiting'
-    const pending = limiter.acquire(1, controller.signal).then(
-      () => (next = 'sent'),
-      () => (next = 'aborted')
-    )
-    await sleep(20)
-    expect(next).toBe('waiting')
-    now = 60_001
-    controller.abort()
-    await pending
-    expect(['sent', 'aborted']).toContain(next)
+    jest.useFakeTimers({ now: 0 })
+    try {
+      const limiter = new RateLimiter({ tokensPerMinute: 1000 })
+      await limiter.acquire(5000)
+      let next = 'waiting'
+      const pending = limiter.acquire(1).then(() => (next = `sent at ${Date.now()}`))
+      await jest.advanceTimersByTimeAsync(59_999)
+      expect(next).toBe('waiting')
+      await jest.advanceTimersByTimeAsync(2)
+      await pending
+      // Released as the big request leaves the one-minute window, not before.
+      expect(next).toBe('sent at 60000')
+    } finally {
+      jest.useRealTimers()
+    }
+  })
+
+  it('serves waiting callers in arrival order as the window frees up (shared by concurrent modules)', async () => {
+    jest.useFakeTimers({ now: 0 })
+    try {
+      const limiter = new RateLimiter({ requestsPerMinute: 2 })
+      const order: string[] = []
+      const callers = ['a', 'b', 'c', 'd', 'e'].map((name) =>
+        limiter.acquire(1).then(() => order.push(`${name}@${Date.now()}`))
+      )
+      await jest.advanceTimersByTimeAsync(0)
+      expect(order).toEqual(['a@0', 'b@0'])
+      await jest.advanceTimersByTimeAsync(60_000)
+      expect(order).toEqual(['a@0', 'b@0', 'c@60000', 'd@60000'])
+      await jest.advanceTimersByTimeAsync(60_000)
+      await Promise.all(callers)
+      expect(order).toEqual(['a@0', 'b@0', 'c@60000', 'd@60000', 'e@120000'])
+    } finally {
+      jest.useRealTimers()
+    }
   })
 
   it('is a no-op without limits', async () => {
