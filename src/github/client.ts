@@ -45,8 +45,11 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
             _octokit: unknown,
             retryCount: number
           ) => {
-            log(`GitHub rate limit on ${request.method} ${request.url}; retrying in ${retryAfter}s`)
-            return retryCount < 2
+            const retry = retryCount < 2
+            log(
+              `GitHub rate limit on ${request.method} ${request.url}; ${retry ? `retrying in ${retryAfter}s` : `giving up after ${retryCount} retries`}`
+            )
+            return retry
           },
           onSecondaryRateLimit: (
             retryAfter: number,
@@ -54,10 +57,11 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
             _octokit: unknown,
             retryCount: number
           ) => {
+            const retry = retryCount < 2
             log(
-              `GitHub secondary rate limit on ${request.method} ${request.url}; retrying in ${retryAfter}s`
+              `GitHub secondary rate limit on ${request.method} ${request.url}; ${retry ? `retrying in ${retryAfter}s` : `giving up after ${retryCount} retries`}`
             )
-            return retryCount < 2
+            return retry
           }
         }
       : { enabled: false }
