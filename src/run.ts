@@ -3,12 +3,13 @@ import { join, resolve } from 'node:path'
 import pLimit from 'p-limit'
 import type { CoverageMapData } from 'istanbul-lib-coverage'
 import type { Framework, ModuleAnalysis } from './analysis/module-model.js'
-import { buildPlan, type Plan, type PlannedModule } from './analysis/plan.js'
+import { buildPlan, rerankByUncovered, type Plan, type PlannedModule } from './analysis/plan.js'
 import { isGeneratedTestPath } from './analysis/test-location.js'
 import type { ResolvedConfig } from './config/resolve-config.js'
 import { DEPTH_PROFILES, type Settings } from './config/schema.js'
 import { measureBaseline } from './coverage/baseline.js'
 import { emptyCoverage } from './coverage/empty-coverage.js'
+import { patchCoverage } from './coverage/patch-coverage.js'
 import { GitError, isTestMasterError, RunnerError } from './errors.js'
 import type { EventBus } from './events/event-bus.js'
 import { processModule, type ModuleOutcome, type PipelineSettings } from './generate/pipeline.js'
@@ -196,6 +197,7 @@ export async function run(options: RunOptions): Promise<Report> {
       modules: plan.modules.length
     })
 
+    let ordered: PlannedModule[] = plan.modules
     const outcomes = new Map<string, ModuleReport>()
     const tests: Report['tests'] = []
     const possibleBugs: Report['possibleBugs'] = []
@@ -276,6 +278,19 @@ export async function run(options: RunOptions): Promise<Report> {
           (b) => `existing tests measured for ${b.size} module(s)`
         )
 
+        // The order the plan promised: most uncovered change first, now that "covered" is known.
+        ordered = rerankByUncovered(ordered, (m) => {
+          const baseline = baselines.get(m.analysis.path)
+          if (!baseline) return undefined
+          const patch = patchCoverage(
+            baseline,
+            join(repoRoot, m.analysis.path),
+            m.analysis.changedLines
+          )
+          return (
+            patch.lines.total - patch.lines.covered + patch.branches.total - patch.branches.covered
+          )
+        })
         const pipelineSettings: PipelineSettings = {
           testTimeoutMs: settings.testTimeoutSeconds * 1000,
           stabilityRuns: settings.stabilityRuns,
@@ -292,7 +307,7 @@ export async function run(options: RunOptions): Promise<Report> {
           'generate',
           async () => {
             await Promise.all(
-              plan.modules
+              ordered
                 .filter((planned) => !outcomes.has(planned.analysis.path))
                 .map((planned) =>
                   limit(async () => {
@@ -396,7 +411,7 @@ export async function run(options: RunOptions): Promise<Report> {
     )
     const totals = totalsOf(modules)
     const reportPlan: Report['plan'] = {
-      modules: plan.modules.map((p) => ({
+      modules: ordered.map((p) => ({
         path: p.analysis.path,
         priority: p.priority,
         changedLines: p.analysis.changedLines.reduce((n, r) => n + r.end - r.start + 1, 0),

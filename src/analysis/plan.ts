@@ -147,6 +147,27 @@ export function priorityOf(analysis: ModuleAnalysis): number {
 }
 
 /**
+ * Re-ranks planned modules once the existing tests have run: changed lines those tests already
+ * cover cost money to test again, so priority becomes the uncovered part of the change (changed
+ * exports count only when something of the change is still uncovered). Dependencies still go first.
+ */
+export function rerankByUncovered(
+  modules: readonly PlannedModule[],
+  uncoveredOf: (module: PlannedModule) => number | undefined
+): PlannedModule[] {
+  return orderModules(
+    modules.map((m) => {
+      const uncovered = uncoveredOf(m)
+      if (uncovered === undefined) return m
+      const changedExports = m.analysis.exports.filter(
+        (e) => e.changed && isTestableKind(e.kind)
+      ).length
+      return { ...m, priority: uncovered > 0 ? uncovered + 10 * changedExports : 0 }
+    })
+  )
+}
+
+/**
  * Dependency order with priority as the tie-break: Kahn's algorithm over the planned modules'
  * relative imports, always taking the highest-priority module whose planned dependencies are all
  * placed. Import cycles are broken at the highest-priority module of the cycle.
