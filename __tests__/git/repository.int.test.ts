@@ -167,6 +167,105 @@ describe('GitRepository', () => {
     expect(await repo.changedFiles(base, 'HEAD', { maxFiles: 30 })).toHaveLength(30)
   })
 
+  it('lists files over the per-file caps with the reason instead of diffing them', async () => {
+    const work = await createWorkRepo(sandbox, {
+      'src/normal.ts': lines(10),
+      'src/old-huge.ts': lines(6000, 'old'),
+      'assets/blob.bin': new Uint8Array([0, 1, 2])
+    })
+    const base = await work.sha()
+    const normal = lines(10).replace('line2 = 2', 'line2 = 22')
+    await work.commit('huge things', {
+      'src/normal.ts': normal,
+      'src/generated-table.ts': lines(60_000, 'value'),
+      'src/minified.js': `export const data = ${JSON.stringify('x'.repeat(2000))}\n`,
+      'src/old-huge.ts': null,
+      'assets/blob.bin': new Uint8Array(200_000).fill(7)
+    })
+    const repo = await GitRepository.open(work.dir)
+    const files = await repo.changedFiles(base, 'HEAD', { maxFileBytes: 1000 })
+    const byPath = Object.fromEntries(files.map((f) => [f.path, f]))
+    expect(byPath['src/normal.ts']).toEqual({
+      path: 'src/normal.ts',
+      status: 'modified',
+      binary: false,
+      lines: [{ start: 3, end: 3 }]
+    })
+    expect(byPath['src/generated-table.ts']).toMatchObject({
+      status: 'added',
+      lines: [],
+      oversized: { cap: 'file-lines', changedLines: 60_000, limit: 5000 }
+    })
+    expect(byPath['src/minified.js']).toMatchObject({
+      lines: [],
+      oversized: { cap: 'file-bytes', bytes: 2023, limit: 1000 }
+    })
+    // Deletions and binaries have no head-side lines to diff: no cap applies to them.
+    expect(byPath['src/old-huge.ts']).toEqual({
+      path: 'src/old-huge.ts',
+      status: 'deleted',
+      binary: false,
+      lines: []
+    })
+    expect(byPath['assets/blob.bin']).toEqual({
+      path: 'assets/blob.bin',
+      status: 'modified',
+      binary: true,
+      lines: []
+    })
+  })
+
+  it('stops reading the patch at the total cap and marks the files it did not reach', async () => {
+    const work = await createWorkRepo(sandbox, { 'keep.ts': 'x\n' })
+    const base = await work.sha()
+    const added: Record<string, string> = {}
+    for (let i = 0; i < 10; i++) added[`src/f${i}.ts`] = lines(50, `f${i}_`)
+    await work.commit('many small files', added)
+    const repo = await GitRepository.open(work.dir)
+    const files = await repo.changedFiles(base, 'HEAD', { maxPatchBytes: 5000 })
+    expect(files.map((f) => f.path)).toEqual(Object.keys(added).sort())
+    const diffed = files.filter((f) => f.lines.length > 0)
+    const cut = files.filter((f) => f.oversized)
+    expect(diffed.length).toBeGreaterThan(0)
+    expect(cut.length).toBeGreaterThan(0)
+    expect(diffed.length + cut.length).toBe(10)
+    expect(files.slice(0, diffed.length)).toEqual(diffed)
+    expect(diffed[0]?.lines).toEqual([{ start: 1, end: 50 }])
+    expect(cut[0]?.oversized).toEqual({ cap: 'patch-bytes', limit: 5000 })
+  })
+
+  it('diffs many long and odd paths in batches of literal pathspecs, renames included', async () => {
+    const long = (i: number): string => `deep/${'x'.repeat(120)}/${'y'.repeat(100)}-${i}.ts`
+    const initial: Record<string, string> = { 'src/move-me.ts': lines(20, 'moved') }
+    for (let i = 0; i < 150; i++) initial[long(i)] = lines(3, `l${i}_`)
+    const odd = ['src/[slug].ts', 'src/-dash.ts', 'src/*star.ts', ':(exclude)magic.ts']
+    odd.forEach((path, i) => (initial[path] = lines(3, `odd${i}_`)))
+    const work = await createWorkRepo(sandbox, initial)
+    const base = await work.sha()
+    const edited: Record<string, string> = {}
+    for (const path of Object.keys(initial)) {
+      if (path !== 'src/move-me.ts') edited[path] = `${initial[path] ?? ''}export const more = 1\n`
+    }
+    await work.write(edited)
+    await work.rename('src/move-me.ts', 'src/moved.ts')
+    await work.write({ 'src/moved.ts': lines(20, 'moved').replace('moved5 = 5', 'moved5 = 55') })
+    await work.commit('edit everything')
+    const repo = await GitRepository.open(work.dir)
+    const files = await repo.changedFiles(base, 'HEAD')
+    expect(files).toHaveLength(155)
+    for (const path of Object.keys(edited)) {
+      expect(files.find((f) => f.path === path)).toMatchObject({
+        status: 'modified',
+        lines: [{ start: 4, end: 4 }]
+      })
+    }
+    expect(files.find((f) => f.path === 'src/moved.ts')).toMatchObject({
+      status: 'renamed',
+      previousPath: 'src/move-me.ts',
+      lines: [{ start: 6, end: 6 }]
+    })
+  })
+
   describe('shallow clones', () => {
     async function originWithHistory(): Promise<{
       origin: string

@@ -148,9 +148,18 @@ export interface ChangedFile {
   /** Rename/copy similarity, 0..100. */
   readonly similarity?: number
   readonly binary: boolean
-  /** Changed line ranges on the head side (empty for deletions and binaries). */
+  /** Changed line ranges on the head side (empty for deletions, binaries and oversized files). */
   readonly lines: readonly LineRange[]
+  /** Set when the file was over a size cap and not diffed line by line (`lines` is then empty). */
+  readonly oversized?: OversizedChange
 }
+
+/** Which cap kept a changed file from being diffed line by line (GitRepository.changedFiles). */
+export type OversizedChange =
+  | { readonly cap: 'file-lines'; readonly changedLines: number; readonly limit: number }
+  | { readonly cap: 'file-bytes'; readonly bytes: number; readonly limit: number }
+  /** The pull request's whole patch passed `limit` bytes before this file's turn. */
+  | { readonly cap: 'patch-bytes'; readonly limit: number }
 
 export interface SkippedFile {
   readonly path: string

@@ -3,14 +3,25 @@
  *
  * Safety rules (SECURITY item 30): refs that come from outside are resolved to commit SHAs with
  * `rev-parse --verify --end-of-options` first, and only SHAs are passed to later commands, so a
- * branch named `--upload-pack=...` can never become an option. Paths always follow `--`. Git never
- * prompts (`GIT_TERMINAL_PROMPT=0`).
+ * branch named `--upload-pack=...` can never become an option. Paths always follow `--`, as
+ * `:(literal)` pathspecs where git would read them as patterns. Git never prompts
+ * (`GIT_TERMINAL_PROMPT=0`).
  */
+import { spawn } from 'node:child_process'
 import { realpath } from 'node:fs/promises'
 import { simpleGit, type SimpleGit } from 'simple-git'
 import type { ChangedFile } from '../analysis/module-model.js'
 import { GitError } from '../errors.js'
-import { parsePatchSections, parseRawDiff, toChangedFiles } from './changed-lines.js'
+import {
+  decideLineDiff,
+  needsHeadSize,
+  parseRawNumstat,
+  PatchSectionParser,
+  toChangedFiles,
+  type DiffEntry,
+  type LinePatch,
+  type PatchSection
+} from './changed-lines.js'
 
 export interface GitRepositoryOptions {
   /** Remote to deepen a shallow clone from (default `origin`). */
@@ -24,6 +35,30 @@ export interface GitRepositoryOptions {
 
 /** Default cap on the number of changed files of one diff. */
 export const DEFAULT_MAX_FILES = 3000
+/** Default cap on one file's changed lines (added + deleted); above it the file is not diffed. */
+export const DEFAULT_MAX_FILE_LINES = 5000
+/** Default cap on one file's size on the head side, in bytes; above it the file is not diffed. */
+export const DEFAULT_MAX_FILE_BYTES = 1_000_000
+/** Default cap on the bytes of the whole line-by-line patch; files past it are not diffed. */
+export const DEFAULT_MAX_PATCH_BYTES = 20_000_000
+
+/** Caps of GitRepository.changedFiles. */
+export interface ChangedFilesOptions {
+  /** More changed files than this throws GIT_DIFF_TOO_LARGE (default 3,000). */
+  readonly maxFiles?: number
+  /** Files with more changed lines are listed as oversized, not diffed (default 5,000). */
+  readonly maxFileLines?: number
+  /** Files larger on the head side are listed as oversized, not diffed (default 1 MB). */
+  readonly maxFileBytes?: number
+  /** Files whose patch would start past this many bytes are listed as oversized (default 20 MB). */
+  readonly maxPatchBytes?: number
+}
+
+/**
+ * Most characters of pathspecs on one `git diff` command line: Windows caps a whole command line
+ * at 32,767, and `git diff` has no --pathspec-from-file.
+ */
+const PATHSPEC_BATCH_CHARS = 24_000
 
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/
 
@@ -203,34 +238,137 @@ export class GitRepository {
    * The files changed between the merge base of `base` and `head`, and `head`: status (renames
    * with similarity), binary flag and the changed line ranges on the head side. Throws GitError
    * `GIT_DIFF_TOO_LARGE` when more than `maxFiles` files changed.
+   *
+   * Huge files are listed but never diffed line by line: `--numstat` and the blob sizes come
+   * first, and a file over `maxFileLines` changed lines or `maxFileBytes` bytes gets `oversized`
+   * instead of `lines`. The rest is diffed with literal pathspecs and read as a stream, keeping
+   * only the line ranges; past `maxPatchBytes` of patch the remaining files are oversized too.
    */
   async changedFiles(
     base: string,
     head: string,
-    options: { maxFiles?: number } = {}
+    options: ChangedFilesOptions = {}
   ): Promise<ChangedFile[]> {
     const mergeBase = await this.mergeBase(base, head)
     const headSha = await this.revParse(head)
     const maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES
-    const common = [
-      '--no-color',
-      '--no-ext-diff',
-      '--no-textconv',
-      '--find-renames',
-      '--ignore-submodules'
-    ]
-    const raw = parseRawDiff(
-      await this.run(['diff', '--raw', '-z', ...common, mergeBase, headSha, '--'])
+    const caps = {
+      maxFileLines: options.maxFileLines ?? DEFAULT_MAX_FILE_LINES,
+      maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES
+    }
+    const listing = await this.run(
+      [
+        'diff',
+        '--raw',
+        '--numstat',
+        '-z',
+        '--no-abbrev',
+        ...DIFF_OPTIONS,
+        mergeBase,
+        headSha,
+        '--'
+      ],
+      'diff'
     )
-    if (raw.length > maxFiles) {
+    const entries = parseRawNumstat(listing)
+    if (entries.length > maxFiles) {
       throw new GitError(
         'GIT_DIFF_TOO_LARGE',
-        `the pull request changes ${raw.length} files (${mergeBase.slice(0, 12)}..${headSha.slice(0, 12)}), more than the cap of ${maxFiles}`,
+        `the pull request changes ${entries.length} files (${mergeBase.slice(0, 12)}..${headSha.slice(0, 12)}), more than the cap of ${maxFiles}`,
         'restrict `paths` or add `exclude` globs, or raise the cap; generated or vendored trees are usually the cause'
       )
     }
-    const patch = await this.run(['diff', '-U0', ...common, mergeBase, headSha, '--'])
-    return toChangedFiles(raw, parsePatchSections(patch))
+    const sizes = await this.blobSizes(
+      entries.flatMap((entry) =>
+        needsHeadSize(entry, caps) && entry.headBlob ? [entry.headBlob] : []
+      )
+    )
+    const decisions = entries.map((entry) =>
+      decideLineDiff(entry, entry.headBlob ? sizes.get(entry.headBlob) : undefined, caps)
+    )
+    const toDiff = entries.filter((_, index) => decisions[index]?.kind === 'diff')
+    const patch = await this.linePatch(
+      mergeBase,
+      headSha,
+      toDiff,
+      options.maxPatchBytes ?? DEFAULT_MAX_PATCH_BYTES
+    )
+    return toChangedFiles(entries, decisions, patch)
+  }
+
+  /** Sizes in bytes of the given blobs, in one `cat-file --batch-check` (ids on stdin). */
+  private async blobSizes(blobs: readonly string[]): Promise<Map<string, number>> {
+    const sizes = new Map<string, number>()
+    const unique = [...new Set(blobs)]
+    if (unique.length === 0) return sizes
+    const chunks: Buffer[] = []
+    await this.stream(['cat-file', '--batch-check=%(objectname) %(objectsize)'], 'cat-file', {
+      input: unique.map((blob) => `${blob}\n`).join(''),
+      onData: (chunk) => {
+        chunks.push(chunk)
+        return true
+      }
+    })
+    for (const line of Buffer.concat(chunks).toString('utf8').split('\n')) {
+      const [blob, size] = line.split(' ')
+      if (blob && size && /^\d+$/.test(size)) sizes.set(blob, Number(size))
+    }
+    return sizes
+  }
+
+  /**
+   * The `-U0` patch of `entries` (both paths of a rename, so git pairs them as in the full diff),
+   * in batches of literal pathspecs after `--`, parsed as it streams. Stops reading once the total
+   * passes `maxBytes`; the section being read then is dropped with the files not reached.
+   */
+  private async linePatch(
+    mergeBase: string,
+    headSha: string,
+    entries: readonly DiffEntry[],
+    maxBytes: number
+  ): Promise<LinePatch> {
+    const batches: string[][] = []
+    let batch: string[] = []
+    let chars = 0
+    for (const entry of entries) {
+      const specs = [entry.previousPath, entry.path].flatMap((path) =>
+        path === undefined ? [] : [`:(literal)${path}`]
+      )
+      const length = specs.reduce((sum, spec) => sum + spec.length + 1, 0)
+      if (batch.length > 0 && chars + length > PATHSPEC_BATCH_CHARS) {
+        batches.push(batch)
+        batch = []
+        chars = 0
+      }
+      batch.push(...specs)
+      chars += length
+    }
+    if (batch.length > 0) batches.push(batch)
+
+    const sections: PatchSection[] = []
+    let total = 0
+    for (const specs of batches) {
+      const parser = new PatchSectionParser()
+      const { stopped } = await this.stream(
+        ['diff', '-U0', '--full-index', ...DIFF_OPTIONS, mergeBase, headSha, '--', ...specs],
+        'diff',
+        {
+          onData: (chunk) => {
+            total += chunk.length
+            if (total > maxBytes) return false
+            parser.write(chunk)
+            return true
+          }
+        }
+      )
+      if (stopped) {
+        // The last section may be cut short: its file is left out like the ones not reached.
+        sections.push(...parser.sections.slice(0, -1))
+        return { sections, truncatedAt: maxBytes }
+      }
+      sections.push(...parser.end())
+    }
+    return { sections }
   }
 
   /**
@@ -285,6 +423,38 @@ export class GitRepository {
     )
   }
 
+  /**
+   * Runs git with stdout streamed to `onData` instead of buffered (simple-git buffers all of it,
+   * which for a huge patch cost a gigabyte). `onData` returning false stops the process.
+   */
+  private async stream(
+    args: string[],
+    what: string,
+    options: { input?: string; onData: (chunk: Buffer) => boolean }
+  ): Promise<{ stopped: boolean }> {
+    const result = await streamGit(this.root, args, options).catch((error: unknown) => ({
+      error,
+      stopped: false,
+      exitCode: null,
+      stderr: ''
+    }))
+    if ('error' in result || (!result.stopped && result.exitCode !== 0)) {
+      const message =
+        'error' in result
+          ? result.error instanceof Error
+            ? result.error.message
+            : String(result.error)
+          : result.stderr.trim() || `exit code ${String(result.exitCode)}`
+      throw new GitError(
+        'GIT_COMMAND_FAILED',
+        `git ${what} failed in ${this.root}: ${message.split('\n')[0] ?? message}`,
+        'check that the repository is intact and the refs exist',
+        'error' in result ? { cause: result.error } : {}
+      )
+    }
+    return { stopped: result.stopped }
+  }
+
   private async run(args: string[], what = args[0] ?? 'git'): Promise<string> {
     try {
       return await this.git.raw(args)
@@ -298,6 +468,62 @@ export class GitRepository {
       )
     }
   }
+}
+
+/** Options of every diff: no colour, drivers or textconv (the raw content), renames, no submodules. */
+const DIFF_OPTIONS = [
+  '--no-color',
+  '--no-ext-diff',
+  '--no-textconv',
+  '--find-renames',
+  '--ignore-submodules'
+] as const
+
+/** At most this much of a streamed command's stderr is kept for its error message. */
+const MAX_STDERR = 64 * 1024
+
+/**
+ * Spawns git (never a shell) with the same environment as simple-git's commands, writes `input`
+ * to its stdin and hands stdout chunks to `onData`; kills it when `onData` returns false.
+ */
+function streamGit(
+  cwd: string,
+  args: readonly string[],
+  options: { input?: string; onData: (chunk: Buffer) => boolean }
+): Promise<{ stopped: boolean; exitCode: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['-c', 'core.quotePath=false', ...args], {
+      cwd,
+      env: gitEnvironment(),
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      windowsHide: true
+    })
+    const { stdout, stderr: errors } = child
+    if (!stdout || !errors) {
+      reject(new Error('git was spawned without its output pipes'))
+      return
+    }
+    let stopped = false
+    let stderr = ''
+    stdout.on('data', (chunk: Buffer) => {
+      if (stopped) return
+      if (!options.onData(chunk)) {
+        stopped = true
+        stdout.destroy()
+        child.kill()
+      }
+    })
+    errors.on('data', (chunk: Buffer) => {
+      if (stderr.length < MAX_STDERR) stderr += chunk.toString('utf8')
+    })
+    child.on('error', reject)
+    child.on('close', (exitCode) => resolve({ stopped, exitCode, stderr }))
+    if (child.stdin) {
+      // git may exit before reading everything (stopped early): that is not an error here.
+      child.stdin.on('error', () => undefined)
+      child.stdin.end(options.input)
+    }
+  })
 }
 
 function createGit(baseDir: string): SimpleGit {
