@@ -85,6 +85,42 @@ describe('selectModules', () => {
     })
   })
 
+  it('skips files too large to analyse, naming the size and the cap', () => {
+    const files = [
+      changed('src/table.ts', {
+        status: 'added',
+        lines: [],
+        oversized: { cap: 'file-lines', changedLines: 200_000, limit: 5000 }
+      }),
+      changed('src/blob.js', {
+        lines: [],
+        oversized: { cap: 'file-bytes', bytes: 5_712_345, limit: 1_000_000 }
+      }),
+      changed('src/late.ts', { lines: [], oversized: { cap: 'patch-bytes', limit: 20_000_000 } }),
+      // The more telling reason wins for a file that is not a module anyway.
+      changed('data/big.json', {
+        lines: [],
+        oversized: { cap: 'file-lines', changedLines: 260_002, limit: 5000 }
+      }),
+      changed('src/ok.ts')
+    ]
+    const { modules, skipped } = selectModules(files, { paths: [], exclude: [] })
+    expect(modules.map((m) => m.path)).toEqual(['src/ok.ts'])
+    expect(skipped).toEqual([
+      {
+        path: 'src/table.ts',
+        reason: 'too large to analyse: 200,000 changed lines (cap 5,000)'
+      },
+      { path: 'src/blob.js', reason: 'too large to analyse: 5.7 MB (cap 1 MB)' },
+      {
+        path: 'src/late.ts',
+        reason:
+          "too large to analyse: the pull request's diff passed the cap of 20 MB before this file"
+      },
+      { path: 'data/big.json', reason: 'not a TypeScript or JavaScript source file' }
+    ])
+  })
+
   it('applies exclude globs, then restricts to the paths globs', () => {
     const files = [
       changed('src/a.ts'),

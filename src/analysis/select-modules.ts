@@ -4,7 +4,7 @@
  * restricted to the `paths` globs. Every file left out gets a reason, kept in the report.
  */
 import picomatch from 'picomatch'
-import type { ChangedFile, SkippedFile } from './module-model.js'
+import type { ChangedFile, OversizedChange, SkippedFile } from './module-model.js'
 
 /** Source extensions we analyse. */
 export const SOURCE_EXTENSIONS = [
@@ -100,6 +100,7 @@ export function builtInSkipReason(file: ChangedFile): string | undefined {
   if (generatedDir) return `generated or build output (under ${generatedDir}/)`
   if (GENERATED_FILE.test(path)) return 'generated or minified file'
   if (CONFIG_FILE.test(path)) return 'tool configuration file'
+  if (file.oversized) return oversizedReason(file.oversized)
   if (file.status === 'renamed' || file.status === 'copied' || file.status === 'type-changed') {
     if (file.lines.length === 0) return `${file.status} without content changes`
   }
@@ -132,6 +133,32 @@ export function selectModules(files: readonly ChangedFile[], options: SelectOpti
     else modules.push(file)
   }
   return { modules, skipped }
+}
+
+/** "too large to analyse: 200,000 changed lines (cap 5,000)", and likewise for the other caps. */
+export function oversizedReason(oversized: OversizedChange): string {
+  switch (oversized.cap) {
+    case 'file-lines':
+      return `too large to analyse: ${count(oversized.changedLines)} changed lines (cap ${count(oversized.limit)})`
+    case 'file-bytes':
+      return `too large to analyse: ${formatBytes(oversized.bytes)} (cap ${formatBytes(oversized.limit)})`
+    case 'patch-bytes':
+      return `too large to analyse: the pull request's diff passed the cap of ${formatBytes(oversized.limit)} before this file`
+  }
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US')
+}
+
+function formatBytes(bytes: number): string {
+  const [value, unit] =
+    bytes >= 1_000_000
+      ? [bytes / 1_000_000, 'MB']
+      : bytes >= 1000
+        ? [bytes / 1000, 'kB']
+        : [bytes, 'bytes']
+  return `${Number(value.toFixed(1)).toLocaleString('en-US')} ${unit}`
 }
 
 function matchingGlob(path: string, globs: readonly string[]): string {
