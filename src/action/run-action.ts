@@ -372,8 +372,18 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
     )
   }
   if (trigger.command?.name === 'heal') {
+    // Earlier tests that fail, could not be healed and were not replaced are still on the branch.
+    const stillFailing = report.modules
+      .filter(
+        (m) =>
+          !m.testFile &&
+          m.candidates.some((c) => c.id === 'previous' && c.verdict.status === 'rejected')
+      )
+      .map((m) => m.path)
     notes.push(
-      'Heal only: the tests TestMaster committed earlier were re-run, and those that now fail were healed; no new tests were generated.'
+      stillFailing.length === 0
+        ? 'Heal only: the tests TestMaster committed earlier were re-run, and those that now fail were healed; no new tests were generated.'
+        : `Heal only: the tests TestMaster committed earlier were re-run; no new tests were generated. The tests of ${stillFailing.join(', ')} now fail and could not be healed (see the rejected candidates), so they are still on the branch as they were.`
     )
   }
   const context = {
