@@ -371,21 +371,7 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
       `The PR ledger could not be read (${ledgerUnreadable}), so what earlier runs spent is unknown: this run used the free explorer only, to stay within the PR budget.`
     )
   }
-  if (trigger.command?.name === 'heal') {
-    // Earlier tests that fail, could not be healed and were not replaced are still on the branch.
-    const stillFailing = report.modules
-      .filter(
-        (m) =>
-          !m.testFile &&
-          m.candidates.some((c) => c.id === 'previous' && c.verdict.status === 'rejected')
-      )
-      .map((m) => m.path)
-    notes.push(
-      stillFailing.length === 0
-        ? 'Heal only: the tests TestMaster committed earlier were re-run, and those that now fail were healed; no new tests were generated.'
-        : `Heal only: the tests TestMaster committed earlier were re-run; no new tests were generated. The tests of ${stillFailing.join(', ')} now fail and could not be healed (see the rejected candidates), so they are still on the branch as they were.`
-    )
-  }
+  if (trigger.command?.name === 'heal') notes.push(healNote(report))
   const context = {
     prSpentUsd,
     ...(prBudgetUsd !== undefined ? { prBudgetUsd } : {}),
@@ -424,6 +410,33 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
   if (report.gate.failed && effective.settings.failOn !== 'never')
     return `TestMaster gate failed: ${report.gate.reasons.join('; ')}`
   return undefined
+}
+
+/** What `/testmaster heal` did to the tests TestMaster committed earlier. */
+function healNote(report: Report): string {
+  const failedEarlier = report.modules.filter((m) =>
+    m.candidates.some((c) => c.id === 'previous' && c.verdict.status === 'rejected')
+  )
+  const replaced = failedEarlier.filter((m) => m.testFile).map((m) => m.path)
+  const stillFailing = failedEarlier.filter((m) => !m.testFile).map((m) => m.path)
+  const parts = [
+    'Heal only: the tests TestMaster committed earlier were re-run; no tests were generated for other modules.'
+  ]
+  // A previous candidate is reported only when something happened to it: healed, or failing.
+  const healed = report.modules
+    .filter((m) => m.candidates.some((c) => c.id === 'previous' && c.verdict.status === 'accepted'))
+    .map((m) => m.path)
+  if (healed.length > 0) parts.push(`The tests of ${healed.join(', ')} failed and were healed.`)
+  if (healed.length === 0 && failedEarlier.length === 0) parts.push('They all still pass.')
+  if (replaced.length > 0)
+    parts.push(
+      `The tests of ${replaced.join(', ')} now failed and could not be healed, so they were replaced by new explorer tests of the code as it is now.`
+    )
+  if (stillFailing.length > 0)
+    parts.push(
+      `The tests of ${stillFailing.join(', ')} now fail and could not be healed or replaced (see the rejected candidates), so they are still on the branch as they were.`
+    )
+  return parts.join(' ')
 }
 
 /**

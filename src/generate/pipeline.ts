@@ -256,7 +256,17 @@ export async function processModule(
     }
   }
 
-  for (const strategy of settings.healOnly ? [] : job.strategies) {
+  // Heal-only runs propose nothing new, except a free replacement for earlier tests that could not
+  // be healed (no LLM, or healing failed): the explorer's regression tests of the code as it is now.
+  const previousFailed = candidates.some(
+    (c) => c.id === 'previous' && c.verdict.status === 'rejected'
+  )
+  const strategies = !settings.healOnly
+    ? job.strategies
+    : previousFailed
+      ? job.strategies.filter((s) => s.name === 'explorer')
+      : []
+  for (const strategy of strategies) {
     if (signal.aborted) break
     const context = contextFor(job, union, events, signal)
     const count = strategy.name === 'llm' ? settings.candidatesPerModule : 1
