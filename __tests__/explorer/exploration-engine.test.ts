@@ -102,6 +102,46 @@ describe('ExplorationEngine', () => {
     expect(methodCalls[0]?.steps[0]).toMatchObject({ op: 'construct', target: 'Counter' })
   })
 
+  it('gives two string parameters nearly equal strings too (comparisons show nothing on unrelated ones)', async () => {
+    const distance = (a: string, b: string): number => Math.abs(a.length - b.length)
+    const namespace = { distance }
+    const symbols: ExportedSymbol[] = [
+      {
+        name: 'distance',
+        kind: 'function',
+        lines: { start: 1, end: 3 },
+        changed: true,
+        signatures: [
+          {
+            parameters: [
+              { name: 'a', type: { kind: 'string' }, optional: false, rest: false },
+              { name: 'b', type: { kind: 'string' }, optional: false, rest: false }
+            ],
+            returns: { kind: 'number' },
+            async: false,
+            text: 'distance(a: string, b: string): number'
+          }
+        ]
+      }
+    ]
+    const engine = new ExplorationEngine(callableSymbols(symbols, namespace), {
+      seed: 1,
+      maxCallsPerSymbol: 60,
+      literals: [],
+      exportedEnums: new Set()
+    })
+    const programs = await drive(engine, namespace, 60)
+    const argPairs = programs.map((p) =>
+      p.steps[0]?.op === 'call'
+        ? p.steps[0].args.map((a) => (a.kind === 'literal' ? a.value : undefined))
+        : []
+    )
+    expect(argPairs).toContainEqual([
+      { t: 'string', v: 'kitten' },
+      { t: 'string', v: 'sitting' }
+    ])
+  })
+
   it('records state and getters of constructed objects, and a hang as a timeout', async () => {
     const run = await runProgram(
       {

@@ -37,6 +37,18 @@ describe('generateMutants', () => {
     expect(flipped.map((m) => m.source.split('\n')[5])).toContain('export const enabled = false')
   })
 
+  it('spreads a small limit over the whole target, not its first lines', () => {
+    const long = Array.from(
+      { length: 30 },
+      (_, i) => `export function f${i}(x: number): number {\n  return x + ${i}\n}`
+    ).join('\n')
+    const mutants = generateMutants(long, 'long.ts', [{ start: 1, end: 90 }], 6)
+    const lines = mutants.map((m) => m.line)
+    expect(new Set(lines).size).toBe(6)
+    expect(Math.min(...lines)).toBeLessThan(15)
+    expect(Math.max(...lines)).toBeGreaterThan(70)
+  })
+
   it('produces mutants that still parse, without TS syntax in JS files', () => {
     const js = 'export function id(x) {\n  return x\n}\n'
     const [mutant] = generateMutants(js, 'id.js', [{ start: 2, end: 2 }])

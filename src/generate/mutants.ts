@@ -139,13 +139,23 @@ export function generateMutants(
 
   const isJs =
     scriptKindFor(fileName) === ts.ScriptKind.JS || scriptKindFor(fileName) === ts.ScriptKind.JSX
-  // Round-robin over lines so the first mutants cover different changed statements.
+  // Round-robin over lines so the first mutants cover different changed statements, the lines
+  // spread over the whole target: the first lines of a large change are often setup (buffer
+  // sizes, counters) whose mutants no test can tell apart from the original.
   const byLine = new Map<number, typeof found>()
   for (const m of found) byLine.set(m.line, [...(byLine.get(m.line) ?? []), m])
+  const mutatedLines = [...byLine.keys()].sort((a, b) => a - b)
+  const picks = Math.min(limit, mutatedLines.length)
+  const spread = new Set<number>()
+  for (let k = 0; k < picks; k++) {
+    const line = mutatedLines[Math.floor((k * mutatedLines.length) / picks)]
+    if (line !== undefined) spread.add(line)
+  }
+  const lineOrder = [...spread, ...mutatedLines.filter((line) => !spread.has(line))]
   const ordered: typeof found = []
   for (let round = 0; ordered.length < found.length; round++) {
-    for (const group of byLine.values()) {
-      const m = group[round]
+    for (const line of lineOrder) {
+      const m = byLine.get(line)?.[round]
       if (m) ordered.push(m)
     }
   }

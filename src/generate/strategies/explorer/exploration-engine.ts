@@ -6,6 +6,7 @@ import type {
 } from '../../../analysis/module-model.js'
 import {
   candidatesFor,
+  relatedStringPairs,
   type Candidate,
   type InputContext,
   type PoolValue
@@ -491,6 +492,19 @@ export class ExplorationEngine {
         const indices = [...base]
         indices[i] = j
         yield pick(indices)
+      }
+    }
+    // Two string (or untyped) parameters: also nearly equal strings, which unrelated ones never are.
+    const stringParameters = parameters.flatMap((p, i) =>
+      ['string', 'any', 'unknown'].includes(p.type.kind) ? [i] : []
+    )
+    const [first, second] = stringParameters
+    if (first !== undefined && second !== undefined) {
+      for (const [a, b] of relatedStringPairs()) {
+        const chosen = pick(base)
+        chosen[first] = a
+        chosen[second] = b
+        yield chosen
       }
     }
     for (;;) {

@@ -93,6 +93,52 @@ function assertable(observation: Observation): boolean {
   return value.t !== 'opaque' || value.what === 'function'
 }
 
+/** Distinct return values a subject's tests should show beyond what coverage selected. */
+const DISTINCT_OUTPUTS_PER_SUBJECT = 3
+
+/**
+ * Coverage alone picks inputs that run every line but may not show what the code computes: a
+ * distance of two unrelated strings is just the longer length, whatever the loop does. A few
+ * direct calls with return values not yet shown make the tests catch changed operators (the
+ * mutant gate), at a few lines each.
+ */
+function addDistinctOutputs(
+  candidates: readonly Observation[],
+  chosen: number[],
+  maxTests: number
+): void {
+  const shown = new Map<string, Set<string>>()
+  const outputOf = (observation: Observation): string | undefined => {
+    const last = observation.result.outcomes[observation.result.outcomes.length - 1]
+    return last?.status === 'returned' ? JSON.stringify(last.value) : undefined
+  }
+  const note = (observation: Observation): boolean => {
+    const output = outputOf(observation)
+    if (output === undefined) return false
+    const subject = subjectOf(observation.program)
+    const outputs = shown.get(subject) ?? new Set<string>()
+    shown.set(subject, outputs)
+    if (outputs.has(output)) return false
+    outputs.add(output)
+    return true
+  }
+  for (const index of chosen) {
+    const candidate = candidates[index]
+    if (candidate) note(candidate)
+  }
+  const added = new Map<string, number>()
+  const picked = new Set(chosen)
+  candidates.forEach((candidate, index) => {
+    if (chosen.length >= maxTests || picked.has(index) || candidate.program.steps.length !== 1)
+      return
+    const subject = subjectOf(candidate.program)
+    if ((added.get(subject) ?? 0) >= DISTINCT_OUTPUTS_PER_SUBJECT) return
+    if (!note(candidate)) return
+    added.set(subject, (added.get(subject) ?? 0) + 1)
+    chosen.push(index)
+  })
+}
+
 function lastStatus(observation: Observation): string | undefined {
   return observation.result.outcomes[observation.result.outcomes.length - 1]?.status
 }
@@ -302,6 +348,7 @@ export async function exploreModule(
       subjectsWithReturn.add(subject)
       chosen.push(index)
     })
+  addDistinctOutputs(candidates, chosen, options.maxTests)
   let selected = orderForRendering(chosen.flatMap((i) => (candidates[i] ? [candidates[i]] : [])))
   if (selected.length === 0)
     return {

@@ -85,6 +85,29 @@ const STRINGS = [
   'true'
 ]
 
+/**
+ * Pairs of similar strings, for functions that take two: comparisons, distances and diffs only
+ * show what they compute (and only catch a changed operator) on inputs that nearly match.
+ */
+const RELATED_STRING_PAIRS: readonly (readonly [string, string])[] = [
+  ['kitten', 'sitting'],
+  ['hello', 'hallo'],
+  ['hello', 'hell'],
+  ['abc', 'abd'],
+  ['flaw', 'lawn'],
+  ['Hello World', 'hello world'],
+  ['a10', 'a9'],
+  ['1.2.3', '1.2.4']
+]
+
+/** Candidates for two string parameters, pair by pair. */
+export function relatedStringPairs(): [Candidate, Candidate][] {
+  return RELATED_STRING_PAIRS.map(([a, b]) => [
+    lit(str(a), stringCategory(a)),
+    lit(str(b), stringCategory(b))
+  ])
+}
+
 function numberCategory(v: number): string {
   if (Number.isNaN(v)) return 'number:nan'
   if (!Number.isFinite(v)) return 'number:infinite'
