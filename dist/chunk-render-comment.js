@@ -5,10 +5,10 @@ const __dirname = import.meta.dirname;
 
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, posix, normalize } from 'node:path';
+import { spawn } from 'node:child_process';
 import { realpath } from 'node:fs/promises';
 import fs__default from 'fs';
 import { r as requireSrc$1, g as getDefaultExportFromCjs } from './chunk-index.js';
-import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 
 const GENERATED_TEST_INFIX = ".testmaster.";
@@ -10729,57 +10729,155 @@ const STATUS_LETTERS = {
   U: "unmerged",
   X: "unknown"
 };
-function parseRawDiff(output) {
+function parseRawNumstat(output) {
   const fields = output.split("\0");
+  const { entries, next } = readRawEntries(fields, 0);
+  const stats = [];
+  let i = next;
+  while (i < fields.length) {
+    const field = fields[i] ?? "";
+    if (field === "") {
+      i++;
+      continue;
+    }
+    const match = /^(-|\d+)\t(-|\d+)\t([\s\S]*)$/.exec(field);
+    if (!match) throw new Error(`unexpected git diff --numstat field: '${field}'`);
+    const stat = match[1] === "-" || match[2] === "-" ? "binary" : { added: Number(match[1]), deleted: Number(match[2]) };
+    if (match[3] === "") {
+      stats.push({ stat, path: fields[i + 2] ?? "" });
+      i += 3;
+    } else {
+      stats.push({ stat, path: match[3] ?? "" });
+      i += 1;
+    }
+  }
+  if (stats.length !== entries.length) {
+    throw new Error(`git diff --raw listed ${entries.length} files but --numstat ${stats.length}`);
+  }
+  return entries.map((entry, index) => {
+    const numstat = stats[index];
+    if (numstat?.path !== entry.path) {
+      throw new Error(
+        `git diff --numstat listed '${numstat?.path ?? ""}' where --raw listed '${entry.path}'`
+      );
+    }
+    return { ...entry, stat: numstat.stat };
+  });
+}
+function readRawEntries(fields, from) {
   const entries = [];
-  let i = 0;
+  let i = from;
   while (i < fields.length) {
     const header = fields[i];
     if (header === void 0 || header === "") {
       i++;
       continue;
     }
-    if (!header.startsWith(":")) throw new Error(`unexpected git diff --raw field: '${header}'`);
-    const statusField = header.split(" ").at(-1) ?? "";
+    if (!header.startsWith(":")) {
+      if (/^(?:-|\d+)\t/.test(header)) break;
+      throw new Error(`unexpected git diff --raw field: '${header}'`);
+    }
+    const parts = header.split(" ");
+    const statusField = parts.at(-1) ?? "";
     const letter = statusField.charAt(0);
     const status = STATUS_LETTERS[letter] ?? "unknown";
     const score = statusField.length > 1 ? Number(statusField.slice(1)) : void 0;
+    const blobs = parts.length >= 5 ? { baseBlob: parts[2], headBlob: parts[3] } : {};
     if (letter === "R" || letter === "C") {
-      const from = fields[i + 1] ?? "";
+      const previous = fields[i + 1] ?? "";
       const to = fields[i + 2] ?? "";
-      entries.push({ status, path: to, previousPath: from, similarity: score });
+      entries.push({ status, path: to, previousPath: previous, similarity: score, ...blobs });
       i += 3;
     } else {
-      entries.push({ status, path: fields[i + 1] ?? "" });
+      entries.push({ status, path: fields[i + 1] ?? "", ...blobs });
       i += 2;
     }
   }
-  return entries;
+  return { entries, next: i };
+}
+function needsHeadSize(entry, caps) {
+  return decideLineDiff(entry, void 0, caps).kind === "diff";
+}
+function decideLineDiff(entry, headBytes, caps) {
+  if (entry.status === "unmerged" || entry.status === "unknown" || entry.status === "deleted") {
+    return { kind: "none" };
+  }
+  if (entry.stat === "binary") return { kind: "none" };
+  const changedLines = entry.stat.added + entry.stat.deleted;
+  if (changedLines > caps.maxFileLines) {
+    return {
+      kind: "oversized",
+      oversized: { cap: "file-lines", changedLines, limit: caps.maxFileLines }
+    };
+  }
+  if (entry.stat.added === 0) return { kind: "none" };
+  if (headBytes !== void 0 && headBytes > caps.maxFileBytes) {
+    return {
+      kind: "oversized",
+      oversized: { cap: "file-bytes", bytes: headBytes, limit: caps.maxFileBytes }
+    };
+  }
+  return { kind: "diff" };
 }
 const HUNK = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/;
-function parsePatchSections(patch) {
-  const sections = [];
-  let current;
-  for (const line of patch.split("\n")) {
-    if (line.startsWith("diff --git ") || line.startsWith("diff --cc ")) {
-      current = { binary: false, lines: [] };
-      sections.push(current);
-      continue;
+const INDEX = /^index ([0-9a-f]+)\.\.([0-9a-f]+)(?: \d+)?$/;
+class PatchSectionParser {
+  /** Sections in the order git wrote them; the last one is still open until end(). */
+  sections = [];
+  current;
+  rest;
+  decoder = new TextDecoder();
+  /** Feeds a chunk of the patch (lines may span chunks). */
+  write(chunk) {
+    let data = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    this.rest = void 0;
+    let start = 0;
+    for (let nl = data.indexOf(10, start); nl >= 0; nl = data.indexOf(10, start)) {
+      this.lineBytes(data, start, nl);
+      start = nl + 1;
     }
-    if (!current) continue;
+    if (start < data.length) {
+      data = data.subarray(start);
+      this.rest = isContentByte(data[0]) ? data.subarray(0, 1) : Buffer.from(data);
+    }
+  }
+  /** Ends the patch: a last line without a newline is read too. */
+  end() {
+    if (this.rest) this.lineBytes(this.rest, 0, this.rest.length);
+    this.rest = void 0;
+    return this.sections;
+  }
+  /** Reads one line of text. */
+  line(line) {
+    if (line.startsWith("diff --git ") || line.startsWith("diff --cc ")) {
+      this.current = { binary: false, lines: [] };
+      this.sections.push(this.current);
+      return;
+    }
+    const current = this.current;
+    if (!current) return;
     if (line.startsWith("@@")) {
       const match = HUNK.exec(line);
-      if (!match) continue;
+      if (!match) return;
       const start = Number(match[1]);
       const count = match[2] === void 0 ? 1 : Number(match[2]);
       if (count > 0) current.lines.push({ start, end: start + count - 1 });
+    } else if (line.startsWith("index ")) {
+      const match = INDEX.exec(line);
+      if (match?.[1] && match[2]) current.blobs = { base: match[1], head: match[2] };
     } else if (line.startsWith("Binary files ") && line.endsWith(" differ")) {
       current.binary = true;
     } else if (line === "GIT binary patch") {
       current.binary = true;
     }
   }
-  return sections;
+  lineBytes(data, start, end) {
+    if (start >= end || isContentByte(data[start])) return;
+    this.line(this.decoder.decode(data.subarray(start, end)));
+  }
+}
+function isContentByte(byte) {
+  return byte === 32 || byte === 43 || byte === 45 || byte === 92;
 }
 function mergeRanges(ranges) {
   const sorted = [...ranges].sort((a, b) => a.start - b.start);
@@ -10797,30 +10895,56 @@ function mergeRanges(ranges) {
 function intersects(range, lines) {
   return lines.some((line) => line.start <= range.end && line.end >= range.start);
 }
-function toChangedFiles(raw, sections) {
-  if (raw.length !== sections.length) {
-    throw new Error(
-      `git diff listed ${raw.length} files but its patch has ${sections.length} sections`
-    );
+function toChangedFiles(entries, decisions, patch) {
+  const byBlobs = /* @__PURE__ */ new Map();
+  for (const section of patch.sections) {
+    if (section.blobs) byBlobs.set(`${section.blobs.base}..${section.blobs.head}`, section);
   }
   const files = [];
-  raw.forEach((entry, index) => {
+  entries.forEach((entry, index) => {
     if (entry.status === "unmerged" || entry.status === "unknown") return;
-    const section = sections[index] ?? { binary: false, lines: [] };
-    const lines = entry.status === "deleted" || section.binary ? [] : mergeRanges(section.lines);
-    files.push({
+    const decision = decisions[index] ?? { kind: "none" };
+    const common = {
       path: entry.path,
       ...entry.previousPath !== void 0 ? { previousPath: entry.previousPath } : {},
       status: entry.status,
-      ...entry.similarity !== void 0 ? { similarity: entry.similarity } : {},
+      ...entry.similarity !== void 0 ? { similarity: entry.similarity } : {}
+    };
+    if (decision.kind === "oversized") {
+      files.push({ ...common, binary: false, lines: [], oversized: decision.oversized });
+      return;
+    }
+    if (decision.kind === "none") {
+      files.push({ ...common, binary: entry.stat === "binary", lines: [] });
+      return;
+    }
+    const head = entry.headBlob ?? "";
+    const section = byBlobs.get(`${entry.baseBlob ?? ""}..${head}`) ?? // A type change (file to symlink) is written as a deletion and a creation.
+    byBlobs.get(`${"0".repeat(head.length)}..${head}`);
+    if (!section) {
+      if (patch.truncatedAt !== void 0) {
+        const oversized = { cap: "patch-bytes", limit: patch.truncatedAt };
+        files.push({ ...common, binary: false, lines: [], oversized });
+        return;
+      }
+      throw new Error(
+        `git diff -U0 has no section for '${entry.path}' (${entry.baseBlob ?? "?"}..${head})`
+      );
+    }
+    files.push({
+      ...common,
       binary: section.binary,
-      lines
+      lines: section.binary ? [] : mergeRanges(section.lines)
     });
   });
   return files;
 }
 
 const DEFAULT_MAX_FILES = 3e3;
+const DEFAULT_MAX_FILE_LINES = 5e3;
+const DEFAULT_MAX_FILE_BYTES = 1e6;
+const DEFAULT_MAX_PATCH_BYTES = 2e7;
+const PATHSPEC_BATCH_CHARS = 24e3;
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 const ALLOWED_GIT_ENV = ["GIT_TERMINAL_PROMPT"];
 const GUARDED_PLAIN_ENV = /* @__PURE__ */ new Set(["editor", "visual", "pager", "prefix", "ssh_askpass"]);
@@ -10981,30 +11105,125 @@ class GitRepository {
    * The files changed between the merge base of `base` and `head`, and `head`: status (renames
    * with similarity), binary flag and the changed line ranges on the head side. Throws GitError
    * `GIT_DIFF_TOO_LARGE` when more than `maxFiles` files changed.
+   *
+   * Huge files are listed but never diffed line by line: `--numstat` and the blob sizes come
+   * first, and a file over `maxFileLines` changed lines or `maxFileBytes` bytes gets `oversized`
+   * instead of `lines`. The rest is diffed with literal pathspecs and read as a stream, keeping
+   * only the line ranges; past `maxPatchBytes` of patch the remaining files are oversized too.
    */
   async changedFiles(base, head, options = {}) {
     const mergeBase = await this.mergeBase(base, head);
     const headSha = await this.revParse(head);
     const maxFiles = options.maxFiles ?? DEFAULT_MAX_FILES;
-    const common = [
-      "--no-color",
-      "--no-ext-diff",
-      "--no-textconv",
-      "--find-renames",
-      "--ignore-submodules"
-    ];
-    const raw = parseRawDiff(
-      await this.run(["diff", "--raw", "-z", ...common, mergeBase, headSha, "--"])
+    const caps = {
+      maxFileLines: options.maxFileLines ?? DEFAULT_MAX_FILE_LINES,
+      maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES
+    };
+    const listing = await this.run(
+      [
+        "diff",
+        "--raw",
+        "--numstat",
+        "-z",
+        "--no-abbrev",
+        ...DIFF_OPTIONS,
+        mergeBase,
+        headSha,
+        "--"
+      ],
+      "diff"
     );
-    if (raw.length > maxFiles) {
+    const entries = parseRawNumstat(listing);
+    if (entries.length > maxFiles) {
       throw new GitError(
         "GIT_DIFF_TOO_LARGE",
-        `the pull request changes ${raw.length} files (${mergeBase.slice(0, 12)}..${headSha.slice(0, 12)}), more than the cap of ${maxFiles}`,
+        `the pull request changes ${entries.length} files (${mergeBase.slice(0, 12)}..${headSha.slice(0, 12)}), more than the cap of ${maxFiles}`,
         "restrict `paths` or add `exclude` globs, or raise the cap; generated or vendored trees are usually the cause"
       );
     }
-    const patch = await this.run(["diff", "-U0", ...common, mergeBase, headSha, "--"]);
-    return toChangedFiles(raw, parsePatchSections(patch));
+    const sizes = await this.blobSizes(
+      entries.flatMap(
+        (entry) => needsHeadSize(entry, caps) && entry.headBlob ? [entry.headBlob] : []
+      )
+    );
+    const decisions = entries.map(
+      (entry) => decideLineDiff(entry, entry.headBlob ? sizes.get(entry.headBlob) : void 0, caps)
+    );
+    const toDiff = entries.filter((_, index) => decisions[index]?.kind === "diff");
+    const patch = await this.linePatch(
+      mergeBase,
+      headSha,
+      toDiff,
+      options.maxPatchBytes ?? DEFAULT_MAX_PATCH_BYTES
+    );
+    return toChangedFiles(entries, decisions, patch);
+  }
+  /** Sizes in bytes of the given blobs, in one `cat-file --batch-check` (ids on stdin). */
+  async blobSizes(blobs) {
+    const sizes = /* @__PURE__ */ new Map();
+    const unique = [...new Set(blobs)];
+    if (unique.length === 0) return sizes;
+    const chunks = [];
+    await this.stream(["cat-file", "--batch-check=%(objectname) %(objectsize)"], "cat-file", {
+      input: unique.map((blob) => `${blob}
+`).join(""),
+      onData: (chunk) => {
+        chunks.push(chunk);
+        return true;
+      }
+    });
+    for (const line of Buffer.concat(chunks).toString("utf8").split("\n")) {
+      const [blob, size] = line.split(" ");
+      if (blob && size && /^\d+$/.test(size)) sizes.set(blob, Number(size));
+    }
+    return sizes;
+  }
+  /**
+   * The `-U0` patch of `entries` (both paths of a rename, so git pairs them as in the full diff),
+   * in batches of literal pathspecs after `--`, parsed as it streams. Stops reading once the total
+   * passes `maxBytes`; the section being read then is dropped with the files not reached.
+   */
+  async linePatch(mergeBase, headSha, entries, maxBytes) {
+    const batches = [];
+    let batch = [];
+    let chars = 0;
+    for (const entry of entries) {
+      const specs = [entry.previousPath, entry.path].flatMap(
+        (path) => path === void 0 ? [] : [`:(literal)${path}`]
+      );
+      const length = specs.reduce((sum, spec) => sum + spec.length + 1, 0);
+      if (batch.length > 0 && chars + length > PATHSPEC_BATCH_CHARS) {
+        batches.push(batch);
+        batch = [];
+        chars = 0;
+      }
+      batch.push(...specs);
+      chars += length;
+    }
+    if (batch.length > 0) batches.push(batch);
+    const sections = [];
+    let total = 0;
+    for (const specs of batches) {
+      const parser = new PatchSectionParser();
+      const { stopped } = await this.stream(
+        ["diff", "-U0", "--full-index", ...DIFF_OPTIONS, mergeBase, headSha, "--", ...specs],
+        "diff",
+        {
+          onData: (chunk) => {
+            total += chunk.length;
+            if (total > maxBytes) return false;
+            parser.write(chunk);
+            return true;
+          }
+        }
+      );
+      if (stopped) {
+        sections.push(...parser.sections.slice(0, -1));
+        return { sections, truncatedAt: maxBytes };
+      }
+      sections.push(...parser.end());
+    }
+    return { sections };
   }
   /**
    * revParse, and in a shallow clone that lacks the commit (actions/checkout fetches only the PR
@@ -11054,6 +11273,28 @@ class GitRepository {
       { cause }
     );
   }
+  /**
+   * Runs git with stdout streamed to `onData` instead of buffered (simple-git buffers all of it,
+   * which for a huge patch cost a gigabyte). `onData` returning false stops the process.
+   */
+  async stream(args, what, options) {
+    const result = await streamGit(this.root, args, options).catch((error) => ({
+      error,
+      stopped: false,
+      exitCode: null,
+      stderr: ""
+    }));
+    if ("error" in result || !result.stopped && result.exitCode !== 0) {
+      const message = "error" in result ? result.error instanceof Error ? result.error.message : String(result.error) : result.stderr.trim() || `exit code ${String(result.exitCode)}`;
+      throw new GitError(
+        "GIT_COMMAND_FAILED",
+        `git ${what} failed in ${this.root}: ${message.split("\n")[0] ?? message}`,
+        "check that the repository is intact and the refs exist",
+        "error" in result ? { cause: result.error } : {}
+      );
+    }
+    return { stopped: result.stopped };
+  }
   async run(args, what = args[0] ?? "git") {
     try {
       return await this.git.raw(args);
@@ -11067,6 +11308,48 @@ class GitRepository {
       );
     }
   }
+}
+const DIFF_OPTIONS = [
+  "--no-color",
+  "--no-ext-diff",
+  "--no-textconv",
+  "--find-renames",
+  "--ignore-submodules"
+];
+const MAX_STDERR = 64 * 1024;
+function streamGit(cwd, args, options) {
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", ["-c", "core.quotePath=false", ...args], {
+      cwd,
+      env: gitEnvironment(),
+      stdio: [options.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"],
+      windowsHide: true
+    });
+    const { stdout, stderr: errors } = child;
+    if (!stdout || !errors) {
+      reject(new Error("git was spawned without its output pipes"));
+      return;
+    }
+    let stopped = false;
+    let stderr = "";
+    stdout.on("data", (chunk) => {
+      if (stopped) return;
+      if (!options.onData(chunk)) {
+        stopped = true;
+        stdout.destroy();
+        child.kill();
+      }
+    });
+    errors.on("data", (chunk) => {
+      if (stderr.length < MAX_STDERR) stderr += chunk.toString("utf8");
+    });
+    child.on("error", reject);
+    child.on("close", (exitCode) => resolve({ stopped, exitCode, stderr }));
+    if (child.stdin) {
+      child.stdin.on("error", () => void 0);
+      child.stdin.end(options.input);
+    }
+  });
 }
 function createGit(baseDir) {
   return wo({

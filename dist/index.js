@@ -35779,14 +35779,18 @@ function createGitHubClient(options) {
     retry: options.retryBaseMs !== void 0 ? { retryAfterBaseValue: options.retryBaseMs } : {},
     throttle: throttle ? {
       onRateLimit: (retryAfter, request, _octokit, retryCount) => {
-        log(`GitHub rate limit on ${request.method} ${request.url}; retrying in ${retryAfter}s`);
-        return retryCount < 2;
+        const retry = retryCount < 2;
+        log(
+          `GitHub rate limit on ${request.method} ${request.url}; ${retry ? `retrying in ${retryAfter}s` : `giving up after ${retryCount} retries`}`
+        );
+        return retry;
       },
       onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
+        const retry = retryCount < 2;
         log(
-          `GitHub secondary rate limit on ${request.method} ${request.url}; retrying in ${retryAfter}s`
+          `GitHub secondary rate limit on ${request.method} ${request.url}; ${retry ? `retrying in ${retryAfter}s` : `giving up after ${retryCount} retries`}`
         );
-        return retryCount < 2;
+        return retry;
       }
     } : { enabled: false }
   });
@@ -36941,11 +36945,7 @@ async function execute(options) {
       `The PR ledger could not be read (${ledgerUnreadable}), so what earlier runs spent is unknown: this run used the free explorer only, to stay within the PR budget.`
     );
   }
-  if (trigger.command?.name === "heal") {
-    notes.push(
-      "Heal only: the tests TestMaster committed earlier were re-run, and those that now fail were healed; no new tests were generated."
-    );
-  }
+  if (trigger.command?.name === "heal") notes.push(healNote(report));
   const context = {
     prSpentUsd,
     ...prBudgetUsd !== void 0 ? { prBudgetUsd } : {},
@@ -36985,6 +36985,28 @@ async function execute(options) {
   if (report.gate.failed && effective.settings.failOn !== "never")
     return `TestMaster gate failed: ${report.gate.reasons.join("; ")}`;
   return void 0;
+}
+function healNote(report) {
+  const failedEarlier = report.modules.filter(
+    (m) => m.candidates.some((c) => c.id === "previous" && c.verdict.status === "rejected")
+  );
+  const replaced = failedEarlier.filter((m) => m.testFile).map((m) => m.path);
+  const stillFailing = failedEarlier.filter((m) => !m.testFile).map((m) => m.path);
+  const parts = [
+    "Heal only: the tests TestMaster committed earlier were re-run; no tests were generated for other modules."
+  ];
+  const healed = report.modules.filter((m) => m.candidates.some((c) => c.id === "previous" && c.verdict.status === "accepted")).map((m) => m.path);
+  if (healed.length > 0) parts.push(`The tests of ${healed.join(", ")} failed and were healed.`);
+  if (healed.length === 0 && failedEarlier.length === 0) parts.push("They all still pass.");
+  if (replaced.length > 0)
+    parts.push(
+      `The tests of ${replaced.join(", ")} now failed and could not be healed, so they were replaced by new explorer tests of the code as it is now.`
+    );
+  if (stillFailing.length > 0)
+    parts.push(
+      `The tests of ${stillFailing.join(", ")} now fail and could not be healed or replaced (see the rejected candidates), so they are still on the branch as they were.`
+    );
+  return parts.join(" ");
 }
 function deliveryFailed(report, settings, error) {
   const detail = formatError(error).split("\n")[0] ?? "delivery failed";
