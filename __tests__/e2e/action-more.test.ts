@@ -5,7 +5,16 @@ import { STICKY_MARKER } from '../../src/github/sticky-comment.js'
 import { ReportSchema, type Report } from '../../src/report/report-schema.js'
 import { FakeOpenAiServer } from '../helpers/fake-openai-server.js'
 import type { ActionRunResult } from '../helpers/action-env.js'
-import { createScenario, OWNER, PR, REPO, webhookExample, type Scenario } from './scenario.js'
+import {
+  createScenario,
+  OWNER,
+  PR,
+  REPO,
+  webhookExample,
+  stickies,
+  finishScenario,
+  type Scenario
+} from './scenario.js'
 
 /**
  * More full runs of `node dist/index.js` on the demo project (offline explorer unless stated),
@@ -19,19 +28,12 @@ describe('action e2e: dispatch, heal, paths, coverage gate, verified-commit race
   let scenario: Scenario | undefined
   let openai: FakeOpenAiServer | undefined
   afterEach(async () => {
-    const current = scenario
+    const [current, server] = [scenario, openai]
     scenario = undefined
-    try {
-      current?.gh.assertValid()
-    } finally {
-      await current?.close()
-      await openai?.close()
-      openai = undefined
-    }
+    openai = undefined
+    await finishScenario(current, server)
   })
 
-  const stickies = (s: Scenario) =>
-    s.gh.commentsOn(PR).filter((c) => c.body.startsWith(STICKY_MARKER))
   const replies = (s: Scenario) =>
     s.gh
       .commentsOn(PR)

@@ -5,7 +5,14 @@ import { join } from 'node:path'
 import { FakeOpenAiServer } from '../helpers/fake-openai-server.js'
 import { STICKY_MARKER, decodeState } from '../../src/github/sticky-comment.js'
 import { ReportSchema } from '../../src/report/report-schema.js'
-import { createScenario, PR, raceNextPush, type Scenario } from './scenario.js'
+import {
+  createScenario,
+  PR,
+  raceNextPush,
+  stickies,
+  finishScenario,
+  type Scenario
+} from './scenario.js'
 import { runActionProcess } from '../helpers/action-env.js'
 
 /**
@@ -18,19 +25,12 @@ describe('action e2e: runs on a pull request', () => {
   let scenario: Scenario | undefined
   let openai: FakeOpenAiServer | undefined
   afterEach(async () => {
-    const current = scenario
+    const [current, server] = [scenario, openai]
     scenario = undefined
-    try {
-      current?.gh.assertValid()
-    } finally {
-      await current?.close()
-      await openai?.close()
-      openai = undefined
-    }
+    openai = undefined
+    await finishScenario(current, server)
   })
 
-  const stickies = (s: Scenario) =>
-    s.gh.commentsOn(PR).filter((c) => c.body.startsWith(STICKY_MARKER))
   const botCommitFiles = async (s: Scenario, sha: string) =>
     (await s.dev.git('--git-dir', s.origin, 'show', '--name-only', '--format=', sha))
       .split('\n')

@@ -9,6 +9,8 @@ import { cp, readFile, symlink, writeFile, chmod } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { FakeGitHub } from '../helpers/fake-github-server.js'
+import type { FakeOpenAiServer } from '../helpers/fake-openai-server.js'
+import { STICKY_MARKER } from '../../src/github/sticky-comment.js'
 import { REPO_ROOT } from '../helpers/fixture-project.js'
 import {
   createBareOrigin,
@@ -237,4 +239,22 @@ export async function raceNextPush(
   )
   await chmod(script, 0o755)
   await scenario.workspace.git('config', 'remote.origin.receivepack', script)
+}
+
+/** The comments on the PR that carry the sticky marker (ours, and any copy a person posted). */
+export function stickies(s: Scenario): ReturnType<FakeGitHub['commentsOn']> {
+  return s.gh.commentsOn(PR).filter((c) => c.body.startsWith(STICKY_MARKER))
+}
+
+/** Ends a test: the fake GitHub server saw only calls the real API accepts; all is closed. */
+export async function finishScenario(
+  scenario: Scenario | undefined,
+  openai: FakeOpenAiServer | undefined
+): Promise<void> {
+  try {
+    scenario?.gh.assertValid()
+  } finally {
+    await scenario?.close()
+    await openai?.close()
+  }
 }

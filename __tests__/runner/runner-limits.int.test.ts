@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createTestRunner } from '../../src/runner/create-test-runner.js'
 import type { TestRunner } from '../../src/runner/test-runner.js'
@@ -8,6 +7,7 @@ import {
   type FixtureName,
   type FixtureProject
 } from '../helpers/fixture-project.js'
+import { itWithProc, waitDead } from '../helpers/processes.js'
 
 const RUN_TIMEOUT_MS = 30_000
 const OUTPUT_CAP = 256 * 1024
@@ -17,24 +17,6 @@ const CASES: ReadonlyArray<{ fixture: FixtureName; framework: 'jest' | 'vitest';
     { fixture: 'jest-babel-cjs', framework: 'jest', header: '' },
     { fixture: 'vitest-esm', framework: 'vitest', header: "import { it, expect } from 'vitest'\n" }
   ]
-
-/** Processes that left the group are found through /proc; elsewhere only the group kill exists. */
-const itWithProc = existsSync('/proc/self/environ') ? it : it.skip
-
-/** True once `process.kill(pid, 0)` says ESRCH (a killed orphan waits a moment to be reaped). */
-async function waitDead(pid: number, ms = 10_000): Promise<boolean> {
-  const until = Date.now() + ms
-  for (;;) {
-    try {
-      process.kill(pid, 0)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return true
-      throw error
-    }
-    if (Date.now() > until) return false
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 /** Test-file lines that start a process in a session of its own and write its pid to `pidFile`. */
 function detachedProcess(pidFile: string): string {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,6 +11,7 @@ import {
   spawnSandboxed
 } from '../../src/runner/sandboxed-process.js'
 import { RunnerError } from '../../src/errors.js'
+import { itWithProc, waitDead } from '../helpers/processes.js'
 
 const node = process.execPath
 
@@ -33,27 +34,6 @@ function pidAlive(pid: number): boolean {
     return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))
   } catch {
     return false
-  }
-}
-
-/** Processes that left the group are found through /proc; elsewhere only the group kill exists. */
-const itWithProc = existsSync('/proc/self/environ') ? it : it.skip
-
-/**
- * True once `process.kill(pid, 0)` says ESRCH. A killed orphan stays a zombie until init reaps
- * it, which in containers can take a second or two, hence the poll.
- */
-async function waitDead(pid: number, ms = 10_000): Promise<boolean> {
-  const until = Date.now() + ms
-  for (;;) {
-    try {
-      process.kill(pid, 0)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return true
-      throw error
-    }
-    if (Date.now() > until) return false
-    await new Promise((r) => setTimeout(r, 50))
   }
 }
 
