@@ -29,7 +29,7 @@ function typescriptLib() {
     name: 'typescript-lib',
     generateBundle() {
       for (const file of readdirSync(libDir)
-        .filter((f) => /^lib\..*\.d\.ts$/.test(f))
+        .filter((f) => /^lib(?:\..+)?\.d\.ts$/.test(f))
         .sort())
         this.emitFile({
           type: 'asset',

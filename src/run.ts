@@ -198,6 +198,8 @@ export async function run(options: RunOptions): Promise<Report> {
     })
 
     let ordered: PlannedModule[] = plan.modules
+    // A module whose strategies a limit (or a cancel) stopped part-way, though it has tests.
+    let cutShort = false
     const outcomes = new Map<string, ModuleReport>()
     const tests: Report['tests'] = []
     const possibleBugs: Report['possibleBugs'] = []
@@ -357,6 +359,7 @@ export async function run(options: RunOptions): Promise<Report> {
                         durationMs: Date.now() - started
                       }
                       outcomes.set(module.path, report)
+                      if (outcome.stoppedBy) cutShort = true
                       if (outcome.testFile) tests.push({ module: module.path, ...outcome.testFile })
                       possibleBugs.push(...outcome.possibleBugs)
                       events.emit('module:end', {
@@ -406,7 +409,8 @@ export async function run(options: RunOptions): Promise<Report> {
       (p) => outcomes.get(p.analysis.path) ?? emptyModuleReport(p, 'not-run', 'not reached')
     )
     const budget = llm.budgetReport(
-      modules.some((m) => m.status === 'stopped-by-budget' || m.status === 'not-run') &&
+      (cutShort ||
+        modules.some((m) => m.status === 'stopped-by-budget' || m.status === 'not-run')) &&
         !settings.dryRun
     )
     const totals = totalsOf(modules)

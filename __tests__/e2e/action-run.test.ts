@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { execFileSync, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FakeOpenAiServer } from '../helpers/fake-openai-server.js'
@@ -308,12 +309,13 @@ describe('action e2e: runs on a pull request', () => {
     expect(result.stdout).toContain('::warning::The TestMaster comment could not be written')
   })
 
-  it('SECURITY 19: PR code writing NODE_OPTIONS into the runner command files changes nothing for later steps', async () => {
+  it('SECURITY 19: PR code writing NODE_OPTIONS into the runner command files, or a hook and fsmonitor into .git, changes nothing later', async () => {
     scenario = await createScenario()
     await scenario.dev.checkout('feature')
     const test = await readFile(join(scenario.dev.dir, 'src/cart.test.ts'), 'utf8')
+    const marker = join(scenario.sandbox.root, 'pr-code-ran-later')
     await scenario.dev.commit('tests that tamper', {
-      'src/cart.test.ts': `import { appendFileSync, readdirSync } from 'node:fs'
+      'src/cart.test.ts': `import { appendFileSync, chmodSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const commands = join(process.env.RUNNER_TEMP ?? '/nonexistent', '_runner_file_commands')
@@ -321,6 +323,12 @@ try {
   for (const file of readdirSync(commands))
     appendFileSync(join(commands, file), 'NODE_OPTIONS=--require /tmp/pwn.js\\n')
 } catch {}
+// Our own git runs after the tests, with the action's environment: make it run PR code.
+for (const hook of ['pre-commit', 'post-commit', 'pre-push', 'reference-transaction']) {
+  writeFileSync(join('.git', 'hooks', hook), '#!/bin/sh\\ntouch ${marker}\\n')
+  chmodSync(join('.git', 'hooks', hook), 0o755)
+}
+appendFileSync(join('.git', 'config'), '[core]\\n\\tfsmonitor = touch ${marker}\\n')
 ${test}`
     })
     await scenario.dev.git('push', '-q', 'origin', 'feature')
@@ -335,6 +343,14 @@ ${test}`
     expect(JSON.stringify(result.outputs)).not.toContain('NODE_OPTIONS')
     expect(result.summary).not.toContain('NODE_OPTIONS')
     expect(result.outputs['report-path']).toBeTruthy()
+    const warning = result.stdout
+      .split('\n')
+      .find((l) => l.includes('Code run during the tests changed'))
+    expect(warning).toContain('.git/config')
+    expect(warning).toContain('.git/hooks/post-commit')
+    // The tests were committed and pushed, and none of the planted commands ran.
+    expect(result.outputs['commit-sha']).toBe(await scenario.remoteSha('refs/heads/feature'))
+    expect(existsSync(marker)).toBe(false)
   })
 
   it('a cancelled job (SIGINT mid LLM call) still commits the accepted tests and records the spend in the ledger', async () => {
@@ -364,6 +380,7 @@ ${test}`
     const report = await readReport(result.outputs['report-path'])
     expect(report.budget.spentUsd).toBeGreaterThan(0)
     expect(report.budget.stoppedBy).toBe('cancelled')
+    expect(current.gh.checkRuns[0]?.output?.title).toBe('Cancelled before every module was handled')
     // The explorer's tests, accepted before the cancel, are committed.
     const head = await current.remoteSha('refs/heads/feature')
     expect(result.outputs['commit-sha']).toBe(head)

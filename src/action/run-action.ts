@@ -13,7 +13,7 @@ import { EventBus } from '../events/event-bus.js'
 import { createProgressListener } from '../events/progress-listener.js'
 import { isBotOnlyCommit } from '../git/bot-commits.js'
 import { checkoutDetached, fetchPullRequest } from '../git/pull-request-checkout.js'
-import { guardRunnerCommandFiles } from './runner-command-files.js'
+import { guardRunnerFiles } from './runner-command-files.js'
 import { cancelOnTermination } from '../cancellation.js'
 import { checkRunContent, postCheckRun } from '../github/check-run.js'
 import { createGitHubClient, statusOf, type GitHubClient } from '../github/client.js'
@@ -310,7 +310,8 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
     createProgressListener('actions', { write: (text) => process.stdout.write(text) })
   )
   let report: Report
-  const commandFiles = await guardRunnerCommandFiles(env)
+  const guardedFiles = await guardRunnerFiles(env, workspace)
+  let unrestored: string[] = []
   const cancellation = cancelOnTermination((signal) =>
     core.warning(
       `${signal}: the job is being cancelled; stopping the run, keeping the accepted tests and recording the spend.`
@@ -333,7 +334,7 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
     await finishReaction(client, trigger, false)
     throw error
   } finally {
-    await commandFiles.restore()
+    unrestored = (await guardedFiles.restore()).failed
   }
 
   const runReport = report
@@ -407,6 +408,8 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
     core.warning(
       `TestMaster did not deliver the tests: ${report.delivery.detail ?? report.delivery.status}`
     )
+  if (unrestored.length > 0)
+    return `TestMaster could not undo what the tests changed in ${unrestored.join('; ')}: later steps of this job must not be trusted`
   if (report.gate.failed && effective.settings.failOn !== 'never')
     return `TestMaster gate failed: ${report.gate.reasons.join('; ')}`
   return undefined

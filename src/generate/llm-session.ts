@@ -102,7 +102,9 @@ export async function createLlmSession(input: {
       // deadline stops work without the budget refusing a call, so it is named here.
       const cancelled = deadline.abortReason === 'cancelled'
       const stoppedBy =
-        cancelled && (snapshot.stoppedBy === undefined || snapshot.stoppedBy === 'time')
+        unfinishedWork &&
+        cancelled &&
+        (snapshot.stoppedBy === undefined || snapshot.stoppedBy === 'time')
           ? 'cancelled'
           : (snapshot.stoppedBy ?? (unfinishedWork && deadline.expired ? 'time' : undefined))
       return {

@@ -66,11 +66,14 @@ export async function isBotOnlyCommit(
       `could not read commit ${sha.slice(0, 12)}: ${shown.stderr.trim()}`
     )
   const [parents = '', message = ''] = shown.stdout.split('\x00')
-  if (!readBotTrailer(message) || parents.trim().split(/\s+/).length !== 1) return false
+  const parentCount = parents.trim() === '' ? 0 : parents.trim().split(/\s+/).length
+  if (!readBotTrailer(message) || parentCount !== 1) return false
+  // Name and status: we only ever add or modify test files, so a deletion is not ours either.
   const changed = await tryGit(repoDir, [
     'diff-tree',
     '--no-commit-id',
-    '--name-only',
+    '--no-renames',
+    '--name-status',
     '-r',
     '-z',
     sha
@@ -80,6 +83,12 @@ export async function isBotOnlyCommit(
       'GIT_DIFF',
       `could not list the files of ${sha.slice(0, 12)}: ${changed.stderr.trim()}`
     )
-  const files = changed.stdout.split('\x00').filter((f) => f.length > 0)
-  return files.length > 0 && files.every(isOurFile)
+  const fields = changed.stdout.split('\x00').filter((f) => f.length > 0)
+  if (fields.length === 0) return false
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const status = fields[i] ?? ''
+    const path = fields[i + 1] ?? ''
+    if ((status !== 'A' && status !== 'M') || !isOurFile(path)) return false
+  }
+  return fields.length % 2 === 0
 }

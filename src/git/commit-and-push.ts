@@ -116,7 +116,7 @@ export async function commitAndPush(options: CommitAndPushOptions): Promise<Push
   let last: GitCommandResult | undefined
   for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
     await options.beforePush?.(attempt)
-    const push = await git(['push', '--porcelain', '--', remote, refspec])
+    const push = await git(['push', '--no-verify', '--porcelain', '--', remote, refspec])
     if (push.exitCode === 0) {
       const sha = (await git(['rev-parse', 'HEAD'])).stdout.trim()
       return { status: 'pushed', commitSha: sha, attempts: attempt, rebased }

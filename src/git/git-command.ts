@@ -12,6 +12,18 @@ export interface GitCommandResult {
   readonly exitCode: number
 }
 
+/**
+ * Config that keeps our git from running programs the work tree's `.git` names: PR code ran its
+ * tests there and could have set them. Hooks stay on for `push` only, whose `--git-dir` may be a
+ * local bare remote with hooks of its own (the config would reach its receive-pack); the hooks of
+ * the work tree are put back before we push (`action/runner-command-files.ts`).
+ */
+function safetyConfig(args: readonly string[]): string[] {
+  const config = ['-c', 'core.fsmonitor=false']
+  if (args[0] !== 'push') config.push('-c', 'core.hooksPath=/dev/null')
+  return config
+}
+
 /** Runs git; never throws for a non-zero exit (the caller reads `exitCode`). */
 export function tryGit(
   cwd: string,
@@ -21,7 +33,7 @@ export function tryGit(
   return new Promise((resolve) => {
     execFile(
       'git',
-      [...args],
+      [...safetyConfig(args), ...args],
       {
         cwd,
         env: { ...process.env, ...env, GIT_TERMINAL_PROMPT: '0' },

@@ -33,9 +33,11 @@ export function checkRunContent(
       conclusion: 'failure',
       title: dry
         ? `Estimated ${formatUsd(report.plan.estimatedCostUsd)}: over budget`
-        : report.budget.exceeded
-          ? 'Budget ran out before every module was handled'
-          : 'Patch coverage below the threshold',
+        : report.budget.stoppedBy === 'cancelled'
+          ? 'Cancelled before every module was handled'
+          : report.budget.exceeded
+            ? 'Budget ran out before every module was handled'
+            : 'Patch coverage below the threshold',
       summary:
         reasons.map((r) => `- ${r}`).join('\n') +
         (dry ? '\n\nA maintainer can raise the budget with `/testmaster budget USD`.' : '') +

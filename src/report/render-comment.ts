@@ -143,7 +143,9 @@ export function renderTotals(report: Report, context: MarkdownContext = {}): str
   }
   parts.push(duration(report.durationMs))
   const stopped = b.stoppedBy
-    ? `\n\n⏹️ The ${b.stoppedBy} limit stopped the run before every changed module was handled.`
+    ? b.stoppedBy === 'cancelled'
+      ? '\n\n⏹️ The job was cancelled before every changed module was handled; what was accepted by then is kept.'
+      : `\n\n⏹️ The ${b.stoppedBy} limit stopped the run before every changed module was handled.`
     : ''
   const overruns =
     b.overruns.length > 0 ? `\n\nBudget overruns: ${b.overruns.map(escapeMarkdown).join('; ')}` : ''
