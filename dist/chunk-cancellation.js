@@ -9377,11 +9377,16 @@ function createProgressListener(mode, out, options = {}) {
   };
 }
 
+function safetyConfig(args) {
+  const config = ["-c", "core.fsmonitor=false"];
+  if (args[0] !== "push") config.push("-c", "core.hooksPath=/dev/null");
+  return config;
+}
 function tryGit(cwd, args, env = {}) {
   return new Promise((resolve) => {
     execFile(
       "git",
-      [...args],
+      [...safetyConfig(args), ...args],
       {
         cwd,
         env: { ...process.env, ...env, GIT_TERMINAL_PROMPT: "0" },

@@ -11579,7 +11579,7 @@ function renderTotals(report, context = {}) {
     );
   }
   parts.push(duration(report.durationMs));
-  const stopped = b.stoppedBy ? `
+  const stopped = b.stoppedBy ? b.stoppedBy === "cancelled" ? "\n\n\u23F9\uFE0F The job was cancelled before every changed module was handled; what was accepted by then is kept." : `
 
 \u23F9\uFE0F The ${b.stoppedBy} limit stopped the run before every changed module was handled.` : "";
   const overruns = b.overruns.length > 0 ? `

@@ -39,7 +39,7 @@ import require$$5$3 from 'string_decoder';
 import 'child_process';
 import 'timers';
 import { randomUUID } from 'node:crypto';
-import { rm as rm$1, writeFile as writeFile$1, readFile, mkdir as mkdir$1 } from 'node:fs/promises';
+import { readdir as readdir$1, lstat as lstat$1, rm as rm$1, mkdir as mkdir$1, writeFile as writeFile$1, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, isAbsolute, dirname } from 'node:path';
 import { s as strictObject, n as number, a as string, b as array, l as literal, d as datetime, G as GitError, c as GitHubError, f as formatUsd, o as object, e as boolean, r as record, u as unknown, Z as ZodError, C as COMMENT_MAX_CHARS, t as truncateMarkdown, g as renderReportSections, h as escapeMarkdown, i as formatError, j as ConfigError, k as isGeneratedTestPath, m as renderComment, p as isTestMasterError } from './chunk-render-comment.js';
@@ -29213,11 +29213,13 @@ async function isBotOnlyCommit(repoDir, sha, isOurFile) {
       `could not read commit ${sha.slice(0, 12)}: ${shown.stderr.trim()}`
     );
   const [parents = "", message = ""] = shown.stdout.split("\0");
-  if (!readBotTrailer(message) || parents.trim().split(/\s+/).length !== 1) return false;
+  const parentCount = parents.trim() === "" ? 0 : parents.trim().split(/\s+/).length;
+  if (!readBotTrailer(message) || parentCount !== 1) return false;
   const changed = await tryGit(repoDir, [
     "diff-tree",
     "--no-commit-id",
-    "--name-only",
+    "--no-renames",
+    "--name-status",
     "-r",
     "-z",
     sha
@@ -29227,8 +29229,14 @@ async function isBotOnlyCommit(repoDir, sha, isOurFile) {
       "GIT_DIFF",
       `could not list the files of ${sha.slice(0, 12)}: ${changed.stderr.trim()}`
     );
-  const files = changed.stdout.split("\0").filter((f) => f.length > 0);
-  return files.length > 0 && files.every(isOurFile);
+  const fields = changed.stdout.split("\0").filter((f) => f.length > 0);
+  if (fields.length === 0) return false;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const status = fields[i] ?? "";
+    const path = fields[i + 1] ?? "";
+    if (status !== "A" && status !== "M" || !isOurFile(path)) return false;
+  }
+  return fields.length % 2 === 0;
 }
 
 const SHA$1 = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
@@ -29307,38 +29315,75 @@ const COMMAND_FILES = [
   "GITHUB_STATE",
   "GITHUB_STEP_SUMMARY"
 ];
-async function guardRunnerCommandFiles(env) {
-  const snapshots = [];
+async function guardRunnerFiles(env, workspace) {
+  const targets = [];
   for (const variable of COMMAND_FILES) {
     const path = env[variable];
-    if (!path) continue;
-    snapshots.push({ variable, path, content: await readIfPresent(path) });
+    if (path) targets.push({ name: `$${variable}`, path });
+  }
+  targets.push({ name: ".git/config", path: join(workspace, ".git", "config") });
+  const hooksDir = join(workspace, ".git", "hooks");
+  const hookNames = new Set(await readdir$1(hooksDir).catch(() => []));
+  for (const name of hookNames)
+    targets.push({ name: `.git/hooks/${name}`, path: join(hooksDir, name) });
+  const snapshots = [];
+  for (const target of targets) {
+    try {
+      snapshots.push({ ...target, content: await readRegularFile(target.path) });
+    } catch {
+    }
   }
   return {
     async restore() {
       const changed = [];
-      for (const { variable, path, content } of snapshots) {
-        const now = await readIfPresent(path);
-        if (sameContent(now, content)) continue;
-        changed.push(variable);
-        if (content === void 0) await rm$1(path, { force: true });
-        else await writeFile$1(path, content);
+      const failed = [];
+      const hooksNow = await lstat$1(hooksDir).catch(() => void 0);
+      if (hooksNow ? !hooksNow.isDirectory() : hookNames.size > 0) {
+        changed.push(".git/hooks");
+        await rm$1(hooksDir, { force: true }).then(() => mkdir$1(hooksDir)).catch(
+          (error) => failed.push(`.git/hooks (${error instanceof Error ? error.message : String(error)})`)
+        );
+      }
+      for (const name of await readdir$1(hooksDir).catch(() => [])) {
+        if (hookNames.has(name)) continue;
+        changed.push(`.git/hooks/${name}`);
+        await rm$1(join(hooksDir, name), { recursive: true, force: true }).catch(
+          (error) => failed.push(
+            `.git/hooks/${name} (${error instanceof Error ? error.message : String(error)})`
+          )
+        );
+      }
+      for (const { name, path, content } of snapshots) {
+        try {
+          const now = await readRegularFile(path).catch(() => null);
+          if (now !== null && sameContent(now, content)) continue;
+          changed.push(name);
+          await rm$1(path, { recursive: true, force: true });
+          if (content !== void 0) await writeFile$1(path, content, { flag: "wx" });
+        } catch (error) {
+          failed.push(`${name} (${error instanceof Error ? error.message : String(error)})`);
+        }
       }
       if (changed.length > 0)
         warning(
-          `Code run during the tests changed ${changed.map((v) => `$${v}`).join(", ")}; the change was undone so later steps do not see it.`
+          `Code run during the tests changed ${changed.join(", ")}; the change was undone so later steps and our own git commands do not see it.`
         );
-      return changed;
+      if (failed.length > 0)
+        error(`Could not put back what the tests changed: ${failed.join("; ")}`);
+      return { changed, failed };
     }
   };
 }
-async function readIfPresent(path) {
+async function readRegularFile(path) {
+  let stats;
   try {
-    return await readFile(path);
+    stats = await lstat$1(path);
   } catch (error) {
     if (error.code === "ENOENT") return void 0;
     throw error;
   }
+  if (!stats.isFile()) throw new Error(`${path} is not a regular file`);
+  return readFile(path);
 }
 function sameContent(a, b) {
   if (a === void 0 || b === void 0) return a === b;
@@ -35830,7 +35875,7 @@ The job itself passes: \`fail-on\` is ${JSON.stringify(report.settings.failOn ??
   if (reasons.length > 0) {
     return {
       conclusion: "failure",
-      title: dry ? `Estimated ${formatUsd(report.plan.estimatedCostUsd)}: over budget` : report.budget.exceeded ? "Budget ran out before every module was handled" : "Patch coverage below the threshold",
+      title: dry ? `Estimated ${formatUsd(report.plan.estimatedCostUsd)}: over budget` : report.budget.stoppedBy === "cancelled" ? "Cancelled before every module was handled" : report.budget.exceeded ? "Budget ran out before every module was handled" : "Patch coverage below the threshold",
       summary: reasons.map((r) => `- ${r}`).join("\n") + (dry ? "\n\nA maintainer can raise the budget with `/testmaster budget USD`." : "") + (extraReasons.length === 0 ? jobNote : "")
     };
   }
@@ -36355,7 +36400,7 @@ async function commitAndPush(options) {
   let last;
   for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
     await options.beforePush?.(attempt);
-    const push = await git(["push", "--porcelain", "--", remote, refspec]);
+    const push = await git(["push", "--no-verify", "--porcelain", "--", remote, refspec]);
     if (push.exitCode === 0) {
       const sha = (await git(["rev-parse", "HEAD"])).stdout.trim();
       return { status: "pushed", commitSha: sha, attempts: attempt, rebased };
@@ -36888,7 +36933,8 @@ async function execute(options) {
     createProgressListener("actions", { write: (text) => process.stdout.write(text) })
   );
   let report;
-  const commandFiles = await guardRunnerCommandFiles(env);
+  const guardedFiles = await guardRunnerFiles(env, workspace);
+  let unrestored = [];
   const cancellation = cancelOnTermination(
     (signal) => warning(
       `${signal}: the job is being cancelled; stopping the run, keeping the accepted tests and recording the spend.`
@@ -36910,7 +36956,7 @@ async function execute(options) {
     await finishReaction(client, trigger, false);
     throw error;
   } finally {
-    await commandFiles.restore();
+    unrestored = (await guardedFiles.restore()).failed;
   }
   const runReport = report;
   const delivered = await group(
@@ -36982,6 +37028,8 @@ async function execute(options) {
     warning(
       `TestMaster did not deliver the tests: ${report.delivery.detail ?? report.delivery.status}`
     );
+  if (unrestored.length > 0)
+    return `TestMaster could not undo what the tests changed in ${unrestored.join("; ")}: later steps of this job must not be trusted`;
   if (report.gate.failed && effective.settings.failOn !== "never")
     return `TestMaster gate failed: ${report.gate.reasons.join("; ")}`;
   return void 0;
