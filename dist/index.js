@@ -36261,11 +36261,13 @@ async function findStickyComment(client, repo, issueNumber, selfLogin) {
       for (const comment of page.data) {
         const body = comment.body ?? "";
         if (!body.startsWith(STICKY_MARKER) || !isBotAuthor(comment.user, selfLogin)) continue;
+        const state = decodeState(body);
         return {
           id: comment.id,
           body,
           htmlUrl: comment.html_url,
-          state: decodeState(body) ?? { ledger: emptyLedger() }
+          state: state ?? { ledger: emptyLedger() },
+          ...state ? {} : { stateUnreadable: true }
         };
       }
     }
@@ -36919,6 +36921,8 @@ async function execute(options) {
       return void 0;
     }
   });
+  if (sticky?.stateUnreadable)
+    ledgerUnreadable = "the ledger block of the TestMaster comment is missing or damaged";
   const state = sticky?.state ?? { ledger: emptyLedger() };
   const raised = state.prBudgetUsd !== void 0 ? await raisePrBudget(workspace, pr, inputs, trigger.commandFlat, state.prBudgetUsd) : resolved;
   const explorerOnly = ledgerUnreadable !== void 0 && raised.settings.budget.prUsd !== void 0;

@@ -79,6 +79,7 @@ describe('GitHub API layer against the fake server (OpenAPI-validated)', () => {
     for (let i = 0; i < 5; i++) gh.seedComment(7, `later ${i}`)
     const found = await findStickyComment(client, repo, 7)
     expect(found?.state.ledger.runs).toHaveLength(1)
+    expect(found?.stateUnreadable).toBeUndefined()
     const outcome = await upsertStickyComment(
       client,
       repo,
@@ -91,6 +92,17 @@ describe('GitHub API layer against the fake server (OpenAPI-validated)', () => {
     expect(
       gh.requests.filter((r) => r.operation?.endsWith('/comments') && r.method === 'GET').length
     ).toBe(2)
+    gh.assertValid()
+  })
+
+  it('flags our comment when its ledger block is missing or damaged (earlier spend unknown)', async () => {
+    gh.seedComment(7, `${STICKY_MARKER}\nhand-edited, ledger gone`, {
+      login: 'github-actions[bot]',
+      type: 'Bot'
+    })
+    const found = await findStickyComment(client, repo, 7)
+    expect(found?.stateUnreadable).toBe(true)
+    expect(found?.state.ledger.runs).toEqual([])
     gh.assertValid()
   })
 

@@ -289,6 +289,8 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
       return undefined
     }
   })
+  if (sticky?.stateUnreadable)
+    ledgerUnreadable = 'the ledger block of the TestMaster comment is missing or damaged'
   const state: StickyState = sticky?.state ?? { ledger: emptyLedger() }
   const raised =
     state.prBudgetUsd !== undefined

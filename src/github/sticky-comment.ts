@@ -94,6 +94,8 @@ export interface StickyComment {
   readonly body: string
   readonly htmlUrl: string
   readonly state: StickyState
+  /** Our comment's hidden state block is missing or does not decode: earlier spend is unknown. */
+  readonly stateUnreadable?: boolean
 }
 
 /** Searches every page of the PR's comments for our marker, oldest first. */
@@ -113,11 +115,13 @@ export async function findStickyComment(
       for (const comment of page.data) {
         const body = comment.body ?? ''
         if (!body.startsWith(STICKY_MARKER) || !isBotAuthor(comment.user, selfLogin)) continue
+        const state = decodeState(body)
         return {
           id: comment.id,
           body,
           htmlUrl: comment.html_url,
-          state: decodeState(body) ?? { ledger: emptyLedger() }
+          state: state ?? { ledger: emptyLedger() },
+          ...(state ? {} : { stateUnreadable: true })
         }
       }
     }
