@@ -7,22 +7,8 @@ import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { s as send, d as describe, m as markEndOfOutput } from './chunk-warm-child.js';
 
-function send(message) {
-  process.send?.(message);
-}
-async function markEndOfOutput() {
-  const marker = process.argv[3];
-  if (!marker) return;
-  await Promise.all(
-    [process.stdout, process.stderr].map(
-      (stream) => new Promise((resolve) => stream.write(marker, () => resolve()))
-    )
-  );
-}
-function describe(error) {
-  return error instanceof Error ? error.stack ?? error.message : String(error);
-}
 async function main() {
   process.on("disconnect", () => process.exit());
   const root = process.cwd();

@@ -7,40 +7,20 @@
  * Results are written with `json`/`outputFile`, coverage as istanbul `coverage-final.json`.
  *
  * Started from source with tsx (`src/runner/warm-jest.ts`) and from the bundle as
- * `dist/warm-jest.js`, with `--experimental-vm-modules` (ESM projects need it). Self-contained.
+ * `dist/warm-jest.js`, with `--experimental-vm-modules` (ESM projects need it). Of ours it imports
+ * only warm-child.ts.
  */
 import { rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { JestRunPayload, RunMessage, WorkerMessage } from './warm-protocol.js'
+import { describe, markEndOfOutput, send } from './warm-child.js'
+import type { JestRunPayload, RunMessage } from './warm-protocol.js'
 
 type RunCli = (
   argv: Record<string, unknown>,
   projects: string[]
 ) => Promise<{ results: { runExecError?: { message: string } } }>
-
-function send(message: WorkerMessage): void {
-  process.send?.(message)
-}
-
-/**
- * Writes the end-of-run marker (argv[3]) to stdout and stderr, after everything the run printed:
- * the parent reads the run's output up to it, so none of it spills into the next run.
- */
-async function markEndOfOutput(): Promise<void> {
-  const marker = process.argv[3]
-  if (!marker) return
-  await Promise.all(
-    [process.stdout, process.stderr].map(
-      (stream) => new Promise<void>((resolve) => stream.write(marker, () => resolve()))
-    )
-  )
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? error.message) : String(error)
-}
 
 async function main(): Promise<void> {
   // When our parent goes (even killed), so do we: nobody is left to read our results.

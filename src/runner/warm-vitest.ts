@@ -6,19 +6,15 @@
  * configured provider as istanbul `coverage-final.json`; the parent reads both.
  *
  * Started from source with tsx (`src/runner/warm-vitest.ts`) and from the bundle as
- * `dist/warm-vitest.js`. Self-contained: it imports nothing of ours at runtime.
+ * `dist/warm-vitest.js`. Of ours it imports only warm-child.ts.
  */
 import { rmSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { basename, dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type {
-  RunMessage,
-  VitestRunPayload,
-  VitestWorkerConfig,
-  WorkerMessage
-} from './warm-protocol.js'
+import { describe, markEndOfOutput, send } from './warm-child.js'
+import type { RunMessage, VitestRunPayload, VitestWorkerConfig } from './warm-protocol.js'
 
 /** The slice of vitest's Node API we use (typed here: vitest is the target's, not a dependency of ours). */
 interface TestProjectLike {
@@ -42,28 +38,6 @@ interface VitestNodeModule {
     viteOverrides?: Record<string, unknown>,
     vitestOptions?: Record<string, unknown>
   ): Promise<VitestLike>
-}
-
-function send(message: WorkerMessage): void {
-  process.send?.(message)
-}
-
-/**
- * Writes the end-of-run marker (argv[3]) to stdout and stderr, after everything the run printed:
- * the parent reads the run's output up to it, so none of it spills into the next run.
- */
-async function markEndOfOutput(): Promise<void> {
-  const marker = process.argv[3]
-  if (!marker) return
-  await Promise.all(
-    [process.stdout, process.stderr].map(
-      (stream) => new Promise<void>((resolve) => stream.write(marker, () => resolve()))
-    )
-  )
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? error.message) : String(error)
 }
 
 /**
