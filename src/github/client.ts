@@ -27,6 +27,22 @@ export function isLoopbackUrl(url: string): boolean {
   }
 }
 
+/** A throttling handler: retry a limited request twice, logging each decision. */
+function retryTwice(kind: string, log: (message: string) => void) {
+  return (
+    retryAfter: number,
+    request: { method: string; url: string },
+    _octokit: unknown,
+    retryCount: number
+  ): boolean => {
+    const retry = retryCount < 2
+    log(
+      `GitHub ${kind} on ${request.method} ${request.url}; ${retry ? `retrying in ${retryAfter}s` : `giving up after ${retryCount} retries`}`
+    )
+    return retry
+  }
+}
+
 /** Builds the client once per run. */
 export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const log = options.log ?? (() => undefined)
@@ -39,30 +55,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     retry: options.retryBaseMs !== undefined ? { retryAfterBaseValue: options.retryBaseMs } : {},
     throttle: throttle
       ? {
-          onRateLimit: (
-            retryAfter: number,
-            request: { method: string; url: string },
-            _octokit: unknown,
-            retryCount: number
-          ) => {
-            const retry = retryCount < 2
-            log(
-              `GitHub rate limit on ${request.method} ${request.url}; ${retry ? `retrying in ${retryAfter}s` : `giving up after ${retryCount} retries`}`
-            )
-            return retry
-          },
-          onSecondaryRateLimit: (
-            retryAfter: number,
-            request: { method: string; url: string },
-            _octokit: unknown,
-            retryCount: number
-          ) => {
-            const retry = retryCount < 2
-            log(
-              `GitHub secondary rate limit on ${request.method} ${request.url}; ${retry ? `retrying in ${retryAfter}s` : `giving up after ${retryCount} retries`}`
-            )
-            return retry
-          }
+          onRateLimit: retryTwice('rate limit', log),
+          onSecondaryRateLimit: retryTwice('secondary rate limit', log)
         }
       : { enabled: false }
   })
