@@ -13,7 +13,7 @@ import require$$3 from 'node:fs';
 import require$$4 from 'node:process';
 import { t as tryGit, l as loadSettings, d as detectProgressMode, E as EventBus, c as createProgressListener, b as cancelOnTermination } from './chunk-cancellation.js';
 import { j as ConfigError, G as GitError, E as EXIT_CODES, i as formatError, q as exitCodeFor, m as renderComment, v as GitRepository } from './chunk-render-comment.js';
-import { T as TOOL_VERSION, r as run, p as planChange } from './chunk-run.js';
+import { T as TOOL_VERSION, r as run, p as planChange, e as estimatedPlanCost } from './chunk-run.js';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import 'tty';
@@ -4607,7 +4607,7 @@ async function planCommand(flags, deps) {
     headSha: plan.headSha,
     mergeBase: plan.mergeBase,
     model: settings.llm.model,
-    estimatedCostUsd: plan.modules.reduce((n, m) => n + m.estimate.costUsd, 0),
+    estimatedCostUsd: estimatedPlanCost(plan),
     modules: plan.modules.map((m) => ({
       priority: m.priority,
       estimate: m.estimate,

@@ -35813,6 +35813,15 @@ function isLoopbackUrl(url) {
     return false;
   }
 }
+function retryTwice(kind, log) {
+  return (retryAfter, request, _octokit, retryCount) => {
+    const retry = retryCount < 2;
+    log(
+      `GitHub ${kind} on ${request.method} ${request.url}; ${retry ? `retrying in ${retryAfter}s` : `giving up after ${retryCount} retries`}`
+    );
+    return retry;
+  };
+}
 function createGitHubClient(options) {
   const log = options.log ?? (() => void 0);
   const throttle = options.throttle ?? !isLoopbackUrl(options.baseUrl);
@@ -35823,20 +35832,8 @@ function createGitHubClient(options) {
     log: { debug: () => void 0, info: () => void 0, warn: log, error: log },
     retry: options.retryBaseMs !== void 0 ? { retryAfterBaseValue: options.retryBaseMs } : {},
     throttle: throttle ? {
-      onRateLimit: (retryAfter, request, _octokit, retryCount) => {
-        const retry = retryCount < 2;
-        log(
-          `GitHub rate limit on ${request.method} ${request.url}; ${retry ? `retrying in ${retryAfter}s` : `giving up after ${retryCount} retries`}`
-        );
-        return retry;
-      },
-      onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
-        const retry = retryCount < 2;
-        log(
-          `GitHub secondary rate limit on ${request.method} ${request.url}; ${retry ? `retrying in ${retryAfter}s` : `giving up after ${retryCount} retries`}`
-        );
-        return retry;
-      }
+      onRateLimit: retryTwice("rate limit", log),
+      onSecondaryRateLimit: retryTwice("secondary rate limit", log)
     } : { enabled: false }
   });
 }

@@ -3,7 +3,13 @@ import { join, resolve } from 'node:path'
 import pLimit from 'p-limit'
 import type { CoverageMapData } from 'istanbul-lib-coverage'
 import type { Framework, ModuleAnalysis } from './analysis/module-model.js'
-import { buildPlan, rerankByUncovered, type Plan, type PlannedModule } from './analysis/plan.js'
+import {
+  buildPlan,
+  estimatedPlanCost,
+  rerankByUncovered,
+  type Plan,
+  type PlannedModule
+} from './analysis/plan.js'
 import { isGeneratedTestPath } from './analysis/test-location.js'
 import type { ResolvedConfig } from './config/resolve-config.js'
 import { DEPTH_PROFILES, type Settings } from './config/schema.js'
@@ -189,7 +195,7 @@ export async function run(options: RunOptions): Promise<Report> {
       () => planChange(repo, settings, base, head),
       (p) => `${p.modules.length} module(s), ${p.skipped.length} file(s) skipped`
     )
-    const estimatedCostUsd = plan.modules.reduce((n, m) => n + m.estimate.costUsd, 0)
+    const estimatedCostUsd = estimatedPlanCost(plan)
     events.emit('run:start', {
       runId: options.runId,
       provider,

@@ -136,14 +136,21 @@ export async function buildPlan(input: PlanInput): Promise<Plan> {
   return { baseSha, headSha, mergeBase, modules: orderModules(planned), skipped }
 }
 
+/** What the plan's LLM calls would cost at worst: the sum of its modules' estimates. */
+export function estimatedPlanCost(plan: Pick<Plan, 'modules'>): number {
+  return plan.modules.reduce((n, m) => n + m.estimate.costUsd, 0)
+}
+
 /**
- * Changed size: changed lines, plus weight for each changed runnable export (a changed function
- * is worth more than a changed comment line).
+ * Changed size (changed lines, or after the baseline the uncovered part of them), plus weight for
+ * each changed runnable export (a changed function is worth more than a changed comment line).
  */
-export function priorityOf(analysis: ModuleAnalysis): number {
-  const changedLines = analysis.changedLines.reduce((n, r) => n + (r.end - r.start + 1), 0)
+export function priorityOf(
+  analysis: ModuleAnalysis,
+  changedSize = analysis.changedLines.reduce((n, r) => n + (r.end - r.start + 1), 0)
+): number {
   const changedExports = analysis.exports.filter((e) => e.changed && isTestableKind(e.kind)).length
-  return changedLines + 10 * changedExports
+  return changedSize + 10 * changedExports
 }
 
 /**
@@ -159,10 +166,7 @@ export function rerankByUncovered(
     modules.map((m) => {
       const uncovered = uncoveredOf(m)
       if (uncovered === undefined) return m
-      const changedExports = m.analysis.exports.filter(
-        (e) => e.changed && isTestableKind(e.kind)
-      ).length
-      return { ...m, priority: uncovered > 0 ? uncovered + 10 * changedExports : 0 }
+      return { ...m, priority: uncovered > 0 ? priorityOf(m.analysis, uncovered) : 0 }
     })
   )
 }

@@ -8,6 +8,7 @@ import type { FlatValues } from '../config/resolve-config.js'
 import { EXIT_CODES, exitCodeFor, formatError } from '../errors.js'
 import { EventBus } from '../events/event-bus.js'
 import { createProgressListener, detectProgressMode } from '../events/progress-listener.js'
+import { estimatedPlanCost } from '../analysis/plan.js'
 import { GitRepository } from '../git/repository.js'
 import { renderComment } from '../report/render-comment.js'
 import { renderTerminal } from '../report/render-terminal.js'
@@ -200,7 +201,7 @@ async function planCommand(flags: CommonFlags, deps: CliDeps): Promise<void> {
     headSha: plan.headSha,
     mergeBase: plan.mergeBase,
     model: settings.llm.model,
-    estimatedCostUsd: plan.modules.reduce((n, m) => n + m.estimate.costUsd, 0),
+    estimatedCostUsd: estimatedPlanCost(plan),
     modules: plan.modules.map((m) => ({
       priority: m.priority,
       estimate: m.estimate,
