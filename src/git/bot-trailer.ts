@@ -1,6 +1,7 @@
 /**
- * The trailer that marks TestMaster's own commits. A push whose head commit carries it never starts
- * a new generation (no loops), whichever token pushed it.
+ * The trailer that marks TestMaster's own commits. With the rest of `isBotOnlyCommit`
+ * (bot-commits.ts), a head commit carrying it starts no new generation (no loops), whichever token
+ * pushed it.
  */
 
 export const BOT_TRAILER_KEY = 'TestMaster-Run'
@@ -30,9 +31,4 @@ export function readBotTrailer(message: string): string | undefined {
     if (match?.[1] && RUN_ID.test(match[1])) return match[1]
   }
   return undefined
-}
-
-/** Whether a commit message is one of ours. */
-export function isBotCommit(message: string): boolean {
-  return readBotTrailer(message) !== undefined
 }
