@@ -37031,8 +37031,7 @@ async function execute(options) {
     );
   if (unrestored.length > 0)
     return `TestMaster could not undo what the tests changed in ${unrestored.join("; ")}: later steps of this job must not be trusted`;
-  if (report.gate.failed)
-    return `TestMaster gate failed: ${report.gate.reasons.join("; ")}`;
+  if (report.gate.failed) return `TestMaster gate failed: ${report.gate.reasons.join("; ")}`;
   return void 0;
 }
 function healNote(report) {
