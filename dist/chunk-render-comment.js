@@ -11210,8 +11210,12 @@ class GitRepository {
         "diff",
         {
           onData: (chunk) => {
+            const room = maxBytes - total;
             total += chunk.length;
-            if (total > maxBytes) return false;
+            if (chunk.length > room) {
+              if (room > 0) parser.write(chunk.subarray(0, room));
+              return false;
+            }
             parser.write(chunk);
             return true;
           }

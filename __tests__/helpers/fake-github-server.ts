@@ -59,6 +59,10 @@ function sharedAjv(): Ajv {
       (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ??
       addFormatsModule
     ;(addFormats as unknown as (ajv: Ajv) => void)(ajvCache)
+    // GitHub's own formats, which ajv-formats does not know (it warns on each compile otherwise).
+    ajvCache.addFormat('repo.nwo', /^[^/\s]+\/[^/\s]+$/)
+    ajvCache.addFormat('binary', true)
+    ajvCache.addFormat('timestamp', true)
     ajvCache.addSchema(loadSpec(), 'gh')
   }
   return ajvCache

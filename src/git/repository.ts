@@ -354,8 +354,14 @@ export class GitRepository {
         'diff',
         {
           onData: (chunk) => {
+            const room = maxBytes - total
             total += chunk.length
-            if (total > maxBytes) return false
+            // Parse up to the cap even when one chunk crosses it: a pipe may deliver the whole
+            // patch at once, and the complete sections in it still count.
+            if (chunk.length > room) {
+              if (room > 0) parser.write(chunk.subarray(0, room))
+              return false
+            }
             parser.write(chunk)
             return true
           }
