@@ -5,7 +5,7 @@ const __dirname = import.meta.dirname;
 
 import { readFile } from 'node:fs/promises';
 import { normalize, isAbsolute, join } from 'node:path';
-import { j as ConfigError, w as toJSONSchema, S as SettingsSchema, v as GitRepository } from './chunk-render-comment.js';
+import { k as ConfigError, x as toJSONSchema, S as SettingsSchema, w as GitRepository } from './chunk-render-comment.js';
 import require$$0 from 'process';
 import require$$0$1 from 'buffer';
 import { createHash } from 'node:crypto';

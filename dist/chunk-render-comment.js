@@ -11575,13 +11575,8 @@ function renderTotals(report, context = {}) {
     `${t.llm.calls} LLM call(s), ${t.llm.tokensIn.toLocaleString("en-US")} tokens in / ${t.llm.tokensOut.toLocaleString("en-US")} out`,
     `${formatUsd(b.spentUsd)} of the ${formatUsd(b.limits.runUsd)} run budget`
   ];
-  if (context.prSpentUsd !== void 0) {
-    const budget = context.prBudgetUsd ?? b.limits.prUsd;
-    const runs = context.prRuns !== void 0 ? ` over ${context.prRuns} run(s)` : "";
-    parts.push(
-      `${formatUsd(context.prSpentUsd)}${budget !== void 0 ? ` of the ${formatUsd(budget)}` : ""} PR budget${runs}`
-    );
-  }
+  if (context.prSpentUsd !== void 0)
+    parts.push(prSpend(context.prSpentUsd, context.prBudgetUsd ?? b.limits.prUsd, context.prRuns));
   parts.push(duration(report.durationMs));
   const stopped = b.stoppedBy ? b.stoppedBy === "cancelled" ? "\n\n\u23F9\uFE0F The job was cancelled before every changed module was handled; what was accepted by then is kept." : `
 
@@ -11590,6 +11585,17 @@ function renderTotals(report, context = {}) {
 
 Budget overruns: ${b.overruns.map(escapeMarkdown).join("; ")}` : "";
   return `**Totals**: ${parts.join(" \xB7 ")}${stopped}${overruns}`;
+}
+function prSpend(spentUsd, budgetUsd, runs) {
+  const of = budgetUsd !== void 0 ? ` of the ${formatUsd(budgetUsd)}` : "";
+  return `${formatUsd(spentUsd)}${of} PR budget${runs !== void 0 ? ` over ${runs} run(s)` : ""}`;
+}
+function renderFailedRun(failure) {
+  const firstLine = failure.message.split("\n")[0] ?? failure.message;
+  return [
+    `\u274C **TestMaster** run ${escapeMarkdown(failure.runId)} failed after spending up to ${formatUsd(failure.spentUsd)}: ${escapeMarkdown(firstLine)}`,
+    `**Totals**: ${prSpend(failure.prSpentUsd, failure.prBudgetUsd, failure.prRuns)}. The spend is recorded in the PR ledger; no test from this run was committed. The job log has the details.`
+  ].join("\n\n");
 }
 function details(summary, body) {
   return `<details><summary>${summary}</summary>
@@ -11692,4 +11698,4 @@ function renderComment(report, context = {}, maxChars = COMMENT_MAX_CHARS - 4e3)
   return truncateMarkdown(renderReportSections(report, context).join("\n\n"), maxChars);
 }
 
-export { AnalysisError as A, discriminatedUnion as B, COMMENT_MAX_CHARS as C, DEPTH_PROFILES as D, EXIT_CODES as E, GitError as G, LlmError as L, RunnerError as R, SettingsSchema as S, TestIndex as T, ZodError as Z, _enum as _, string as a, array as b, GitHubError as c, datetime as d, boolean as e, formatUsd as f, renderReportSections as g, escapeMarkdown as h, formatError as i, ConfigError as j, isGeneratedTestPath as k, literal as l, renderComment as m, number as n, object as o, isTestMasterError as p, exitCodeFor as q, record as r, strictObject as s, truncateMarkdown as t, unknown as u, GitRepository as v, toJSONSchema as w, intersects as x, placeTest as y, GenerationError as z };
+export { AnalysisError as A, GenerationError as B, COMMENT_MAX_CHARS as C, discriminatedUnion as D, EXIT_CODES as E, DEPTH_PROFILES as F, GitError as G, LlmError as L, RunnerError as R, SettingsSchema as S, TestIndex as T, ZodError as Z, _enum as _, string as a, array as b, GitHubError as c, datetime as d, boolean as e, formatUsd as f, record as g, renderReportSections as h, escapeMarkdown as i, formatError as j, ConfigError as k, literal as l, isGeneratedTestPath as m, number as n, object as o, renderComment as p, isTestMasterError as q, renderFailedRun as r, strictObject as s, truncateMarkdown as t, unknown as u, exitCodeFor as v, GitRepository as w, toJSONSchema as x, intersects as y, placeTest as z };

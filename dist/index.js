@@ -42,7 +42,7 @@ import { randomUUID } from 'node:crypto';
 import { readdir as readdir$1, lstat as lstat$1, rm as rm$1, mkdir as mkdir$1, writeFile as writeFile$1, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, isAbsolute, dirname } from 'node:path';
-import { s as strictObject, n as number, a as string, b as array, l as literal, d as datetime, G as GitError, c as GitHubError, f as formatUsd, o as object, e as boolean, r as record, u as unknown, Z as ZodError, C as COMMENT_MAX_CHARS, t as truncateMarkdown, g as renderReportSections, h as escapeMarkdown, i as formatError, j as ConfigError, k as isGeneratedTestPath, m as renderComment, p as isTestMasterError } from './chunk-render-comment.js';
+import { s as strictObject, n as number, a as string, b as array, l as literal, d as datetime, G as GitError, c as GitHubError, o as object, C as COMMENT_MAX_CHARS, t as truncateMarkdown, u as unknown, r as renderFailedRun, f as formatUsd, e as boolean, g as record, Z as ZodError, h as renderReportSections, i as escapeMarkdown, j as formatError, k as ConfigError, m as isGeneratedTestPath, p as renderComment, q as isTestMasterError } from './chunk-render-comment.js';
 import { t as tryGit, i as isSafeBranchName, a as isSafeRepoPath, F as FLAT_OPTIONS, E as EventBus, c as createProgressListener, b as cancelOnTermination, l as loadSettings } from './chunk-cancellation.js';
 import 'tty';
 import 'node:fs';
@@ -35858,6 +35858,151 @@ function apiError(doing, error) {
   );
 }
 
+const STICKY_MARKER = "<!-- testmaster:sticky -->";
+const STATE_OPEN = "<!-- testmaster:state ";
+const STATE_CLOSE = " -->";
+const StateSchema = object({
+  v: literal(1),
+  ledger: unknown(),
+  prBudgetUsd: number().finite().min(0).optional()
+});
+function encodeState(state) {
+  const json = JSON.stringify({
+    v: 1,
+    ledger: state.ledger,
+    ...state.prBudgetUsd !== void 0 ? { prBudgetUsd: state.prBudgetUsd } : {}
+  });
+  return `${STATE_OPEN}${Buffer.from(json, "utf8").toString("base64")}${STATE_CLOSE}`;
+}
+function decodeState(body) {
+  const start = body.lastIndexOf(STATE_OPEN);
+  if (start < 0) return void 0;
+  const end = body.indexOf(STATE_CLOSE, start + STATE_OPEN.length);
+  if (end < 0) return void 0;
+  const encoded = body.slice(start + STATE_OPEN.length, end).trim();
+  if (!/^[A-Za-z0-9+/=]*$/.test(encoded)) return void 0;
+  try {
+    const parsed = StateSchema.safeParse(
+      JSON.parse(Buffer.from(encoded, "base64").toString("utf8"))
+    );
+    if (!parsed.success) return void 0;
+    const ledger = parseLedger(parsed.data.ledger);
+    if (!ledger) return void 0;
+    return {
+      ledger,
+      ...parsed.data.prBudgetUsd !== void 0 ? { prBudgetUsd: parsed.data.prBudgetUsd } : {}
+    };
+  } catch {
+    return void 0;
+  }
+}
+function buildStickyBody(visible, state, maxChars = COMMENT_MAX_CHARS) {
+  const stateBlock = encodeState(state);
+  const room = maxChars - STICKY_MARKER.length - stateBlock.length - 4;
+  return `${STICKY_MARKER}
+${truncateMarkdown(visible, room)}
+
+${stateBlock}`;
+}
+function isBotAuthor(author, selfLogin) {
+  if (!author) return false;
+  if (selfLogin !== void 0 && author.login.toLowerCase() === selfLogin.toLowerCase()) return true;
+  return author.type === "Bot" && author.login.endsWith("[bot]");
+}
+async function findStickyComment(client, repo, issueNumber, selfLogin) {
+  try {
+    const pages = client.paginate.iterator(client.rest.issues.listComments, {
+      ...repo,
+      issue_number: issueNumber,
+      per_page: 100
+    });
+    for await (const page of pages) {
+      for (const comment of page.data) {
+        const body = comment.body ?? "";
+        if (!body.startsWith(STICKY_MARKER) || !isBotAuthor(comment.user, selfLogin)) continue;
+        const state = decodeState(body);
+        return {
+          id: comment.id,
+          body,
+          htmlUrl: comment.html_url,
+          state: state ?? { ledger: emptyLedger() },
+          ...state ? {} : { stateUnreadable: true }
+        };
+      }
+    }
+    return void 0;
+  } catch (error) {
+    throw apiError(`listing the comments of #${issueNumber}`, error);
+  }
+}
+async function upsertStickyComment(client, repo, issueNumber, body, existing) {
+  try {
+    if (existing) {
+      if (existing.body === body)
+        return { status: "unchanged", id: existing.id, htmlUrl: existing.htmlUrl };
+      const { data: data2 } = await client.rest.issues.updateComment({
+        ...repo,
+        comment_id: existing.id,
+        body
+      });
+      return { status: "updated", id: data2.id, htmlUrl: data2.html_url };
+    }
+    const { data } = await client.rest.issues.createComment({
+      ...repo,
+      issue_number: issueNumber,
+      body
+    });
+    return { status: "created", id: data.id, htmlUrl: data.html_url };
+  } catch (error) {
+    throw apiError(
+      `${existing ? "updating" : "creating"} the TestMaster comment on #${issueNumber}`,
+      error
+    );
+  }
+}
+async function tokenLogin(client) {
+  try {
+    const { data } = await client.rest.users.getAuthenticated();
+    return data.login;
+  } catch {
+    return void 0;
+  }
+}
+function commentWanted(mode, exists, report) {
+  if (mode === "update" || false) return true;
+  return report.totals.accepted > 0 || report.gate.failed || report.budget.spentUsd > 0 || report.delivery.status === "failed" || report.delivery.status === "head-moved";
+}
+
+async function recordFailedRunSpend(client, repo, number, sticky, state, failure) {
+  const ledger = addRun(state.ledger, {
+    id: failure.runId,
+    costUsd: failure.spentUsd,
+    at: (/* @__PURE__ */ new Date()).toISOString()
+  });
+  const visible = renderFailedRun({
+    runId: failure.runId,
+    message: failure.message,
+    spentUsd: failure.spentUsd,
+    prSpentUsd: ledgerTotal(ledger),
+    prRuns: ledger.runs.length,
+    ...failure.prBudgetUsd !== void 0 ? { prBudgetUsd: failure.prBudgetUsd } : {}
+  });
+  try {
+    await upsertStickyComment(
+      client,
+      repo,
+      number,
+      buildStickyBody(visible, { ...state, ledger }),
+      sticky
+    );
+    info(`The failed run's spend (up to ${formatUsd(failure.spentUsd)}) is in the PR ledger.`);
+  } catch (error) {
+    warning(
+      `The failed run's spend (up to ${formatUsd(failure.spentUsd)}) could not be recorded in the PR ledger: ${error instanceof Error ? error.message : String(error)}`
+    );
+  }
+}
+
 const CHECK_NAME = "TestMaster budget gate";
 function checkRunContent(report, extraReasons = []) {
   const reasons = [
@@ -36194,121 +36339,6 @@ async function react(client, repo, commentId, content) {
   } catch {
     return false;
   }
-}
-
-const STICKY_MARKER = "<!-- testmaster:sticky -->";
-const STATE_OPEN = "<!-- testmaster:state ";
-const STATE_CLOSE = " -->";
-const StateSchema = object({
-  v: literal(1),
-  ledger: unknown(),
-  prBudgetUsd: number().finite().min(0).optional()
-});
-function encodeState(state) {
-  const json = JSON.stringify({
-    v: 1,
-    ledger: state.ledger,
-    ...state.prBudgetUsd !== void 0 ? { prBudgetUsd: state.prBudgetUsd } : {}
-  });
-  return `${STATE_OPEN}${Buffer.from(json, "utf8").toString("base64")}${STATE_CLOSE}`;
-}
-function decodeState(body) {
-  const start = body.lastIndexOf(STATE_OPEN);
-  if (start < 0) return void 0;
-  const end = body.indexOf(STATE_CLOSE, start + STATE_OPEN.length);
-  if (end < 0) return void 0;
-  const encoded = body.slice(start + STATE_OPEN.length, end).trim();
-  if (!/^[A-Za-z0-9+/=]*$/.test(encoded)) return void 0;
-  try {
-    const parsed = StateSchema.safeParse(
-      JSON.parse(Buffer.from(encoded, "base64").toString("utf8"))
-    );
-    if (!parsed.success) return void 0;
-    const ledger = parseLedger(parsed.data.ledger);
-    if (!ledger) return void 0;
-    return {
-      ledger,
-      ...parsed.data.prBudgetUsd !== void 0 ? { prBudgetUsd: parsed.data.prBudgetUsd } : {}
-    };
-  } catch {
-    return void 0;
-  }
-}
-function buildStickyBody(visible, state, maxChars = COMMENT_MAX_CHARS) {
-  const stateBlock = encodeState(state);
-  const room = maxChars - STICKY_MARKER.length - stateBlock.length - 4;
-  return `${STICKY_MARKER}
-${truncateMarkdown(visible, room)}
-
-${stateBlock}`;
-}
-function isBotAuthor(author, selfLogin) {
-  if (!author) return false;
-  if (selfLogin !== void 0 && author.login.toLowerCase() === selfLogin.toLowerCase()) return true;
-  return author.type === "Bot" && author.login.endsWith("[bot]");
-}
-async function findStickyComment(client, repo, issueNumber, selfLogin) {
-  try {
-    const pages = client.paginate.iterator(client.rest.issues.listComments, {
-      ...repo,
-      issue_number: issueNumber,
-      per_page: 100
-    });
-    for await (const page of pages) {
-      for (const comment of page.data) {
-        const body = comment.body ?? "";
-        if (!body.startsWith(STICKY_MARKER) || !isBotAuthor(comment.user, selfLogin)) continue;
-        const state = decodeState(body);
-        return {
-          id: comment.id,
-          body,
-          htmlUrl: comment.html_url,
-          state: state ?? { ledger: emptyLedger() },
-          ...state ? {} : { stateUnreadable: true }
-        };
-      }
-    }
-    return void 0;
-  } catch (error) {
-    throw apiError(`listing the comments of #${issueNumber}`, error);
-  }
-}
-async function upsertStickyComment(client, repo, issueNumber, body, existing) {
-  try {
-    if (existing) {
-      if (existing.body === body)
-        return { status: "unchanged", id: existing.id, htmlUrl: existing.htmlUrl };
-      const { data: data2 } = await client.rest.issues.updateComment({
-        ...repo,
-        comment_id: existing.id,
-        body
-      });
-      return { status: "updated", id: data2.id, htmlUrl: data2.html_url };
-    }
-    const { data } = await client.rest.issues.createComment({
-      ...repo,
-      issue_number: issueNumber,
-      body
-    });
-    return { status: "created", id: data.id, htmlUrl: data.html_url };
-  } catch (error) {
-    throw apiError(
-      `${existing ? "updating" : "creating"} the TestMaster comment on #${issueNumber}`,
-      error
-    );
-  }
-}
-async function tokenLogin(client) {
-  try {
-    const { data } = await client.rest.users.getAuthenticated();
-    return data.login;
-  } catch {
-    return void 0;
-  }
-}
-function commentWanted(mode, exists, report) {
-  if (mode === "update" || false) return true;
-  return report.totals.accepted > 0 || report.gate.failed || report.budget.spentUsd > 0 || report.delivery.status === "failed" || report.delivery.status === "head-moved";
 }
 
 const SUMMARY_MAX_CHARS = 9e5;
@@ -36933,6 +36963,11 @@ async function execute(options) {
   events.subscribe(
     createProgressListener("actions", { write: (text) => process.stdout.write(text) })
   );
+  let spentUpToUsd = 0;
+  const trackSpend = (budget) => {
+    spentUpToUsd = budget.spentUsd + budget.reservedUsd;
+  };
+  events.subscribe({ "budget:reserved": trackSpend, "budget:settled": trackSpend });
   let report;
   const guardedFiles = await guardRunnerFiles(env, workspace);
   let unrestored = [];
@@ -36954,6 +36989,14 @@ async function execute(options) {
       signal: cancellation.signal
     });
   } catch (error) {
+    if (spentUpToUsd > 0) {
+      await recordFailedRunSpend(client, trigger.repo, pr.number, sticky, state, {
+        runId,
+        message: error instanceof Error ? error.message : String(error),
+        spentUsd: spentUpToUsd,
+        prBudgetUsd: effective.settings.budget.prUsd
+      });
+    }
     await finishReaction(client, trigger, false);
     throw error;
   } finally {

@@ -434,7 +434,13 @@ export async function run(options: RunOptions): Promise<Report> {
       estimatedCostUsd
     }
     // resolve, not join: an absolute session-dir (outside the work tree) is honoured as given.
-    await llm.writeSession(resolve(repoRoot, settings.sessionDir), options.runId)
+    const sessionDir = resolve(repoRoot, settings.sessionDir)
+    await llm.writeSession(sessionDir, options.runId).catch((error: unknown) => {
+      // The record is an audit trail: failing to write it must not lose the tests or the spend.
+      const message = `the LLM session record could not be written to ${sessionDir} (session-dir): ${error instanceof Error ? error.message : String(error)}`
+      errors.push({ code: 'SESSION_RECORD_UNWRITABLE', message })
+      events.log('warning', message)
+    })
     const report = finalizeReport({
       runId: options.runId,
       toolVersion: TOOL_VERSION,

@@ -13,40 +13,29 @@ import {
   upsertStickyComment
 } from '../../src/github/sticky-comment.js'
 import { createVerifiedCommit } from '../../src/github/verified-commit.js'
-import { FakeGitHub } from '../helpers/fake-github-server.js'
+import type { FakeGitHub } from '../helpers/fake-github-server.js'
+import type { WorkRepo } from '../helpers/git-fixtures.js'
 import {
-  createBareOrigin,
-  createGitSandbox,
-  createWorkRepo,
-  type GitSandbox,
-  type WorkRepo
-} from '../helpers/git-fixtures.js'
+  FIXTURE_REPO as repo,
+  startPullRequestFixture,
+  type PullRequestFixture
+} from '../helpers/pull-request-fixture.js'
 import { sampleReport } from '../report/sample-report.js'
 
-const repo = { owner: 'acme', repo: 'widgets' }
-
 describe('GitHub API layer against the fake server (OpenAPI-validated)', () => {
-  let sandbox: GitSandbox
+  let fixture: PullRequestFixture
   let work: WorkRepo
   let bare: string
   let gh: FakeGitHub
   let client: GitHubClient
 
   beforeEach(async () => {
-    sandbox = await createGitSandbox('tm-gh-')
-    work = await createWorkRepo(sandbox, { 'src/a.ts': 'export const a = 1\n' })
-    await work.checkout('feature', { create: true })
-    await work.commit('feature', { 'src/a.ts': 'export const a = 2\n' })
-    bare = await createBareOrigin(sandbox, work)
-    gh = await FakeGitHub.start({ ...repo, bareRepo: bare, gitEnv: sandbox.env })
-    await gh.addPullRequest({ number: 7, headRef: 'feature', baseRef: 'main' })
+    fixture = await startPullRequestFixture('tm-gh-')
+    ;({ work, bare, gh } = fixture)
     client = createGitHubClient({ token: 'ghs_test', baseUrl: gh.url, retryBaseMs: 10 })
   })
 
-  afterEach(async () => {
-    await gh.close()
-    await sandbox.cleanup()
-  })
+  afterEach(() => fixture.close())
 
   it('reads the pull request with its head from the git remote', async () => {
     const pr = await getPullRequest(client, repo, 7)

@@ -3,13 +3,12 @@ import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { statusOf, createGitHubClient, type GitHubClient } from '../../src/github/client.js'
 import { getPullRequest, replyOnPullRequest } from '../../src/github/pull-requests.js'
-import { FakeGitHub } from '../helpers/fake-github-server.js'
+import type { FakeGitHub } from '../helpers/fake-github-server.js'
 import {
-  createBareOrigin,
-  createGitSandbox,
-  createWorkRepo,
-  type GitSandbox
-} from '../helpers/git-fixtures.js'
+  FIXTURE_REPO as repo,
+  startPullRequestFixture,
+  type PullRequestFixture
+} from '../helpers/pull-request-fixture.js'
 
 /**
  * Secondary rate limits (issue 7, "API client"): GitHub answers 403 with `retry-after` and a
@@ -18,8 +17,6 @@ import {
  * A small proxy in front of the OpenAPI-validated fake server answers the rate-limited requests
  * (the fake server's faults carry no headers) and passes everything else through.
  */
-
-const repo = { owner: 'acme', repo: 'widgets' }
 
 /** The body GitHub sends with a secondary rate limit (REST docs, "About secondary rate limits"). */
 const SECONDARY_LIMIT = {
@@ -39,7 +36,8 @@ interface Arrival {
 /** Forwards to `target`, answering the next `limited` matching requests with a secondary limit. */
 class RateLimitingProxy {
   readonly arrivals: Arrival[] = []
-  private rule: { method: string; path: RegExp; times: number } | undefined
+  private rule:
+    { method: string; path: RegExp; times: number; retryAfterSeconds: number } | undefined
 
   private constructor(
     private readonly server: Server,
@@ -47,8 +45,8 @@ class RateLimitingProxy {
   ) {}
 
   /** Answers the next `times` requests matching method and path with a secondary rate limit. */
-  limit(method: string, path: RegExp, times: number): void {
-    this.rule = { method, path, times }
+  limit(method: string, path: RegExp, times: number, retryAfterSeconds = 1): void {
+    this.rule = { method, path, times, retryAfterSeconds }
   }
 
   static async start(target: string): Promise<RateLimitingProxy> {
@@ -67,7 +65,7 @@ class RateLimitingProxy {
           proxy.arrivals.push({ method: req.method, path, at, status: 403 })
           res.writeHead(403, {
             'content-type': 'application/json; charset=utf-8',
-            'retry-after': '1',
+            'retry-after': String(rule.retryAfterSeconds),
             'x-ratelimit-limit': '5000',
             'x-ratelimit-remaining': '4990',
             'x-ratelimit-resource': 'core'
@@ -105,7 +103,7 @@ class RateLimitingProxy {
 }
 
 describe('GitHub client: secondary rate limits (throttling forced on for the loopback server)', () => {
-  let sandbox: GitSandbox
+  let fixture: PullRequestFixture
   let gh: FakeGitHub
   let proxy: RateLimitingProxy
   let logs: string[]
@@ -121,13 +119,8 @@ describe('GitHub client: secondary rate limits (throttling forced on for the loo
     })
 
   beforeEach(async () => {
-    sandbox = await createGitSandbox('tm-throttle-')
-    const work = await createWorkRepo(sandbox, { 'src/a.ts': 'export const a = 1\n' })
-    await work.checkout('feature', { create: true })
-    await work.commit('feature', { 'src/a.ts': 'export const a = 2\n' })
-    const bare = await createBareOrigin(sandbox, work)
-    gh = await FakeGitHub.start({ ...repo, bareRepo: bare, gitEnv: sandbox.env })
-    await gh.addPullRequest({ number: 7, headRef: 'feature', baseRef: 'main' })
+    fixture = await startPullRequestFixture('tm-throttle-')
+    gh = fixture.gh
     proxy = await RateLimitingProxy.start(gh.url)
     logs = []
   })
@@ -137,8 +130,7 @@ describe('GitHub client: secondary rate limits (throttling forced on for the loo
       gh.assertValid()
     } finally {
       await proxy.close()
-      await gh.close()
-      await sandbox.cleanup()
+      await fixture.close()
     }
   })
 
@@ -188,14 +180,15 @@ describe('GitHub client: secondary rate limits (throttling forced on for the loo
   })
 
   it('without throttle: true a loopback client does not wait out the limit (why these tests force it)', async () => {
-    proxy.limit('POST', commentPath, 1)
+    // A long retry-after, so that "did not wait" holds with room to spare on a loaded machine.
+    proxy.limit('POST', commentPath, 1, 30)
     const started = Date.now()
     const error = await replyOnPullRequest(client(), repo, 7, 'not retried').then(
       () => undefined,
       (e: unknown) => e
     )
     expect(statusOf(error)).toBe(403)
-    expect(Date.now() - started).toBeLessThan(900)
+    expect(Date.now() - started).toBeLessThan(15_000)
     expect(proxy.arrivals.map((a) => a.status)).toEqual([403])
     expect(gh.commentsOn(7)).toEqual([])
   })

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { EventBus } from '../../src/events/event-bus.js'
 import type { ModuleReport, Report } from '../../src/report/report-schema.js'
@@ -776,6 +776,7 @@ describe('run() with the LLM under vitest: the explorer and the LLM share one te
   let project: RunProject
   let server: FakeOpenAiServer
   let report: Report
+  let sessionDir: string
 
   beforeAll(async () => {
     server = await FakeOpenAiServer.start({
@@ -792,11 +793,15 @@ describe('run() with the LLM under vitest: the explorer and the LLM share one te
       },
       head: { 'src/clean.ts': couponModule('clean') }
     })
+    // session-dir names a regular file: the audit record cannot be written there.
+    sessionDir = join(project.sandbox.root, 'sessions-is-a-file')
+    await writeFile(sessionDir, 'not a directory\n')
     report = await project.run(
       {
         llm: { provider: 'openai', baseUrl: server.baseUrl, model: 'gpt-4.1-mini' },
         depth: 'low',
-        stabilityRuns: 2
+        stabilityRuns: 2,
+        sessionDir
       },
       { apiKey: API_KEY }
     )
@@ -830,5 +835,16 @@ describe('run() with the LLM under vitest: the explorer and the LLM share one te
     expect(run.linePct.get('src/clean.ts')).toBe(100)
     expect(module.coverageAfter?.lines.pct).toBe(100)
     expect(await changedPaths(project)).toEqual([module.testFile!])
+  })
+
+  it('a session-dir that cannot be written loses neither the tests nor the spend, and is named', () => {
+    expect(report.budget.spentUsd).toBeGreaterThan(0)
+    expect(report.tests).toHaveLength(1)
+    expect(report.errors).toEqual([
+      {
+        code: 'SESSION_RECORD_UNWRITABLE',
+        message: expect.stringContaining(`could not be written to ${sessionDir} (session-dir)`)
+      }
+    ])
   })
 })

@@ -140,7 +140,7 @@ describe('runSandboxed', () => {
           `const {spawn}=require("child_process");const c=spawn(process.execPath,["-e","setInterval(()=>{},1000)"],{stdio:"ignore"});require("fs").writeFileSync(${JSON.stringify(pidFile)},String(c.pid));for(;;){}`
         ),
         cwd: dir,
-        timeoutMs: 1500
+        timeoutMs: 3000
       })
       expect(result.status).toBe('timeout')
       const grandchild = Number(await readFile(pidFile, 'utf8'))
@@ -175,7 +175,7 @@ describe('runSandboxed', () => {
         command: node,
         args: script(`${DETACHED_GRANDCHILD}setInterval(()=>{},1000)`),
         cwd: tmpdir(),
-        timeoutMs: 1500
+        timeoutMs: 3000
       })
       expect(result.status).toBe('timeout')
       const grandchild = Number(result.stdout.trim())
@@ -225,7 +225,8 @@ describe('runSandboxed', () => {
           args: [tree, '0'],
           cwd: dir,
           env: { PID_FILE: pidFile },
-          timeoutMs: 4000
+          // Long enough for all 63 to start on a loaded 2-core machine before the limit hits.
+          timeoutMs: 8000
         })
         expect(result.status).toBe('timeout')
         const pids = (await readFile(pidFile, 'utf8')).trim().split('\n').map(Number)

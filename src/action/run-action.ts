@@ -14,6 +14,7 @@ import { createProgressListener } from '../events/progress-listener.js'
 import { isBotOnlyCommit } from '../git/bot-commits.js'
 import { checkoutDetached, fetchPullRequest } from '../git/pull-request-checkout.js'
 import { guardRunnerFiles } from './runner-command-files.js'
+import { recordFailedRunSpend } from './failed-run.js'
 import { cancelOnTermination } from '../cancellation.js'
 import { checkRunContent, postCheckRun } from '../github/check-run.js'
 import { createGitHubClient, statusOf, type GitHubClient } from '../github/client.js'
@@ -311,6 +312,12 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
   events.subscribe(
     createProgressListener('actions', { write: (text) => process.stdout.write(text) })
   )
+  // What the run has spent or holds for calls in flight, kept here in case run() throws.
+  let spentUpToUsd = 0
+  const trackSpend = (budget: { spentUsd: number; reservedUsd: number }): void => {
+    spentUpToUsd = budget.spentUsd + budget.reservedUsd
+  }
+  events.subscribe({ 'budget:reserved': trackSpend, 'budget:settled': trackSpend })
   let report: Report
   const guardedFiles = await guardRunnerFiles(env, workspace)
   let unrestored: string[] = []
@@ -333,6 +340,14 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
       signal: cancellation.signal
     })
   } catch (error) {
+    if (spentUpToUsd > 0) {
+      await recordFailedRunSpend(client, trigger.repo, pr.number, sticky, state, {
+        runId,
+        message: error instanceof Error ? error.message : String(error),
+        spentUsd: spentUpToUsd,
+        prBudgetUsd: effective.settings.budget.prUsd
+      })
+    }
     await finishReaction(client, trigger, false)
     throw error
   } finally {

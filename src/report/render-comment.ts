@@ -134,13 +134,8 @@ export function renderTotals(report: Report, context: MarkdownContext = {}): str
     `${t.llm.calls} LLM call(s), ${t.llm.tokensIn.toLocaleString('en-US')} tokens in / ${t.llm.tokensOut.toLocaleString('en-US')} out`,
     `${formatUsd(b.spentUsd)} of the ${formatUsd(b.limits.runUsd)} run budget`
   ]
-  if (context.prSpentUsd !== undefined) {
-    const budget = context.prBudgetUsd ?? b.limits.prUsd
-    const runs = context.prRuns !== undefined ? ` over ${context.prRuns} run(s)` : ''
-    parts.push(
-      `${formatUsd(context.prSpentUsd)}${budget !== undefined ? ` of the ${formatUsd(budget)}` : ''} PR budget${runs}`
-    )
-  }
+  if (context.prSpentUsd !== undefined)
+    parts.push(prSpend(context.prSpentUsd, context.prBudgetUsd ?? b.limits.prUsd, context.prRuns))
   parts.push(duration(report.durationMs))
   const stopped = b.stoppedBy
     ? b.stoppedBy === 'cancelled'
@@ -150,6 +145,31 @@ export function renderTotals(report: Report, context: MarkdownContext = {}): str
   const overruns =
     b.overruns.length > 0 ? `\n\nBudget overruns: ${b.overruns.map(escapeMarkdown).join('; ')}` : ''
   return `**Totals**: ${parts.join(' · ')}${stopped}${overruns}`
+}
+
+function prSpend(spentUsd: number, budgetUsd?: number, runs?: number): string {
+  const of = budgetUsd !== undefined ? ` of the ${formatUsd(budgetUsd)}` : ''
+  return `${formatUsd(spentUsd)}${of} PR budget${runs !== undefined ? ` over ${runs} run(s)` : ''}`
+}
+
+/** A run that stopped with an error after it had spent: what it cost, and that the PR ledger has it. */
+export interface FailedRun {
+  readonly runId: string
+  readonly message: string
+  /** What the run spent, in-flight reservations included: an upper bound. */
+  readonly spentUsd: number
+  readonly prSpentUsd: number
+  readonly prBudgetUsd?: number
+  readonly prRuns: number
+}
+
+/** The visible comment body for a run that failed after spending. */
+export function renderFailedRun(failure: FailedRun): string {
+  const firstLine = failure.message.split('\n')[0] ?? failure.message
+  return [
+    `❌ **TestMaster** run ${escapeMarkdown(failure.runId)} failed after spending up to ${formatUsd(failure.spentUsd)}: ${escapeMarkdown(firstLine)}`,
+    `**Totals**: ${prSpend(failure.prSpentUsd, failure.prBudgetUsd, failure.prRuns)}. The spend is recorded in the PR ledger; no test from this run was committed. The job log has the details.`
+  ].join('\n\n')
 }
 
 function details(summary: string, body: string): string {
