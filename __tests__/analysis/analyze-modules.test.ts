@@ -229,6 +229,28 @@ describe('analyzeModules on TypeScript', () => {
     ])
   })
 
+  it('lists what a subclass inherits and does not override, with the class it comes from', () => {
+    const ten = byName(shapes, 'TenCounter')
+    expect(
+      ten.members?.map(
+        (m) =>
+          `${m.static ? 'static ' : ''}${m.kind} ${m.name}${m.inheritedFrom ? ` < ${m.inheritedFrom}` : ''}: ${m.signature ? sig(m.signature) : formatTypeModel(m.type ?? { kind: 'never' })}`
+      )
+    ).toEqual([
+      'method increment: () => number',
+      'method reset: () => void',
+      'property count < Counter: number',
+      'property step < Counter: undefined | number',
+      'getter doubled < Counter: number',
+      'setter value < Counter: number',
+      'static property instances < Counter: number',
+      'static method create < Counter: () => class Counter'
+    ])
+    expect(ten.members?.filter((m) => m.inheritedFrom).every((m) => !m.changed)).toBe(true)
+    // A base from the runtime's declarations (Error) is not listed member by member.
+    expect(byName(shapes, 'CodedError').members?.map((m) => m.name)).toEqual(['code'])
+  })
+
   it('places star re-exports on their export statement', () => {
     const line = lineOf('types-ts', 'src/kinds.ts', "export * from './reexported.js'")
     expect(byName(kinds, 'fromStar')).toMatchObject({

@@ -36,6 +36,33 @@ describe('buildGeneratePrompt', () => {
     expect(user!.content).toContain(' 7|   if (percent < 0')
   })
 
+  it('lists class members, marking the changed and the inherited ones', () => {
+    const module = discountModule({
+      exports: [
+        {
+          name: 'SaleCart',
+          kind: 'class',
+          lines: { start: 1, end: 9 },
+          changed: true,
+          members: [
+            { name: 'checkout', kind: 'method', static: false, changed: true },
+            {
+              name: 'items',
+              kind: 'property',
+              static: false,
+              changed: false,
+              inheritedFrom: 'Cart'
+            }
+          ]
+        }
+      ]
+    })
+    const [, user] = buildGeneratePrompt({ module, source: DISCOUNT_SOURCE, uncoveredLines: [] })
+    expect(user!.content).toContain(
+      'class SaleCart (changed in this PR)\n  method checkout (changed)\n  property items (inherited from Cart)'
+    )
+  })
+
   it('cuts a large module around the changed symbols and says what it left out', () => {
     const filler = Array.from({ length: 900 }, (_, i) => `export const c${i} = ${i}`).join('\n')
     const source = `import { x } from './x.js'\n${filler}\n${DISCOUNT_SOURCE}`

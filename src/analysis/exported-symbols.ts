@@ -405,8 +405,69 @@ function describeClass(
       }
     }
   }
-  if (declaration) members.push(...implicitProperties(declaration, members, context))
+  if (declaration) {
+    members.push(...implicitProperties(declaration, members, context))
+    if (declaration.heritageClauses?.some((c) => c.token === ts.SyntaxKind.ExtendsKeyword)) {
+      members.push(
+        ...inheritedMembers(
+          checker.getDeclaredTypeOfSymbol(symbol),
+          false,
+          declaration,
+          members,
+          context
+        ),
+        ...inheritedMembers(staticType, true, declaration, members, context)
+      )
+    }
+  }
   return { ...(constructorSignature ? { constructorSignature } : {}), members }
+}
+
+/**
+ * The public members a class gets from its base classes (in the project's own source) and does not
+ * override, so a test writer sees the whole API of an instance.
+ */
+function inheritedMembers(
+  type: ts.Type,
+  isStatic: boolean,
+  declaration: ts.ClassLikeDeclaration,
+  listed: readonly MemberModel[],
+  context: ExportContext
+): MemberModel[] {
+  const { checker, modeller } = context
+  const found: MemberModel[] = []
+  for (const property of checker.getPropertiesOfType(type)) {
+    const name = property.getName()
+    if (name === 'prototype' || name.startsWith('#') || name.startsWith('__')) continue
+    if (listed.some((m) => m.name === name && m.static === isStatic)) continue
+    const member = property.valueDeclaration ?? property.declarations?.[0]
+    if (!member || (!ts.isClassElement(member) && !ts.isParameter(member))) continue
+    // A parameter property (`constructor(readonly step: number)`) belongs to the constructor's class.
+    const owner = ts.isParameter(member) ? member.parent.parent : member.parent
+    if (!owner || owner === declaration || !ts.isClassLike(owner)) continue
+    // Only bases written in the project: `extends EventEmitter` or `Error` would list the runtime's API.
+    if (owner.getSourceFile().isDeclarationFile) continue
+    if (!isPublicMember(member as ts.ClassElement)) continue
+    const from = owner.name?.text ?? 'its base class'
+    const memberType = checker.getTypeOfSymbolAtLocation(property, declaration)
+    const signatures = memberType.getCallSignatures()
+    const signature = signatures[signatures.length - 1]
+    const base = { name, static: isStatic, changed: false, inheritedFrom: from }
+    if (ts.isMethodDeclaration(member) && signature)
+      found.push({
+        ...base,
+        kind: 'method',
+        signature: modeller.signature(signature, name, member)
+      })
+    else if (ts.isGetAccessorDeclaration(member) || ts.isSetAccessorDeclaration(member))
+      found.push({
+        ...base,
+        kind: ts.isGetAccessorDeclaration(member) ? 'getter' : 'setter',
+        type: modeller.model(memberType, declaration)
+      })
+    else found.push({ ...base, kind: 'property', type: modeller.model(memberType, declaration) })
+  }
+  return found
 }
 
 /** Whether an export kind has runtime behaviour to test (types and interfaces do not). */

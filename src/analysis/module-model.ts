@@ -66,6 +66,8 @@ export interface MemberModel {
   readonly signature?: SignatureModel
   readonly type?: TypeModel
   readonly changed: boolean
+  /** The base class that declares it, for a member the class inherits (never `changed`). */
+  readonly inheritedFrom?: string
 }
 
 export type ExportKind = 'function' | 'class' | 'const' | 'enum' | 'type' | 'interface'

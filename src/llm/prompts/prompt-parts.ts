@@ -92,7 +92,7 @@ function symbolSummary(symbol: ExportedSymbol): string {
   for (const member of symbol.members ?? []) {
     const text = member.signature?.text ?? member.name
     parts.push(
-      `  ${member.static ? 'static ' : ''}${member.kind} ${text}${member.changed ? ' (changed)' : ''}`
+      `  ${member.static ? 'static ' : ''}${member.kind} ${text}${member.changed ? ' (changed)' : ''}${member.inheritedFrom ? ` (inherited from ${member.inheritedFrom})` : ''}`
     )
   }
   return parts.join('\n')

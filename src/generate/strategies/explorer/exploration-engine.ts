@@ -129,8 +129,9 @@ export function callableSymbols(
       })
       names.add(symbol.name)
     } else if (symbol.kind === 'class' && typeof value === 'function') {
+      // Own methods only: an inherited one runs the base class's code, not this module's.
       const declared: MethodPlan[] = (symbol.members ?? []).flatMap((member) =>
-        member.kind === 'method' && member.signature
+        member.kind === 'method' && member.signature && !member.inheritedFrom
           ? [{ name: member.name, static: member.static, parameters: member.signature.parameters }]
           : []
       )

@@ -176,7 +176,7 @@ function parameterLookup(exports: readonly ExportedSymbol[]): (step: Step) => re
     if (step.op === 'method') {
       const member = exports
         .flatMap((e) => e.members ?? [])
-        .find((m) => m.name === step.method && !m.static)
+        .find((m) => m.name === step.method && !m.static && !m.inheritedFrom)
       return names(member?.signature?.parameters)
     }
     return []
