@@ -141,6 +141,24 @@ describe('extractLiterals', () => {
     expect(found).not.toContain(JSON.stringify({ t: 'string', v: './x.js' }))
     expect(found).not.toContain(JSON.stringify({ t: 'string', v: 'y' }))
   })
+
+  it('builds delimited groups from the brackets and separators the module looks for', () => {
+    const source =
+      "if (str.indexOf('{') < 0) return [str]\nconst end = str.indexOf('}')\nparts = body.split(',')\nseq = body.split('..')"
+    const strings = extractLiterals(source, 'js').flatMap((r) => (r.t === 'string' ? [r.v] : []))
+    expect(strings.slice(0, 2)).toEqual(['a{b,c}d', 'a{1..3}b'])
+    // Brackets only concatenated (a regex being built) or compared with are not delimiters.
+    const built = extractLiterals(
+      "const re = '(' + x + ')'\nif (op === '[' || op === ']') s.split(',')",
+      'js'
+    )
+    expect(built.map((r) => (r.t === 'string' ? r.v : ''))).toEqual(['(', ')', '[', ']', ','])
+    // A searched pair without a searched separator gives one plain group.
+    expect(extractLiterals("s.indexOf('[') && s.lastIndexOf(']')", 'js')[0]).toEqual({
+      t: 'string',
+      v: 'a[b]c'
+    })
+  })
 })
 
 describe('sampleRegex', () => {

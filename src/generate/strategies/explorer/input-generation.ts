@@ -186,7 +186,8 @@ function numberCandidates(context: InputContext): Candidate[] {
 
 function stringCandidates(context: InputContext): Candidate[] {
   const fromModule = [
-    ...literalStrings(context).slice(0, 10),
+    // Two more than numbers get: the first two may be groups built from the module's delimiters.
+    ...literalStrings(context).slice(0, 12),
     ...returnedOf(context, 'string').map((r) => (r as { v: string }).v)
   ]
   const values = [...STRINGS.slice(0, 2), ...fromModule, ...STRINGS.slice(2)]

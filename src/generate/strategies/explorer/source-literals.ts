@@ -34,7 +34,17 @@ export function extractLiterals(
   // The two tokens before the current one, to recognise module specifiers.
   let previous = ''
   let beforePrevious = ''
+  // Strings passed as a call's argument (`s.indexOf('{')`): what the module looks for in its input,
+  // unlike strings it concatenates into output or regexes.
+  const searched = new Set<string>()
+  let argument: string | undefined
   for (let token = scanner.scan(); token !== ts.SyntaxKind.EndOfFileToken; token = scanner.scan()) {
+    if (
+      argument !== undefined &&
+      (token === ts.SyntaxKind.CloseParenToken || token === ts.SyntaxKind.CommaToken)
+    )
+      searched.add(argument)
+    argument = undefined
     if (
       token === ts.SyntaxKind.StringLiteral ||
       token === ts.SyntaxKind.NoSubstitutionTemplateLiteral
@@ -44,8 +54,10 @@ export function extractLiterals(
         previous === 'from' ||
         previous === 'import' ||
         (previous === '(' && (beforePrevious === 'require' || beforePrevious === 'import'))
-      if (!specifier && text.length <= MAX_LITERAL_LENGTH && !text.includes('${'))
+      if (!specifier && text.length <= MAX_LITERAL_LENGTH && !text.includes('${')) {
         add({ t: 'string', v: text })
+        if (previous === '(' || previous === ',') argument = text
+      }
     } else if (token === ts.SyntaxKind.NumericLiteral) {
       const value = Number(scanner.getTokenValue())
       if (Number.isFinite(value)) add({ t: 'number', v: String(previous === '-' ? -value : value) })
@@ -72,15 +84,46 @@ export function extractLiterals(
   const matching = regexLiterals(source).flatMap((regex) =>
     sampleRegex(regex.source, regex.flags).slice(0, 2)
   )
+  const structured = delimitedStrings(searched)
   const seen = new Set<string>()
   const out: Repr[] = []
-  for (const repr of [...matching.map((v): Repr => ({ t: 'string', v })), ...written]) {
+  for (const repr of [
+    // Groups first: there are at most two, and a regex-heavy module would crowd them out.
+    ...[...structured, ...matching].map((v): Repr => ({ t: 'string', v })),
+    ...written
+  ]) {
     const key = JSON.stringify(repr)
     if (seen.has(key)) continue
     seen.add(key)
     out.push(repr)
   }
   return out.slice(0, MAX_LITERALS)
+}
+
+// Not `<` and `>`: modules pass those around as comparison operators far more than as delimiters.
+const BRACKETS = [
+  ['{', '}'],
+  ['(', ')'],
+  ['[', ']']
+] as const
+const SEPARATORS = [',', '..', '|', ':', ';', '=']
+
+/**
+ * Strings built from the delimiters the module looks for in its input: a module that passes `{`,
+ * `}` and `,` or `..` to calls (`indexOf`, `split`, a matcher) parses groups (`a{b,c}d`,
+ * `a{1..3}b`), which no single literal of it is; without one its parser is never entered.
+ * Delimiters it only concatenates (building a regex, say) or compares with do not count.
+ */
+function delimitedStrings(searched: ReadonlySet<string>): string[] {
+  const out: string[] = []
+  for (const [open, close] of BRACKETS) {
+    if (!searched.has(open) || !searched.has(close)) continue
+    const separators = SEPARATORS.filter((separator) => searched.has(separator))
+    for (const separator of separators)
+      out.push(separator === '..' ? `a${open}1..3${close}b` : `a${open}b${separator}c${close}d`)
+    if (separators.length === 0) out.push(`a${open}b${close}c`)
+  }
+  return out.slice(0, 2)
 }
 
 /** The value of a default-value text when it is a plain literal. */
