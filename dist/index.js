@@ -35981,7 +35981,10 @@ async function recordFailedRunSpend(client, repo, number, sticky, state, failure
   });
   const visible = renderFailedRun({
     runId: failure.runId,
-    message: failure.message,
+    message: failure.secrets.reduce(
+      (text, secret) => secret ? text.split(secret).join("***") : text,
+      failure.message
+    ),
     spentUsd: failure.spentUsd,
     prSpentUsd: ledgerTotal(ledger),
     prRuns: ledger.runs.length,
@@ -36994,7 +36997,8 @@ async function execute(options) {
         runId,
         message: error instanceof Error ? error.message : String(error),
         spentUsd: spentUpToUsd,
-        prBudgetUsd: effective.settings.budget.prUsd
+        prBudgetUsd: effective.settings.budget.prUsd,
+        secrets: [inputs.apiKey, inputs.githubToken]
       });
     }
     await finishReaction(client, trigger, false);

@@ -47,7 +47,8 @@ describe('recordFailedRunSpend', () => {
       runId: 'gh-2-1',
       message: 'ENOSPC: no space left on device, write\n    at stack',
       spentUsd: 0.05,
-      prBudgetUsd: 2
+      prBudgetUsd: 2,
+      secrets: [undefined, 'ghs_test']
     })
     const comments = gh.commentsOn(7).filter((c) => c.body.startsWith(STICKY_MARKER))
     expect(comments).toHaveLength(1)
@@ -75,12 +76,33 @@ describe('recordFailedRunSpend', () => {
       7,
       undefined,
       { ledger: emptyLedger() },
-      { runId: 'gh-1-1', message: 'boom', spentUsd: 0.2, prBudgetUsd: undefined }
+      { runId: 'gh-1-1', message: 'boom', spentUsd: 0.2, prBudgetUsd: undefined, secrets: [] }
     )
     const found = await findStickyComment(client, repo, 7, 'github-actions[bot]')
     expect(found?.state.ledger.runs.map((r) => r.costUsd)).toEqual([0.2])
     expect(found?.body).toContain('$0.2000 PR budget over 1 run(s)')
     gh.assertValid()
+  })
+
+  it('SECURITY 22: the key and the token in the error never reach the comment', async () => {
+    await recordFailedRunSpend(
+      client,
+      repo,
+      7,
+      undefined,
+      { ledger: emptyLedger() },
+      {
+        runId: 'gh-1-1',
+        message: 'request to https://llm.example/v1 with sk-live-123 failed (token ghs_test)',
+        spentUsd: 0.01,
+        prBudgetUsd: undefined,
+        secrets: ['sk-live-123', 'ghs_test']
+      }
+    )
+    const [comment] = gh.commentsOn(7)
+    // Escaped for markdown, so it shows as `***`.
+    expect(comment?.body).toContain('with \\*\\*\\* failed \\(token \\*\\*\\*\\)')
+    expect(comment?.body).not.toMatch(/sk-live-123|ghs_test/)
   })
 
   it('never throws when the comment cannot be written (a read-only token)', async () => {
@@ -92,7 +114,7 @@ describe('recordFailedRunSpend', () => {
         7,
         undefined,
         { ledger: emptyLedger() },
-        { runId: 'gh-1-1', message: 'boom', spentUsd: 0.2, prBudgetUsd: undefined }
+        { runId: 'gh-1-1', message: 'boom', spentUsd: 0.2, prBudgetUsd: undefined, secrets: [] }
       )
     ).resolves.toBeUndefined()
     expect(gh.commentsOn(7)).toEqual([])

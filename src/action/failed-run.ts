@@ -20,7 +20,14 @@ export async function recordFailedRunSpend(
   number: number,
   sticky: StickyComment | undefined,
   state: StickyState,
-  failure: { runId: string; message: string; spentUsd: number; prBudgetUsd: number | undefined }
+  failure: {
+    runId: string
+    message: string
+    spentUsd: number
+    prBudgetUsd: number | undefined
+    /** The key and token: the message goes on the PR, so they are cut out of it (SECURITY 22). */
+    secrets: readonly (string | undefined)[]
+  }
 ): Promise<void> {
   const ledger = addRun(state.ledger, {
     id: failure.runId,
@@ -29,7 +36,10 @@ export async function recordFailedRunSpend(
   })
   const visible = renderFailedRun({
     runId: failure.runId,
-    message: failure.message,
+    message: failure.secrets.reduce<string>(
+      (text, secret) => (secret ? text.split(secret).join('***') : text),
+      failure.message
+    ),
     spentUsd: failure.spentUsd,
     prSpentUsd: ledgerTotal(ledger),
     prRuns: ledger.runs.length,

@@ -345,7 +345,8 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
         runId,
         message: error instanceof Error ? error.message : String(error),
         spentUsd: spentUpToUsd,
-        prBudgetUsd: effective.settings.budget.prUsd
+        prBudgetUsd: effective.settings.budget.prUsd,
+        secrets: [inputs.apiKey, inputs.githubToken]
       })
     }
     await finishReaction(client, trigger, false)
