@@ -454,6 +454,7 @@ async function runExplorerChild(requestPath2) {
     maxCallsPerSymbol: request.maxCallsPerSymbol,
     literals: request.module.literals,
     propertyHints: request.module.propertyHints,
+    ...request.module.propertyValues ? { propertyValues: request.module.propertyValues } : {},
     exportedEnums: new Set(
       request.module.enumNames ?? request.module.exports.filter((e) => e.kind === "enum").map((e) => e.name)
     )

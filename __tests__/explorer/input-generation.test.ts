@@ -6,7 +6,10 @@ import {
   type InputContext
 } from '../../src/generate/strategies/explorer/input-generation.js'
 import { regexLiterals, sampleRegex } from '../../src/generate/strategies/explorer/regex-samples.js'
-import { extractLiterals } from '../../src/generate/strategies/explorer/source-literals.js'
+import {
+  extractLiterals,
+  extractPropertyValues
+} from '../../src/generate/strategies/explorer/source-literals.js'
 
 const context: InputContext = {
   literals: [],
@@ -35,6 +38,27 @@ describe('candidatesFor', () => {
       (v) => JSON.parse(v as string).v
     )
     expect(values).toEqual(expect.arrayContaining(['', ' ', 'ünïcødé ✓ 🎉']))
+  })
+
+  it('fills an option bag with the values the module compares its options with, first', () => {
+    const options = {
+      ...context,
+      parameterName: 'options',
+      propertyHints: new Map([['options', ['quotes', 'wrap']]]),
+      propertyValues: new Map([['quotes', ['double', 'backtick']]])
+    }
+    const values = literals(candidatesFor({ kind: 'any' }, options))
+    const double = values.indexOf(
+      JSON.stringify({ t: 'object', entries: [['quotes', { t: 'string', v: 'double' }]] })
+    )
+    const backtick = values.indexOf(
+      JSON.stringify({ t: 'object', entries: [['quotes', { t: 'string', v: 'backtick' }]] })
+    )
+    expect(double).toBeGreaterThanOrEqual(0)
+    expect(backtick).toBeGreaterThan(double)
+    // Before the generic bags (every key true, and so on).
+    const generic = values.findIndex((v) => String(v).includes('"wrap"'))
+    expect(double).toBeLessThan(generic)
   })
 
   it('puts literals found in the module early', () => {
@@ -157,6 +181,23 @@ describe('extractLiterals', () => {
     expect(extractLiterals("s.indexOf('[') && s.lastIndexOf(']')", 'js')[0]).toEqual({
       t: 'string',
       v: 'a[b]c'
+    })
+  })
+})
+
+describe('extractPropertyValues', () => {
+  it('finds the strings each property is compared with, either way round, but not typeof checks', () => {
+    const source = [
+      "if (options.quotes == 'double') q = '\"'",
+      "if ('binary' === opts?.numbers) n = 2",
+      'const strict = o.mode !== "strict"',
+      "if (typeof options.quotes === 'string') check()",
+      'if (a.b == c) d()'
+    ].join('\n')
+    expect(extractPropertyValues(source)).toEqual({
+      quotes: ['double'],
+      numbers: ['binary'],
+      mode: ['strict']
     })
   })
 })

@@ -260,6 +260,7 @@ export interface EngineOptions {
   readonly literals: readonly Repr[]
   readonly exportedEnums: ReadonlySet<string>
   readonly propertyHints?: Readonly<Record<string, readonly string[]>>
+  readonly propertyValues?: Readonly<Record<string, readonly string[]>>
 }
 
 /**
@@ -418,6 +419,7 @@ export class ExplorationEngine {
       pool: this.pool,
       returned: this.returned,
       propertyHints: new Map(Object.entries(this.options.propertyHints ?? {})),
+      propertyValues: new Map(Object.entries(this.options.propertyValues ?? {})),
       parameterName
     }
   }

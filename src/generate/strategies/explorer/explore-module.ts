@@ -10,7 +10,7 @@ import { runExplorerChild } from './child-launch.js'
 import { selectByCoverageGain, inRanges } from './greedy-selection.js'
 import type { ChildMessage, ChildModuleSpec, Program, ProgramResult, Step } from './protocol.js'
 import { orderForRendering, renderTestFile, subjectOf } from './render-tests.js'
-import { extractLiterals, extractPropertyHints } from './source-literals.js'
+import { extractLiterals, extractPropertyHints, extractPropertyValues } from './source-literals.js'
 import { isWritable } from './render-literal.js'
 
 /**
@@ -282,6 +282,7 @@ export async function exploreModule(
     exports: module.exports,
     literals: extractLiterals(source, module.language, module.exports),
     propertyHints: extractPropertyHints(source),
+    propertyValues: extractPropertyValues(source),
     enumNames: [
       ...module.exports.filter((e) => e.kind === 'enum').map((e) => e.name),
       ...(module.moduleFormat === 'esm' ? siblingEnumImports(module).keys() : [])

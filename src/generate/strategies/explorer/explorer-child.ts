@@ -72,6 +72,7 @@ export async function runExplorerChild(requestPath: string): Promise<void> {
     maxCallsPerSymbol: request.maxCallsPerSymbol,
     literals: request.module.literals,
     propertyHints: request.module.propertyHints,
+    ...(request.module.propertyValues ? { propertyValues: request.module.propertyValues } : {}),
     exportedEnums: new Set(
       request.module.enumNames ??
         request.module.exports.filter((e) => e.kind === 'enum').map((e) => e.name)

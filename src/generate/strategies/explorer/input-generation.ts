@@ -37,6 +37,8 @@ export interface InputContext {
   readonly returned?: readonly Repr[]
   /** Properties the module reads from a parameter (`options.long`), by parameter name. */
   readonly propertyHints?: ReadonlyMap<string, readonly string[]>
+  /** Strings the module compares a property with, by property name. */
+  readonly propertyValues?: ReadonlyMap<string, readonly string[]>
   /** The parameter being filled, for its property hints. */
   readonly parameterName?: string
 }
@@ -241,6 +243,11 @@ function hintedObjects(context: InputContext): Candidate[] {
       : context.propertyHints?.get(context.parameterName)
   if (!keys || keys.length === 0) return []
   const out: Candidate[] = []
+  // The values the module compares an option with come first: each takes one of its branches.
+  for (const key of keys) {
+    for (const value of context.propertyValues?.get(key)?.slice(0, 4) ?? [])
+      out.push(lit({ t: 'object', entries: [[key, str(value)]] }, `hint:${key}:${value}`))
+  }
   const values: Repr[] = [
     { t: 'boolean', v: true },
     num(1),

@@ -98,6 +98,8 @@ export interface ChildModuleSpec {
   readonly literals: readonly Repr[]
   /** Properties the source reads off each parameter name (`options.long`), for option bags. */
   readonly propertyHints: Readonly<Record<string, readonly string[]>>
+  /** Strings the source compares each property with (`options.quotes == 'double'`), by key. */
+  readonly propertyValues?: Readonly<Record<string, readonly string[]>>
   /** Enums a test can name (exported by the module or by a sibling it imports them from). */
   readonly enumNames?: readonly string[]
 }

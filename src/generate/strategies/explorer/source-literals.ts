@@ -163,6 +163,34 @@ const NOT_PARAMETERS = new Set([
 ])
 
 /**
+ * The strings the source compares each property with (`options.quotes == 'double'`,
+ * `'binary' === opts.numbers`), by property name: the values that take an option's branches.
+ */
+export function extractPropertyValues(source: string): Record<string, string[]> {
+  const values = new Map<string, Set<string>>()
+  const add = (key: string | undefined, value: string | undefined): void => {
+    if (key === undefined || value === undefined || value.length > MAX_LITERAL_LENGTH) return
+    const set = values.get(key) ?? new Set<string>()
+    if (set.size < 6) set.add(value)
+    values.set(key, set)
+  }
+  const quoted = String.raw`(?<quote>['"])(?<value>(?:(?!\k<quote>)[^\\\n])*)\k<quote>`
+  const property = String.raw`\.(?<key>[A-Za-z_$][\w$]*)`
+  const equals = String.raw`\s*[!=]==?\s*`
+  const receiver = String.raw`[A-Za-z_$][\w$]*\??`
+  for (const pattern of [
+    `${property}${equals}${quoted}`,
+    `${quoted}${equals}${receiver}${property}`
+  ])
+    for (const match of source.matchAll(new RegExp(pattern, 'g'))) {
+      // `typeof options.quotes == 'string'` compares the type, not the value.
+      const before = source.slice(Math.max(0, match.index - 80), match.index)
+      if (!/typeof\s+[\w$.?]*$/.test(before)) add(match.groups?.key, match.groups?.value)
+    }
+  return Object.fromEntries([...values].slice(0, 100).map(([key, set]) => [key, [...set]]))
+}
+
+/**
  * Properties the source reads off each identifier (`options.long`, `opts.separator`), so option
  * bags of untyped parameters can be filled with keys the code looks at. Keyed by identifier: the
  * child matches them with parameter names, including names it only learns at run time.
@@ -187,7 +215,7 @@ export function extractPropertyHints(source: string): Record<string, string[]> {
     )
       continue
     const keys = hints.get(name) ?? new Set<string>()
-    if (keys.size < 8) keys.add(key)
+    if (keys.size < 12) keys.add(key)
     hints.set(name, keys)
     if (hints.size > 300) break
   }
