@@ -10821,6 +10821,24 @@ function decideLineDiff(entry, headBytes, caps) {
 }
 const HUNK = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/;
 const INDEX = /^index ([0-9a-f]+)\.\.([0-9a-f]+)(?: \d+)?$/;
+class PatchByteCap {
+  constructor(maxBytes) {
+    this.maxBytes = maxBytes;
+  }
+  maxBytes;
+  total = 0;
+  /** Writes what fits of `chunk`; false once the cap is reached (stop reading). */
+  write(parser, chunk) {
+    const room = this.maxBytes - this.total;
+    this.total += chunk.length;
+    if (chunk.length > room) {
+      if (room > 0) parser.write(chunk.subarray(0, room));
+      return false;
+    }
+    parser.write(chunk);
+    return true;
+  }
+}
 class PatchSectionParser {
   /** Sections in the order git wrote them; the last one is still open until end(). */
   sections = [];
@@ -11202,24 +11220,13 @@ class GitRepository {
     }
     if (batch.length > 0) batches.push(batch);
     const sections = [];
-    let total = 0;
+    const cap = new PatchByteCap(maxBytes);
     for (const specs of batches) {
       const parser = new PatchSectionParser();
       const { stopped } = await this.stream(
         ["diff", "-U0", "--full-index", ...DIFF_OPTIONS, mergeBase, headSha, "--", ...specs],
         "diff",
-        {
-          onData: (chunk) => {
-            const room = maxBytes - total;
-            total += chunk.length;
-            if (chunk.length > room) {
-              if (room > 0) parser.write(chunk.subarray(0, room));
-              return false;
-            }
-            parser.write(chunk);
-            return true;
-          }
-        }
+        { onData: (chunk) => cap.write(parser, chunk) }
       );
       if (stopped) {
         sections.push(...parser.sections.slice(0, -1));

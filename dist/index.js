@@ -35984,7 +35984,7 @@ async function recordFailedRunSpend(client, repo, number, sticky, state, failure
     message: failure.secrets.reduce(
       (text, secret) => secret ? text.split(secret).join("***") : text,
       failure.message
-    ),
+    ).replace(/\/\/[^/\s:@]+:[^/\s@]+@/g, "//***@"),
     spentUsd: failure.spentUsd,
     prSpentUsd: ledgerTotal(ledger),
     prRuns: ledger.runs.length,
@@ -36970,7 +36970,11 @@ async function execute(options) {
   const trackSpend = (budget) => {
     spentUpToUsd = budget.spentUsd + budget.reservedUsd;
   };
-  events.subscribe({ "budget:reserved": trackSpend, "budget:settled": trackSpend });
+  events.subscribe({
+    "budget:reserved": trackSpend,
+    "budget:settled": trackSpend,
+    "budget:released": trackSpend
+  });
   let report;
   const guardedFiles = await guardRunnerFiles(env, workspace);
   let unrestored = [];

@@ -93,7 +93,8 @@ describe('recordFailedRunSpend', () => {
       { ledger: emptyLedger() },
       {
         runId: 'gh-1-1',
-        message: 'request to https://llm.example/v1 with sk-live-123 failed (token ghs_test)',
+        message:
+          'request to https://proxy-user:proxy-pass@llm.example/v1 with sk-live-123 failed (token ghs_test)',
         spentUsd: 0.01,
         prBudgetUsd: undefined,
         secrets: ['sk-live-123', 'ghs_test']
@@ -102,7 +103,8 @@ describe('recordFailedRunSpend', () => {
     const [comment] = gh.commentsOn(7)
     // Escaped for markdown, so it shows as `***`.
     expect(comment?.body).toContain('with \\*\\*\\* failed \\(token \\*\\*\\*\\)')
-    expect(comment?.body).not.toMatch(/sk-live-123|ghs_test/)
+    expect(comment?.body).not.toMatch(/sk-live-123|ghs_test|proxy-user|proxy-pass/)
+    expect(comment?.body).toContain('https://\\*\\*\\*&#64;llm.example/v1')
   })
 
   it('never throws when the comment cannot be written (a read-only token)', async () => {

@@ -249,6 +249,10 @@ describe('analyzeModules on TypeScript', () => {
     expect(ten.members?.filter((m) => m.inheritedFrom).every((m) => !m.changed)).toBe(true)
     // A base from the runtime's declarations (Error) is not listed member by member.
     expect(byName(shapes, 'CodedError').members?.map((m) => m.name)).toEqual(['code'])
+    // An inherited arrow-function field is a method, as an own one is.
+    expect(
+      byName(shapes, 'Ticker').members?.map((m) => `${m.kind} ${m.name}: ${sig(m.signature)}`)
+    ).toEqual(['method onTick: (n: number) => number'])
   })
 
   it('places star re-exports on their export statement', () => {

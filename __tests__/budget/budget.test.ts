@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
+import { EventBus } from '../../src/events/event-bus.js'
 import { BudgetReportSchema } from '../../src/report/report-schema.js'
 import { Budget, type Reservation } from '../../src/budget/budget.js'
 import { Deadline } from '../../src/budget/deadline.js'
@@ -85,10 +86,14 @@ describe('Budget', () => {
     expect(budget.spentUsd).toBeLessThanOrEqual(0.03)
   })
 
-  it('release gives back the reservation and the call', () => {
-    const budget = new Budget({ runUsd: 0.011, maxCalls: 1, deadline: Deadline.none() })
+  it('release gives back the reservation and the call, and says so', () => {
+    const events = new EventBus()
+    const seen: unknown[] = []
+    events.subscribe({ 'budget:released': (e) => seen.push(e) })
+    const budget = new Budget({ runUsd: 0.011, maxCalls: 1, deadline: Deadline.none(), events })
     const r = reserved(budget.reserve(request))
     budget.release(r)
+    expect(seen).toEqual([{ reservationUsd: 0.011, spentUsd: 0, reservedUsd: 0 }])
     expect(budget.snapshot()).toMatchObject({ calls: 0, spentUsd: 0 })
     expect(budget.reserve(request).status).toBe('reserved')
     expect(() => budget.release(r)).toThrow(/already settled or released/)

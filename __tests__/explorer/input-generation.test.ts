@@ -190,12 +190,13 @@ describe('extractPropertyValues', () => {
     const source = [
       "if (options.quotes == 'double') q = '\"'",
       "if ('binary' === opts?.numbers) n = 2",
+      "if ('backtick' == this.options.quotes) q = '`'",
       'const strict = o.mode !== "strict"',
       "if (typeof options.quotes === 'string') check()",
       'if (a.b == c) d()'
     ].join('\n')
     expect(extractPropertyValues(source)).toEqual({
-      quotes: ['double'],
+      quotes: ['double', 'backtick'],
       numbers: ['binary'],
       mode: ['strict']
     })

@@ -7,6 +7,7 @@ import {
   parsePatchSections,
   parseRawDiff,
   parseRawNumstat,
+  PatchByteCap,
   PatchSectionParser,
   toChangedFiles,
   type DiffEntry,
@@ -167,6 +168,43 @@ describe('PatchSectionParser', () => {
     expect(parser.end()).toEqual([
       { binary: false, lines: [{ start: 1, end: 1 }], blobs: { base: 'aaa', head: 'bbb' } }
     ])
+  })
+})
+
+describe('PatchByteCap', () => {
+  const bytes = Buffer.from(patch, 'utf8')
+  // The cap falls just inside the second section: only the first one is complete.
+  const second = bytes.indexOf('diff --git a/x y.ts')
+  const maxBytes = bytes.indexOf('\n', second) + 5
+
+  it('parses up to the cap when a single chunk crosses it (the whole patch at once)', () => {
+    const parser = new PatchSectionParser()
+    const cap = new PatchByteCap(maxBytes)
+    expect(cap.write(parser, bytes)).toBe(false)
+    // The open last section is cut short: the caller drops it.
+    expect(parser.sections.slice(0, -1)).toEqual(sectionsOfFixture.slice(0, 1))
+  })
+
+  it('gives the same sections whatever the chunking, and stops reading at the cap', () => {
+    for (const size of [1, 7, 64, second, bytes.length]) {
+      const parser = new PatchSectionParser()
+      const cap = new PatchByteCap(maxBytes)
+      let read = 0
+      for (let i = 0; i < bytes.length; i += size) {
+        read += 1
+        if (!cap.write(parser, bytes.subarray(i, i + size))) break
+      }
+      expect(parser.sections.slice(0, -1)).toEqual(sectionsOfFixture.slice(0, 1))
+      expect(read).toBe(Math.ceil((maxBytes + 1) / size))
+    }
+  })
+
+  it('counts the cap across streams: a second batch gets only what is left', () => {
+    const cap = new PatchByteCap(bytes.length + 10)
+    expect(cap.write(new PatchSectionParser(), bytes)).toBe(true)
+    const parser = new PatchSectionParser()
+    expect(cap.write(parser, bytes)).toBe(false)
+    expect(parser.sections).toEqual([])
   })
 })
 

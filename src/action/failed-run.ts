@@ -36,10 +36,13 @@ export async function recordFailedRunSpend(
   })
   const visible = renderFailedRun({
     runId: failure.runId,
-    message: failure.secrets.reduce<string>(
-      (text, secret) => (secret ? text.split(secret).join('***') : text),
-      failure.message
-    ),
+    message: failure.secrets
+      .reduce<string>(
+        (text, secret) => (secret ? text.split(secret).join('***') : text),
+        failure.message
+      )
+      // Credentials inside a URL (a proxy's `https://user:pass@host/v1`).
+      .replace(/\/\/[^/\s:@]+:[^/\s@]+@/g, '//***@'),
     spentUsd: failure.spentUsd,
     prSpentUsd: ledgerTotal(ledger),
     prRuns: ledger.runs.length,

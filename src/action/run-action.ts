@@ -317,7 +317,11 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
   const trackSpend = (budget: { spentUsd: number; reservedUsd: number }): void => {
     spentUpToUsd = budget.spentUsd + budget.reservedUsd
   }
-  events.subscribe({ 'budget:reserved': trackSpend, 'budget:settled': trackSpend })
+  events.subscribe({
+    'budget:reserved': trackSpend,
+    'budget:settled': trackSpend,
+    'budget:released': trackSpend
+  })
   let report: Report
   const guardedFiles = await guardRunnerFiles(env, workspace)
   let unrestored: string[] = []

@@ -446,14 +446,22 @@ function inheritedMembers(
     const owner = ts.isParameter(member) ? member.parent.parent : member.parent
     if (!owner || owner === declaration || !ts.isClassLike(owner)) continue
     // Only bases written in the project: `extends EventEmitter` or `Error` would list the runtime's API.
-    if (owner.getSourceFile().isDeclarationFile) continue
+    const file = owner.getSourceFile()
+    if (file.isDeclarationFile || /[\\/]node_modules[\\/]/.test(file.fileName)) continue
     if (!isPublicMember(member as ts.ClassElement)) continue
     const from = owner.name?.text ?? 'its base class'
     const memberType = checker.getTypeOfSymbolAtLocation(property, declaration)
     const signatures = memberType.getCallSignatures()
     const signature = signatures[signatures.length - 1]
     const base = { name, static: isStatic, changed: false, inheritedFrom: from }
-    if (ts.isMethodDeclaration(member) && signature)
+    // An arrow-function field is a method to a caller, as it is for the class's own members.
+    const init =
+      ts.isPropertyDeclaration(member) && member.initializer
+        ? skipOuter(member.initializer)
+        : undefined
+    const isFunctionField =
+      init !== undefined && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))
+    if ((ts.isMethodDeclaration(member) || isFunctionField) && signature)
       found.push({
         ...base,
         kind: 'method',

@@ -387,8 +387,13 @@ export class Budget {
 
   /** Gives back a reservation whose request was never sent: no charge, and the call is not counted. */
   release(reservation: Reservation): void {
-    this.take(reservation)
+    const held = this.take(reservation)
     this.calls -= 1
+    this.events?.emit('budget:released', {
+      reservationUsd: usd(held.pico),
+      spentUsd: usd(this.spent),
+      reservedUsd: usd(this.reserved)
+    })
     this.wake()
   }
 

@@ -30,6 +30,8 @@ export interface TestMasterEvents {
   }
   'budget:reserved': { reservationUsd: number; spentUsd: number; reservedUsd: number }
   'budget:settled': { costUsd: number; spentUsd: number; reservedUsd: number }
+  /** A reservation given back unsent: nothing was charged. */
+  'budget:released': { reservationUsd: number; spentUsd: number; reservedUsd: number }
   'budget:limit': { limit: string; detail: string }
   delivery: { mode: string; status: string; detail?: string }
   log: { level: 'debug' | 'info' | 'warning' | 'error'; message: string }

@@ -16,6 +16,7 @@ import {
   decideLineDiff,
   needsHeadSize,
   parseRawNumstat,
+  PatchByteCap,
   PatchSectionParser,
   toChangedFiles,
   type DiffEntry,
@@ -346,26 +347,13 @@ export class GitRepository {
     if (batch.length > 0) batches.push(batch)
 
     const sections: PatchSection[] = []
-    let total = 0
+    const cap = new PatchByteCap(maxBytes)
     for (const specs of batches) {
       const parser = new PatchSectionParser()
       const { stopped } = await this.stream(
         ['diff', '-U0', '--full-index', ...DIFF_OPTIONS, mergeBase, headSha, '--', ...specs],
         'diff',
-        {
-          onData: (chunk) => {
-            const room = maxBytes - total
-            total += chunk.length
-            // Parse up to the cap even when one chunk crosses it: a pipe may deliver the whole
-            // patch at once, and the complete sections in it still count.
-            if (chunk.length > room) {
-              if (room > 0) parser.write(chunk.subarray(0, room))
-              return false
-            }
-            parser.write(chunk)
-            return true
-          }
-        }
+        { onData: (chunk) => cap.write(parser, chunk) }
       )
       if (stopped) {
         // The last section may be cut short: its file is left out like the ones not reached.

@@ -242,12 +242,15 @@ function hintedObjects(context: InputContext): Candidate[] {
       ? undefined
       : context.propertyHints?.get(context.parameterName)
   if (!keys || keys.length === 0) return []
+  // The values the module compares an option with come first (at most six, so generic bags keep
+  // some of the places a parameter gets): each takes one of the module's branches. Their category
+  // (`=`) never matches a generic bag's, so their timeouts and failures are kept apart.
+  const compared = keys.flatMap((key) =>
+    (context.propertyValues?.get(key)?.slice(0, 4) ?? []).map((value) =>
+      lit({ t: 'object', entries: [[key, str(value)]] }, `hint=${key}:${JSON.stringify(value)}`)
+    )
+  )
   const out: Candidate[] = []
-  // The values the module compares an option with come first: each takes one of its branches.
-  for (const key of keys) {
-    for (const value of context.propertyValues?.get(key)?.slice(0, 4) ?? [])
-      out.push(lit({ t: 'object', entries: [[key, str(value)]] }, `hint:${key}:${value}`))
-  }
   const values: Repr[] = [
     { t: 'boolean', v: true },
     num(1),
@@ -266,7 +269,7 @@ function hintedObjects(context: InputContext): Candidate[] {
     for (const value of values.slice(0, 3))
       out.push(lit({ t: 'object', entries: [[key, value]] }, `hint:${key}:${value.t}`))
   }
-  return out
+  return [...compared.slice(0, 6), ...out]
 }
 
 /** Values for a parameter nothing is known about (plain JS, `any`, `unknown`, generics). */

@@ -177,7 +177,8 @@ export function extractPropertyValues(source: string): Record<string, string[]> 
   const quoted = String.raw`(?<quote>['"])(?<value>(?:(?!\k<quote>)[^\\\n])*)\k<quote>`
   const property = String.raw`\.(?<key>[A-Za-z_$][\w$]*)`
   const equals = String.raw`\s*[!=]==?\s*`
-  const receiver = String.raw`[A-Za-z_$][\w$]*\??`
+  // A chain (`this.options.quotes`): the key is the last name in it.
+  const receiver = String.raw`(?:[A-Za-z_$][\w$]*\??\.)*[A-Za-z_$][\w$]*\??`
   for (const pattern of [
     `${property}${equals}${quoted}`,
     `${quoted}${equals}${receiver}${property}`
