@@ -5,7 +5,7 @@ const __dirname = import.meta.dirname;
 
 import { readFile } from 'node:fs/promises';
 import { normalize, isAbsolute, join } from 'node:path';
-import { k as ConfigError, x as toJSONSchema, S as SettingsSchema, w as GitRepository } from './chunk-render-comment.js';
+import { k as ConfigError, y as toJSONSchema, S as SettingsSchema, x as GitRepository } from './chunk-render-comment.js';
 import require$$0 from 'process';
 import require$$0$1 from 'buffer';
 import { createHash } from 'node:crypto';

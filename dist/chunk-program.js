@@ -12,7 +12,7 @@ import require$$1 from 'node:child_process';
 import require$$3 from 'node:fs';
 import require$$4 from 'node:process';
 import { t as tryGit, l as loadSettings, d as detectProgressMode, E as EventBus, c as createProgressListener, b as cancelOnTermination } from './chunk-cancellation.js';
-import { k as ConfigError, G as GitError, E as EXIT_CODES, j as formatError, v as exitCodeFor, p as renderComment, w as GitRepository } from './chunk-render-comment.js';
+import { k as ConfigError, G as GitError, E as EXIT_CODES, j as formatError, w as exitCodeFor, q as renderComment, x as GitRepository } from './chunk-render-comment.js';
 import { T as TOOL_VERSION, r as run, p as planChange, e as estimatedPlanCost } from './chunk-run.js';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';

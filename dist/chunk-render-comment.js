@@ -7175,6 +7175,9 @@ ${error.stack}` : base;
 ${err.stack ?? ""}
   ${hint}`;
 }
+function messageOf(error) {
+  return error instanceof Error ? error.message : String(error);
+}
 
 const t = /* @__PURE__ */ new WeakMap();
 function c$1(...n) {
@@ -10821,24 +10824,6 @@ function decideLineDiff(entry, headBytes, caps) {
 }
 const HUNK = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/;
 const INDEX = /^index ([0-9a-f]+)\.\.([0-9a-f]+)(?: \d+)?$/;
-class PatchByteCap {
-  constructor(maxBytes) {
-    this.maxBytes = maxBytes;
-  }
-  maxBytes;
-  total = 0;
-  /** Writes what fits of `chunk`; false once the cap is reached (stop reading). */
-  write(parser, chunk) {
-    const room = this.maxBytes - this.total;
-    this.total += chunk.length;
-    if (chunk.length > room) {
-      if (room > 0) parser.write(chunk.subarray(0, room));
-      return false;
-    }
-    parser.write(chunk);
-    return true;
-  }
-}
 class PatchSectionParser {
   /** Sections in the order git wrote them; the last one is still open until end(). */
   sections = [];
@@ -10896,6 +10881,24 @@ class PatchSectionParser {
 }
 function isContentByte(byte) {
   return byte === 32 || byte === 43 || byte === 45 || byte === 92;
+}
+class PatchByteCap {
+  constructor(maxBytes) {
+    this.maxBytes = maxBytes;
+  }
+  maxBytes;
+  total = 0;
+  /** Writes what fits of `chunk`; false once the cap is reached (stop reading). */
+  write(parser, chunk) {
+    const room = this.maxBytes - this.total;
+    this.total += chunk.length;
+    if (chunk.length > room) {
+      if (room > 0) parser.write(chunk.subarray(0, room));
+      return false;
+    }
+    parser.write(chunk);
+    return true;
+  }
 }
 function mergeRanges(ranges) {
   const sorted = [...ranges].sort((a, b) => a.start - b.start);
@@ -11296,7 +11299,7 @@ class GitRepository {
       stderr: ""
     }));
     if ("error" in result || !result.stopped && result.exitCode !== 0) {
-      const message = "error" in result ? result.error instanceof Error ? result.error.message : String(result.error) : result.stderr.trim() || `exit code ${String(result.exitCode)}`;
+      const message = "error" in result ? messageOf(result.error) : result.stderr.trim() || `exit code ${String(result.exitCode)}`;
       throw new GitError(
         "GIT_COMMAND_FAILED",
         `git ${what} failed in ${this.root}: ${message.split("\n")[0] ?? message}`,
@@ -11705,4 +11708,4 @@ function renderComment(report, context = {}, maxChars = COMMENT_MAX_CHARS - 4e3)
   return truncateMarkdown(renderReportSections(report, context).join("\n\n"), maxChars);
 }
 
-export { AnalysisError as A, GenerationError as B, COMMENT_MAX_CHARS as C, discriminatedUnion as D, EXIT_CODES as E, DEPTH_PROFILES as F, GitError as G, LlmError as L, RunnerError as R, SettingsSchema as S, TestIndex as T, ZodError as Z, _enum as _, string as a, array as b, GitHubError as c, datetime as d, boolean as e, formatUsd as f, record as g, renderReportSections as h, escapeMarkdown as i, formatError as j, ConfigError as k, literal as l, isGeneratedTestPath as m, number as n, object as o, renderComment as p, isTestMasterError as q, renderFailedRun as r, strictObject as s, truncateMarkdown as t, unknown as u, exitCodeFor as v, GitRepository as w, toJSONSchema as x, intersects as y, placeTest as z };
+export { AnalysisError as A, placeTest as B, COMMENT_MAX_CHARS as C, GenerationError as D, EXIT_CODES as E, discriminatedUnion as F, GitError as G, DEPTH_PROFILES as H, LlmError as L, RunnerError as R, SettingsSchema as S, TestIndex as T, ZodError as Z, _enum as _, string as a, array as b, GitHubError as c, datetime as d, boolean as e, formatUsd as f, record as g, renderReportSections as h, escapeMarkdown as i, formatError as j, ConfigError as k, literal as l, messageOf as m, number as n, object as o, isGeneratedTestPath as p, renderComment as q, renderFailedRun as r, strictObject as s, truncateMarkdown as t, unknown as u, isTestMasterError as v, exitCodeFor as w, GitRepository as x, toJSONSchema as y, intersects as z };

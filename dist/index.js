@@ -42,7 +42,7 @@ import { randomUUID } from 'node:crypto';
 import { readdir as readdir$1, lstat as lstat$1, rm as rm$1, mkdir as mkdir$1, writeFile as writeFile$1, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, isAbsolute, dirname } from 'node:path';
-import { s as strictObject, n as number, a as string, b as array, l as literal, d as datetime, G as GitError, c as GitHubError, o as object, C as COMMENT_MAX_CHARS, t as truncateMarkdown, u as unknown, r as renderFailedRun, f as formatUsd, e as boolean, g as record, Z as ZodError, h as renderReportSections, i as escapeMarkdown, j as formatError, k as ConfigError, m as isGeneratedTestPath, p as renderComment, q as isTestMasterError } from './chunk-render-comment.js';
+import { s as strictObject, n as number, a as string, b as array, l as literal, d as datetime, G as GitError, m as messageOf, c as GitHubError, o as object, C as COMMENT_MAX_CHARS, t as truncateMarkdown, u as unknown, r as renderFailedRun, f as formatUsd, e as boolean, g as record, Z as ZodError, h as renderReportSections, i as escapeMarkdown, j as formatError, k as ConfigError, p as isGeneratedTestPath, q as renderComment, v as isTestMasterError } from './chunk-render-comment.js';
 import { t as tryGit, i as isSafeBranchName, a as isSafeRepoPath, F as FLAT_OPTIONS, E as EventBus, c as createProgressListener, b as cancelOnTermination, l as loadSettings } from './chunk-cancellation.js';
 import 'tty';
 import 'node:fs';
@@ -29340,17 +29340,13 @@ async function guardRunnerFiles(env, workspace) {
       const hooksNow = await lstat$1(hooksDir).catch(() => void 0);
       if (hooksNow ? !hooksNow.isDirectory() : hookNames.size > 0) {
         changed.push(".git/hooks");
-        await rm$1(hooksDir, { force: true }).then(() => mkdir$1(hooksDir)).catch(
-          (error) => failed.push(`.git/hooks (${error instanceof Error ? error.message : String(error)})`)
-        );
+        await rm$1(hooksDir, { force: true }).then(() => mkdir$1(hooksDir)).catch((error) => failed.push(`.git/hooks (${messageOf(error)})`));
       }
       for (const name of await readdir$1(hooksDir).catch(() => [])) {
         if (hookNames.has(name)) continue;
         changed.push(`.git/hooks/${name}`);
         await rm$1(join(hooksDir, name), { recursive: true, force: true }).catch(
-          (error) => failed.push(
-            `.git/hooks/${name} (${error instanceof Error ? error.message : String(error)})`
-          )
+          (error) => failed.push(`.git/hooks/${name} (${messageOf(error)})`)
         );
       }
       for (const { name, path, content } of snapshots) {
@@ -29361,7 +29357,7 @@ async function guardRunnerFiles(env, workspace) {
           await rm$1(path, { recursive: true, force: true });
           if (content !== void 0) await writeFile$1(path, content, { flag: "wx" });
         } catch (error) {
-          failed.push(`${name} (${error instanceof Error ? error.message : String(error)})`);
+          failed.push(`${name} (${messageOf(error)})`);
         }
       }
       if (changed.length > 0)
@@ -35845,7 +35841,7 @@ function statusOf(error) {
 }
 function apiError(doing, error) {
   const status = statusOf(error);
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const hint = status === 403 ? "the token lacks a permission (see the workflow `permissions:` block), or this is a fork PR whose token is read-only" : status === 404 ? "check the repository, pull request number and that the token can see them" : status === 401 ? "the token is invalid or expired" : "GitHub may be unavailable; re-run the job";
   return new GitHubError(
     "GITHUB_API",
@@ -36001,7 +35997,7 @@ async function recordFailedRunSpend(client, repo, number, sticky, state, failure
     info(`The failed run's spend (up to ${formatUsd(failure.spentUsd)}) is in the PR ledger.`);
   } catch (error) {
     warning(
-      `The failed run's spend (up to ${formatUsd(failure.spentUsd)}) could not be recorded in the PR ledger: ${error instanceof Error ? error.message : String(error)}`
+      `The failed run's spend (up to ${formatUsd(failure.spentUsd)}) could not be recorded in the PR ledger: ${messageOf(error)}`
     );
   }
 }
@@ -36516,7 +36512,7 @@ ${options.body}`, options.runId);
       ...commit.url ? { url: commit.url } : {}
     };
   } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
+    const text = messageOf(error);
     if (/expected branch to point to|expectedHeadOid|is at .* but expected/i.test(text)) {
       return {
         status: "head-moved",
@@ -36786,9 +36782,7 @@ async function tryReply(client, repo, number, body) {
   try {
     await replyOnPullRequest(client, repo, number, body);
   } catch (error) {
-    warning(
-      `could not reply on #${number}: ${error instanceof Error ? error.message : String(error)}`
-    );
+    warning(`could not reply on #${number}: ${messageOf(error)}`);
   }
 }
 async function finishReaction(client, trigger, ok) {
@@ -36946,7 +36940,7 @@ async function execute(options) {
     try {
       return await findStickyComment(client, trigger.repo, pr.number, selfLogin);
     } catch (error) {
-      ledgerUnreadable = error instanceof Error ? error.message : String(error);
+      ledgerUnreadable = messageOf(error);
       warning(ledgerUnreadable);
       return void 0;
     }
@@ -36999,7 +36993,7 @@ async function execute(options) {
     if (spentUpToUsd > 0) {
       await recordFailedRunSpend(client, trigger.repo, pr.number, sticky, state, {
         runId,
-        message: error instanceof Error ? error.message : String(error),
+        message: messageOf(error),
         spentUsd: spentUpToUsd,
         prBudgetUsd: effective.settings.budget.prUsd,
         secrets: [inputs.apiKey, inputs.githubToken]
@@ -37086,15 +37080,16 @@ async function execute(options) {
   return void 0;
 }
 function healNote(report) {
-  const failedEarlier = report.modules.filter(
-    (m) => m.candidates.some((c) => c.id === "previous" && c.verdict.status === "rejected")
+  const previousEnded = (status) => report.modules.filter(
+    (m) => m.candidates.some((c) => c.id === "previous" && c.verdict.status === status)
   );
+  const failedEarlier = previousEnded("rejected");
   const replaced = failedEarlier.filter((m) => m.testFile).map((m) => m.path);
   const stillFailing = failedEarlier.filter((m) => !m.testFile).map((m) => m.path);
   const parts = [
     "Heal only: the tests TestMaster committed earlier were re-run; no tests were generated for other modules."
   ];
-  const healed = report.modules.filter((m) => m.candidates.some((c) => c.id === "previous" && c.verdict.status === "accepted")).map((m) => m.path);
+  const healed = previousEnded("accepted").map((m) => m.path);
   if (healed.length > 0) parts.push(`The tests of ${healed.join(", ")} failed and were healed.`);
   if (healed.length === 0 && failedEarlier.length === 0) parts.push("They all still pass.");
   if (replaced.length > 0)
@@ -37294,7 +37289,7 @@ async function writeStickyComment(client, repo, number, sticky, report, context,
     return outcome.htmlUrl;
   } catch (error) {
     const status = statusOf(isTestMasterError(error) ? error.cause : error);
-    const text = status === 403 ? "The token cannot comment on this pull request (a fork PR has a read-only token): the result is in this job summary." : `The TestMaster comment could not be written: ${error instanceof Error ? error.message : String(error)}`;
+    const text = status === 403 ? "The token cannot comment on this pull request (a fork PR has a read-only token): the result is in this job summary." : `The TestMaster comment could not be written: ${messageOf(error)}`;
     warning(text);
     notes.push(text);
     return void 0;
@@ -37304,9 +37299,7 @@ async function tryCheckRun(client, repo, sha, content) {
   try {
     await postCheckRun(client, repo, sha, content);
   } catch (error) {
-    warning(
-      `${error instanceof Error ? error.message : String(error)} (the job status carries the gate instead)`
-    );
+    warning(`${messageOf(error)} (the job status carries the gate instead)`);
   }
 }
 async function writeReport(report, settings, env, workspace) {

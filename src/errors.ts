@@ -155,3 +155,8 @@ export function formatError(error: unknown, verbose = false): string {
     isTestMasterError(error) && error.hint ? error.hint : `please report it at ${ISSUES_URL}`
   return `unexpected error: ${err.message}\n${err.stack ?? ''}\n  ${hint}`
 }
+
+/** The message of anything thrown: an Error's message, or the value as text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

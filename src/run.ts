@@ -16,7 +16,7 @@ import { DEPTH_PROFILES, type Settings } from './config/schema.js'
 import { measureBaseline } from './coverage/baseline.js'
 import { emptyCoverage } from './coverage/empty-coverage.js'
 import { patchCoverage } from './coverage/patch-coverage.js'
-import { GitError, isTestMasterError, RunnerError } from './errors.js'
+import { GitError, isTestMasterError, messageOf, RunnerError } from './errors.js'
 import type { EventBus } from './events/event-bus.js'
 import { processModule, type ModuleOutcome, type PipelineSettings } from './generate/pipeline.js'
 import { createExplorerStrategy } from './generate/strategies/explorer/explorer-strategy.js'
@@ -378,7 +378,7 @@ export async function run(options: RunOptions): Promise<Report> {
                       })
                     } catch (error) {
                       // One module's failure never loses another module's accepted tests.
-                      const message = error instanceof Error ? error.message : String(error)
+                      const message = messageOf(error)
                       errors.push({
                         module: module.path,
                         code: isTestMasterError(error) ? error.code : 'UNEXPECTED',
@@ -437,7 +437,7 @@ export async function run(options: RunOptions): Promise<Report> {
     const sessionDir = resolve(repoRoot, settings.sessionDir)
     await llm.writeSession(sessionDir, options.runId).catch((error: unknown) => {
       // The record is an audit trail: failing to write it must not lose the tests or the spend.
-      const message = `the LLM session record could not be written to ${sessionDir} (session-dir): ${error instanceof Error ? error.message : String(error)}`
+      const message = `the LLM session record could not be written to ${sessionDir} (session-dir): ${messageOf(error)}`
       errors.push({ code: 'SESSION_RECORD_UNWRITABLE', message })
       events.log('warning', message)
     })

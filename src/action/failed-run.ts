@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { messageOf } from '../errors.js'
 import { addRun, ledgerTotal } from '../budget/ledger.js'
 import type { GitHubClient } from '../github/client.js'
 import {
@@ -59,7 +60,7 @@ export async function recordFailedRunSpend(
     core.info(`The failed run's spend (up to ${formatUsd(failure.spentUsd)}) is in the PR ledger.`)
   } catch (error) {
     core.warning(
-      `The failed run's spend (up to ${formatUsd(failure.spentUsd)}) could not be recorded in the PR ledger: ${error instanceof Error ? error.message : String(error)}`
+      `The failed run's spend (up to ${formatUsd(failure.spentUsd)}) could not be recorded in the PR ledger: ${messageOf(error)}`
     )
   }
 }

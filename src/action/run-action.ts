@@ -8,7 +8,7 @@ import { addRun, emptyLedger, ledgerTotal } from '../budget/ledger.js'
 import { loadSettings } from '../config/load-settings.js'
 import type { FlatValues, ResolvedConfig } from '../config/resolve-config.js'
 import type { Settings } from '../config/schema.js'
-import { ConfigError, formatError, isTestMasterError } from '../errors.js'
+import { ConfigError, formatError, isTestMasterError, messageOf } from '../errors.js'
 import { EventBus } from '../events/event-bus.js'
 import { createProgressListener } from '../events/progress-listener.js'
 import { isBotOnlyCommit } from '../git/bot-commits.js'
@@ -103,9 +103,7 @@ async function tryReply(
   try {
     await replyOnPullRequest(client, repo, number, body)
   } catch (error) {
-    core.warning(
-      `could not reply on #${number}: ${error instanceof Error ? error.message : String(error)}`
-    )
+    core.warning(`could not reply on #${number}: ${messageOf(error)}`)
   }
 }
 
@@ -285,7 +283,7 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
     try {
       return await findStickyComment(client, trigger.repo, pr.number, selfLogin)
     } catch (error) {
-      ledgerUnreadable = error instanceof Error ? error.message : String(error)
+      ledgerUnreadable = messageOf(error)
       core.warning(ledgerUnreadable)
       return undefined
     }
@@ -347,7 +345,7 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
     if (spentUpToUsd > 0) {
       await recordFailedRunSpend(client, trigger.repo, pr.number, sticky, state, {
         runId,
-        message: error instanceof Error ? error.message : String(error),
+        message: messageOf(error),
         spentUsd: spentUpToUsd,
         prBudgetUsd: effective.settings.budget.prUsd,
         secrets: [inputs.apiKey, inputs.githubToken]
@@ -438,18 +436,19 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
 
 /** What `/testmaster heal` did to the tests TestMaster committed earlier. */
 function healNote(report: Report): string {
-  const failedEarlier = report.modules.filter((m) =>
-    m.candidates.some((c) => c.id === 'previous' && c.verdict.status === 'rejected')
-  )
+  // Modules whose earlier tests TestMaster re-ran and ended with this verdict.
+  const previousEnded = (status: 'accepted' | 'rejected') =>
+    report.modules.filter((m) =>
+      m.candidates.some((c) => c.id === 'previous' && c.verdict.status === status)
+    )
+  const failedEarlier = previousEnded('rejected')
   const replaced = failedEarlier.filter((m) => m.testFile).map((m) => m.path)
   const stillFailing = failedEarlier.filter((m) => !m.testFile).map((m) => m.path)
   const parts = [
     'Heal only: the tests TestMaster committed earlier were re-run; no tests were generated for other modules.'
   ]
   // A previous candidate is reported only when something happened to it: healed, or failing.
-  const healed = report.modules
-    .filter((m) => m.candidates.some((c) => c.id === 'previous' && c.verdict.status === 'accepted'))
-    .map((m) => m.path)
+  const healed = previousEnded('accepted').map((m) => m.path)
   if (healed.length > 0) parts.push(`The tests of ${healed.join(', ')} failed and were healed.`)
   if (healed.length === 0 && failedEarlier.length === 0) parts.push('They all still pass.')
   if (replaced.length > 0)
@@ -723,7 +722,7 @@ async function writeStickyComment(
     const text =
       status === 403
         ? 'The token cannot comment on this pull request (a fork PR has a read-only token): the result is in this job summary.'
-        : `The TestMaster comment could not be written: ${error instanceof Error ? error.message : String(error)}`
+        : `The TestMaster comment could not be written: ${messageOf(error)}`
     core.warning(text)
     notes.push(text)
     return undefined
@@ -739,9 +738,7 @@ async function tryCheckRun(
   try {
     await postCheckRun(client, repo, sha, content)
   } catch (error) {
-    core.warning(
-      `${error instanceof Error ? error.message : String(error)} (the job status carries the gate instead)`
-    )
+    core.warning(`${messageOf(error)} (the job status carries the gate instead)`)
   }
 }
 

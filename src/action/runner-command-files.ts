@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { messageOf } from '../errors.js'
 
 /**
  * Files that PR code must not leave changed behind it (SECURITY 19). `$GITHUB_ENV` and friends are
@@ -66,17 +67,13 @@ export async function guardRunnerFiles(
         changed.push('.git/hooks')
         await rm(hooksDir, { force: true })
           .then(() => mkdir(hooksDir))
-          .catch((error: unknown) =>
-            failed.push(`.git/hooks (${error instanceof Error ? error.message : String(error)})`)
-          )
+          .catch((error: unknown) => failed.push(`.git/hooks (${messageOf(error)})`))
       }
       for (const name of await readdir(hooksDir).catch(() => [] as string[])) {
         if (hookNames.has(name)) continue
         changed.push(`.git/hooks/${name}`)
         await rm(join(hooksDir, name), { recursive: true, force: true }).catch((error: unknown) =>
-          failed.push(
-            `.git/hooks/${name} (${error instanceof Error ? error.message : String(error)})`
-          )
+          failed.push(`.git/hooks/${name} (${messageOf(error)})`)
         )
       }
       for (const { name, path, content } of snapshots) {
@@ -88,7 +85,7 @@ export async function guardRunnerFiles(
           await rm(path, { recursive: true, force: true })
           if (content !== undefined) await writeFile(path, content, { flag: 'wx' })
         } catch (error) {
-          failed.push(`${name} (${error instanceof Error ? error.message : String(error)})`)
+          failed.push(`${name} (${messageOf(error)})`)
         }
       }
       if (changed.length > 0)

@@ -49,9 +49,10 @@ export function jsDocOf(node: ts.Node): string | undefined {
   return last ? last.getText() : undefined
 }
 
+/** A function declaration, or a variable or class field whose value is a function expression. */
 function isFunctionLike(node: ts.Node): boolean {
   if (ts.isFunctionDeclaration(node)) return true
-  if (ts.isVariableDeclaration(node) && node.initializer) {
+  if ((ts.isVariableDeclaration(node) || ts.isPropertyDeclaration(node)) && node.initializer) {
     const init = skipOuter(node.initializer)
     return ts.isArrowFunction(init) || ts.isFunctionExpression(init)
   }
@@ -385,8 +386,7 @@ function describeClass(
     } else if (ts.isPropertyDeclaration(member)) {
       const memberType = checker.getTypeOfSymbolAtLocation(memberSymbol, member)
       const calls = memberType.getCallSignatures()
-      const init = member.initializer ? skipOuter(member.initializer) : undefined
-      if (init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) && calls[0]) {
+      if (isFunctionLike(member) && calls[0]) {
         members.push({
           name: memberName,
           kind: 'method',
@@ -455,13 +455,7 @@ function inheritedMembers(
     const signature = signatures[signatures.length - 1]
     const base = { name, static: isStatic, changed: false, inheritedFrom: from }
     // An arrow-function field is a method to a caller, as it is for the class's own members.
-    const init =
-      ts.isPropertyDeclaration(member) && member.initializer
-        ? skipOuter(member.initializer)
-        : undefined
-    const isFunctionField =
-      init !== undefined && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))
-    if ((ts.isMethodDeclaration(member) || isFunctionField) && signature)
+    if ((ts.isMethodDeclaration(member) || isFunctionLike(member)) && signature)
       found.push({
         ...base,
         kind: 'method',

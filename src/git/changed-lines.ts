@@ -201,29 +201,6 @@ const INDEX = /^index ([0-9a-f]+)\.\.([0-9a-f]+)(?: \d+)?$/
  * `diff --git` or `index ` because it carries a ` `, `+`, `-` or `\\` prefix, so those lines are
  * skipped without being decoded.
  */
-/**
- * A byte cap on the patch read across git's output streams: each chunk is written to the parser up
- * to the cap, even when one chunk crosses it (a pipe may deliver a whole patch at once, and the
- * complete sections in it still count).
- */
-export class PatchByteCap {
-  private total = 0
-
-  constructor(readonly maxBytes: number) {}
-
-  /** Writes what fits of `chunk`; false once the cap is reached (stop reading). */
-  write(parser: PatchSectionParser, chunk: Buffer): boolean {
-    const room = this.maxBytes - this.total
-    this.total += chunk.length
-    if (chunk.length > room) {
-      if (room > 0) parser.write(chunk.subarray(0, room))
-      return false
-    }
-    parser.write(chunk)
-    return true
-  }
-}
-
 export class PatchSectionParser {
   /** Sections in the order git wrote them; the last one is still open until end(). */
   readonly sections: PatchSection[] = []
@@ -290,6 +267,29 @@ export class PatchSectionParser {
 /** ` `, `+`, `-` and `\\` start the lines of a hunk, which the parser never needs to read. */
 function isContentByte(byte: number | undefined): boolean {
   return byte === 0x20 || byte === 0x2b || byte === 0x2d || byte === 0x5c
+}
+
+/**
+ * A byte cap on the patch read across git's output streams: each chunk is written to the parser up
+ * to the cap, even when one chunk crosses it (a pipe may deliver a whole patch at once, and the
+ * complete sections in it still count).
+ */
+export class PatchByteCap {
+  private total = 0
+
+  constructor(readonly maxBytes: number) {}
+
+  /** Writes what fits of `chunk`; false once the cap is reached (stop reading). */
+  write(parser: PatchSectionParser, chunk: Buffer): boolean {
+    const room = this.maxBytes - this.total
+    this.total += chunk.length
+    if (chunk.length > room) {
+      if (room > 0) parser.write(chunk.subarray(0, room))
+      return false
+    }
+    parser.write(chunk)
+    return true
+  }
 }
 
 /**

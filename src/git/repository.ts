@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process'
 import { realpath } from 'node:fs/promises'
 import { simpleGit, type SimpleGit } from 'simple-git'
 import type { ChangedFile } from '../analysis/module-model.js'
-import { GitError } from '../errors.js'
+import { GitError, messageOf } from '../errors.js'
 import {
   decideLineDiff,
   needsHeadSize,
@@ -435,9 +435,7 @@ export class GitRepository {
     if ('error' in result || (!result.stopped && result.exitCode !== 0)) {
       const message =
         'error' in result
-          ? result.error instanceof Error
-            ? result.error.message
-            : String(result.error)
+          ? messageOf(result.error)
           : result.stderr.trim() || `exit code ${String(result.exitCode)}`
       throw new GitError(
         'GIT_COMMAND_FAILED',

@@ -1,5 +1,5 @@
 import { Octokit, RequestError } from 'octokit'
-import { GitHubError } from '../errors.js'
+import { GitHubError, messageOf } from '../errors.js'
 
 /** The Octokit we use everywhere: retry and throttling plugins (from `octokit`), our base URL. */
 export type GitHubClient = InstanceType<typeof Octokit>
@@ -73,7 +73,7 @@ export function statusOf(error: unknown): number | undefined {
 /** Wraps an API failure into a GitHubError that says what we were doing and what to check. */
 export function apiError(doing: string, error: unknown): GitHubError {
   const status = statusOf(error)
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   const hint =
     status === 403
       ? 'the token lacks a permission (see the workflow `permissions:` block), or this is a fork PR whose token is read-only'

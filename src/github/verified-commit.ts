@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { messageOf } from '../errors.js'
 import { withBotTrailer } from '../git/bot-trailer.js'
 import { isSafeRepoPath } from '../git/git-command.js'
 import { apiError, type GitHubClient } from './client.js'
@@ -64,7 +65,7 @@ export async function createVerifiedCommit(
       ...(commit.url ? { url: commit.url } : {})
     }
   } catch (error) {
-    const text = error instanceof Error ? error.message : String(error)
+    const text = messageOf(error)
     if (/expected branch to point to|expectedHeadOid|is at .* but expected/i.test(text)) {
       return {
         status: 'head-moved',

@@ -10,7 +10,7 @@ import type {
 } from 'openai/resources/chat/completions'
 import type { Budget, Reservation } from '../budget/budget.js'
 import type { ModelPrice, Settings } from '../config/schema.js'
-import { LlmError } from '../errors.js'
+import { LlmError, messageOf } from '../errors.js'
 import type { EventBus } from '../events/event-bus.js'
 import type { LimitName } from '../report/report-schema.js'
 import type { ChatMessage } from './prompts/prompt-parts.js'
@@ -493,7 +493,7 @@ export class LlmClient implements ChatClient {
     return {
       error: new LlmError(
         'BAD_RESPONSE',
-        `unreadable answer from the LLM endpoint: ${firstLine(String(error instanceof Error ? error.message : error))}`,
+        `unreadable answer from the LLM endpoint: ${firstLine(messageOf(error))}`,
         undefined,
         { cause: error, retryable: true }
       ),

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
-import { RunnerError } from '../errors.js'
+import { messageOf, RunnerError } from '../errors.js'
 import { scrubEnvironment } from './scrub-environment.js'
 
 export { scrubEnvironment, isSecretName } from './scrub-environment.js'
@@ -364,7 +364,7 @@ export function runSandboxed(options: SandboxedOptions): Promise<SandboxedResult
 }
 
 function spawnError(options: SandboxedOptions, error: unknown): RunnerError {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   return new RunnerError(
     'RUNNER_SPAWN_FAILED',
     `could not start '${options.command}' in '${options.cwd}': ${message}`,

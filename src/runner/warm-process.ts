@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
+import { messageOf } from '../errors.js'
 import { OutputCollector } from './run-support.js'
 import { killSandbox, nodeScriptArgs, spawnSandboxed } from './sandboxed-process.js'
 import type { RunMessage, WorkerMessage } from './warm-protocol.js'
@@ -192,7 +193,7 @@ export class WarmProcess<Payload> {
         .catch((error: unknown) =>
           resolve({
             kind: 'failed',
-            message: error instanceof Error ? error.message : String(error)
+            message: messageOf(error)
           })
         )
     })

@@ -83,7 +83,7 @@ function observations(messages: readonly ChildMessage[]): Observation[] {
 /** Whether a test written from this observation would assert something. */
 function assertable(observation: Observation): boolean {
   const outcomes = observation.result.outcomes
-  const last = outcomes[outcomes.length - 1]
+  const last = lastOutcome(observation)
   if (!last || last.status === 'timeout') return false
   // Every step before the last must have returned (the program stops at the first throw).
   if (outcomes.length < observation.program.steps.length && last.status !== 'threw') return false
@@ -109,7 +109,7 @@ function addDistinctOutputs(
 ): void {
   const shown = new Map<string, Set<string>>()
   const outputOf = (observation: Observation): string | undefined => {
-    const last = observation.result.outcomes[observation.result.outcomes.length - 1]
+    const last = lastOutcome(observation)
     return last?.status === 'returned' ? JSON.stringify(last.value) : undefined
   }
   const note = (observation: Observation): boolean => {
@@ -139,8 +139,15 @@ function addDistinctOutputs(
   })
 }
 
+/** What the program's last executed step did. */
+function lastOutcome(
+  observation: Observation
+): Observation['result']['outcomes'][number] | undefined {
+  return observation.result.outcomes.at(-1)
+}
+
 function lastStatus(observation: Observation): string | undefined {
-  return observation.result.outcomes[observation.result.outcomes.length - 1]?.status
+  return lastOutcome(observation)?.status
 }
 
 /** The executed part of a program (it stops at the first throw). */

@@ -126,6 +126,13 @@ function delimitedStrings(searched: ReadonlySet<string>): string[] {
   return out.slice(0, 2)
 }
 
+/** Adds `value` to the set under `key`, which holds at most `limit` values. */
+function addUpTo(sets: Map<string, Set<string>>, key: string, value: string, limit: number): void {
+  const set = sets.get(key) ?? new Set<string>()
+  if (set.size < limit) set.add(value)
+  sets.set(key, set)
+}
+
 /** The value of a default-value text when it is a plain literal. */
 function literalOf(text: string): Repr | undefined {
   const trimmed = text.trim()
@@ -170,9 +177,7 @@ export function extractPropertyValues(source: string): Record<string, string[]> 
   const values = new Map<string, Set<string>>()
   const add = (key: string | undefined, value: string | undefined): void => {
     if (key === undefined || value === undefined || value.length > MAX_LITERAL_LENGTH) return
-    const set = values.get(key) ?? new Set<string>()
-    if (set.size < 6) set.add(value)
-    values.set(key, set)
+    addUpTo(values, key, value, 6)
   }
   const quoted = String.raw`(?<quote>['"])(?<value>(?:(?!\k<quote>)[^\\\n])*)\k<quote>`
   const property = String.raw`\.(?<key>[A-Za-z_$][\w$]*)`
@@ -215,9 +220,7 @@ export function extractPropertyHints(source: string): Record<string, string[]> {
       ].includes(key)
     )
       continue
-    const keys = hints.get(name) ?? new Set<string>()
-    if (keys.size < 12) keys.add(key)
-    hints.set(name, keys)
+    addUpTo(hints, name, key, 12)
     if (hints.size > 300) break
   }
   return Object.fromEntries([...hints].map(([name, keys]) => [name, [...keys]]))
