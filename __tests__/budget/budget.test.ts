@@ -86,6 +86,23 @@ describe('Budget', () => {
     expect(budget.spentUsd).toBeLessThanOrEqual(0.03)
   })
 
+  it('SECURITY 38: a usage count that is NaN, negative or not a number charges the reservation', () => {
+    const budget = new Budget({ runUsd: 1, deadline: Deadline.none() })
+    const bad = [
+      { promptTokens: 1000, cachedTokens: Number.NaN, completionTokens: 10 },
+      { promptTokens: -1000, cachedTokens: 0, completionTokens: 10 },
+      { promptTokens: 1000, cachedTokens: 0, completionTokens: Number.POSITIVE_INFINITY },
+      { promptTokens: 1000, cachedTokens: 'lots' as unknown as number, completionTokens: 10 }
+    ]
+    for (const usage of bad) {
+      const settled = budget.settle(reserved(budget.reserve(request)), usage)
+      expect(settled.chargedUsd).toBeCloseTo(0.011, 12)
+      expect(settled.overrun).toMatch(/not a token count; charged the reservation/)
+    }
+    expect(budget.spentUsd).toBeCloseTo(0.044, 12)
+    expect(budget.snapshot().spentUsd).toBeCloseTo(0.044, 12)
+  })
+
   it('release gives back the reservation and the call, and says so', () => {
     const events = new EventBus()
     const seen: unknown[] = []

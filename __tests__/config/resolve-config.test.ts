@@ -130,6 +130,40 @@ describe('resolveConfig', () => {
     expect(resolved.clamps).toEqual([{ option: 'max-cost-usd', requested: 50, cap: 2 }])
   })
 
+  it('SECURITY 40: a command budget is clamped to the workflow input when no config file sets a cap', () => {
+    const resolved = resolveConfig({
+      flat: { kind: 'input', values: { 'max-cost-usd': '1' } },
+      command: { 'max-cost-usd': '100000', depth: 'high' }
+    })
+    expect(resolved.settings.budget.runUsd).toBe(1)
+    expect(resolved.settings.depth).toBe('high')
+    expect(resolved.clamps).toEqual([
+      { option: 'max-cost-usd', requested: 100000, cap: 1, source: 'command' }
+    ])
+  })
+
+  it('SECURITY 40: a command budget is clamped to the lower of the input and the base config cap, and may lower it', () => {
+    const capped = resolveConfig({
+      file: file('budget:\n  run-usd: 2\n'),
+      flat: { kind: 'input', values: { 'max-cost-usd': '50' } },
+      command: { 'max-cost-usd': '40' }
+    })
+    expect(capped.settings.budget.runUsd).toBe(2)
+    expect(capped.clamps).toEqual([
+      { option: 'max-cost-usd', requested: 50, cap: 2 },
+      { option: 'max-cost-usd', requested: 40, cap: 2, source: 'command' }
+    ])
+    const lowered = resolveConfig({
+      flat: { kind: 'input', values: { 'max-cost-usd': '3' } },
+      command: { 'max-cost-usd': '0.5' }
+    })
+    expect(lowered.settings.budget.runUsd).toBe(0.5)
+    expect(lowered.clamps).toEqual([])
+    // Nothing set anywhere: the default is the workflow's value, and the comment cannot pass it.
+    const unset = resolveConfig({ command: { 'max-cost-usd': '100000' } })
+    expect(unset.settings.budget.runUsd).toBe(1)
+  })
+
   it('ignores empty inputs (unset action inputs arrive as empty strings)', () => {
     const { settings } = resolveConfig({
       flat: { kind: 'input', values: { 'pr-budget-usd': '', 'max-calls': '  ' } }

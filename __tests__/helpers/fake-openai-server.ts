@@ -32,6 +32,8 @@ export interface ScriptedAnswer {
   readonly cachedTokens?: number
   /** Cut the answer to the request's output cap and finish with `length`. */
   readonly truncateToCap?: boolean
+  /** Fields merged over the `usage` object as sent (a server reporting garbage: `"lots"`, -5). */
+  readonly usageFields?: Readonly<Record<string, unknown>>
 }
 
 export interface ChatRequestBody {
@@ -300,7 +302,7 @@ export class FakeOpenAiServer {
           logprobs: null
         }
       ],
-      ...(answer.omitUsage ? {} : { usage })
+      ...(answer.omitUsage ? {} : { usage: { ...usage, ...answer.usageFields } })
     }
     res
       .writeHead(200, { 'content-type': 'application/json', ...answer.headers })

@@ -253,6 +253,38 @@ describe('LlmClient against the scripted server (real openai SDK)', () => {
     expect(server.requestCount).toBe(before + 1)
   })
 
+  it('SECURITY 38: usage that is non-numeric, negative or missing a count is charged the reservation, never NaN or less', async () => {
+    const server = await serve([
+      { content: ANSWER, usageFields: { prompt_tokens_details: { cached_tokens: 'lots' } } },
+      { content: ANSWER, usageFields: { prompt_tokens: -5000, completion_tokens: -1 } },
+      { content: ANSWER, usageFields: { completion_tokens: undefined } },
+      { content: ANSWER, usageFields: { prompt_tokens: '12' } }
+    ])
+    const { client, budget } = setup(server, { llm: { maxOutputTokens: 1000 } })
+    const charged: number[] = []
+    for (let call = 0; call < 4; call++)
+      charged.push(
+        completed(await client.complete({ module: 'm', purpose: 'generate', messages })).costUsd
+      )
+    const reservation = budget.worstCaseUsd({
+      promptTokens: server.log[0]!.billed.promptTokens,
+      maxOutputTokens: 1000,
+      price: PRICE
+    })
+    for (const cost of charged) expect(cost).toBeCloseTo(reservation, 10)
+    const snapshot = budget.snapshot()
+    expect(Number.isFinite(snapshot.spentUsd)).toBe(true)
+    expect(snapshot.spentUsd).toBeCloseTo(4 * reservation, 10)
+    expect(snapshot.overruns).toEqual([
+      expect.stringContaining(
+        'usage.prompt_tokens_details.cached_tokens is "lots", not a token count'
+      ),
+      expect.stringContaining('usage.prompt_tokens is -5000, not a token count'),
+      expect.stringContaining('usage.completion_tokens is missing, not a token count'),
+      expect.stringContaining('usage.prompt_tokens is "12", not a token count')
+    ])
+  })
+
   it('SECURITY 21: OPENAI_BASE_URL in the environment never redirects the client or the key', async () => {
     const configured = await serve([{ content: ANSWER }])
     const attacker = await serve([{ content: 'stolen' }])

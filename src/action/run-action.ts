@@ -491,16 +491,20 @@ async function resolveSettings(
   extra: Record<string, string>,
   overrides: Record<string, unknown> = {}
 ): Promise<ResolvedConfig> {
-  const flat: FlatValues = { kind: 'input', values: { ...inputs.flat.values, ...extra } }
+  const flat: FlatValues = { kind: 'input', values: inputs.flat.values }
   const resolved = await loadSettings({
     repoRoot: workspace,
     baseRef: pr.baseSha,
     flat,
+    // A comment's budget is clamped to the workflow's inputs as well as the base config (SECURITY 40).
+    command: extra,
     overrides: { repo: workspace, base: pr.baseSha, head: pr.headSha, ...overrides }
   })
   for (const clamp of resolved.clamps)
     core.notice(
-      `input ${clamp.option} asked for ${clamp.requested}; clamped to ${clamp.cap} by the base branch config`
+      clamp.source === 'command'
+        ? `the command asked for ${clamp.option} ${clamp.requested}; clamped to ${clamp.cap}, the workflow's value (a comment can lower a budget limit, never raise it)`
+        : `input ${clamp.option} asked for ${clamp.requested}; clamped to ${clamp.cap} by the base branch config`
     )
   core.debug(`settings: ${JSON.stringify(resolved.settings)}`)
   return resolved

@@ -109,6 +109,18 @@ function costPico(price: ModelPrice, usage: TokenUsage): number {
   )
 }
 
+/**
+ * What makes a usage unfit to charge by (SECURITY 38): a count that is not a finite number or is
+ * negative would make the charge NaN or less than was spent. Undefined when every count is fine.
+ */
+function unusableCount(usage: TokenUsage): string | undefined {
+  for (const [name, value] of Object.entries(usage) as [string, unknown][]) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+      return `usage ${name} is ${JSON.stringify(value) ?? String(value)}, not a token count`
+  }
+  return undefined
+}
+
 function usd(pico: number): number {
   return pico / PICO
 }
@@ -356,7 +368,10 @@ export class Budget {
     let pico = held.pico
     let tokens = held.tokens
     let overrun: string | undefined
-    if (!usage) {
+    const unusable = usage === undefined ? undefined : unusableCount(usage)
+    if (unusable !== undefined) {
+      overrun = `${reservation.module}: ${unusable}; charged the reservation $${usd(held.pico).toFixed(6)}`
+    } else if (!usage) {
       overrun = `${reservation.module}: no usage reported${note ? ` (${note})` : ''}; charged the reservation $${usd(held.pico).toFixed(6)}`
     } else {
       const actual = costPico(reservation.price, usage)

@@ -14,6 +14,8 @@ export interface LoadSettingsOptions {
    */
   readonly baseRef?: string
   readonly flat?: FlatValues
+  /** Flat values from a comment command; budget limits among them can only lower the caps. */
+  readonly command?: Readonly<Record<string, string | undefined>>
   /** Values the entry sets itself (repo, refs, report path), applied last. */
   readonly overrides?: Record<string, unknown>
   /** Reads the config at the base ref; defaults to `git show <base>:<path>`. */
@@ -65,6 +67,7 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Resolv
   return resolveConfig({
     file,
     flat: options.flat,
+    ...(options.command ? { command: options.command } : {}),
     overrides: { ...options.overrides, config: path }
   })
 }

@@ -13,11 +13,16 @@ export interface FlatValues {
   readonly values: Readonly<Record<string, string | undefined>>
 }
 
-/** An input or flag that asked for more than the base config allows. */
+/**
+ * A budget limit asked above its ceiling: an input or flag above the base config's value, or a
+ * comment command (`/testmaster regenerate --budget`) above what the workflow and the base config
+ * give (`source: 'command'`).
+ */
 export interface Clamp {
   readonly option: string
   readonly requested: number
   readonly cap: number
+  readonly source?: 'command'
 }
 
 export interface ResolvedConfig {
@@ -66,12 +71,17 @@ function deepMerge(
 }
 
 /**
- * Precedence: schema defaults < config file < inputs/flags, except budget limits: a value in the
- * (base-branch) config file is a ceiling, and a larger input is clamped to it and reported.
+ * Precedence: schema defaults < config file < inputs/flags < comment command, except budget
+ * limits: a value in the (base-branch) config file is a ceiling, and a larger input is clamped to
+ * it and reported; a command's budget limit is clamped to the value without the command (the
+ * workflow's input, the config file or the default), so a comment can lower a cap, never raise it
+ * (SECURITY 40).
  */
 export function resolveConfig(options: {
   file?: LoadedConfigFile
   flat?: FlatValues
+  /** Flat values from a comment command (`max-cost-usd` from `--budget`, `depth`, `paths`). */
+  command?: Readonly<Record<string, string | undefined>>
   /** Values set by the entry itself (repo path, refs), applied last. */
   overrides?: Record<string, unknown>
 }): ResolvedConfig {
@@ -80,7 +90,8 @@ export function resolveConfig(options: {
 
   const flatRaw: Record<string, unknown> = {}
   const clamps: Clamp[] = []
-  const flat = options.flat
+  const flat =
+    options.flat ?? (options.command ? { kind: 'input' as const, values: {} } : undefined)
   if (flat) {
     for (const option of FLAT_OPTIONS) {
       const raw = flat.values[option.name]
@@ -92,6 +103,23 @@ export function resolveConfig(options: {
         value = cap
       }
       setAtPath(flatRaw, option.path, value)
+    }
+    if (options.command) {
+      const withoutCommand = SettingsSchema.safeParse(deepMerge(fileRaw, flatRaw))
+      for (const option of FLAT_OPTIONS) {
+        const raw = options.command[option.name]
+        if (raw === undefined || raw.trim() === '') continue
+        let value = coerceFlatValue(option, raw)
+        const ceiling =
+          option.cap && withoutCommand.success
+            ? valueAtPath(withoutCommand.data, option.path)
+            : undefined
+        if (typeof value === 'number' && typeof ceiling === 'number' && value > ceiling) {
+          clamps.push({ option: option.name, requested: value, cap: ceiling, source: 'command' })
+          value = ceiling
+        }
+        setAtPath(flatRaw, option.path, value)
+      }
     }
     const nameFor = (path: readonly PropertyKey[]): string => {
       const option = FLAT_OPTION_BY_PATH.get(path.join('.'))

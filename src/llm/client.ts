@@ -369,8 +369,8 @@ export class LlmClient implements ChatClient {
         continue
       }
 
-      const usage = usageOf(response)
-      const settlement = budget.settle(reserved, usage)
+      const { usage, problem } = usageOf(response)
+      const settlement = budget.settle(reserved, usage, problem)
       const choice = response.choices?.[0]
       const text = choice?.message?.content ?? ''
       const finishReason = choice?.finish_reason ?? 'unknown'
@@ -525,18 +525,45 @@ function firstLine(text: string): string {
   return (text.split('\n')[0] ?? '').slice(0, 300)
 }
 
-function usageOf(response: ChatCompletion): TokenUsage | undefined {
-  const usage = response.usage
-  if (
-    !usage ||
-    typeof usage.prompt_tokens !== 'number' ||
-    typeof usage.completion_tokens !== 'number'
-  )
-    return undefined
+/** A token count as the API should send it: a whole number, not negative. */
+function isTokenCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+}
+
+/**
+ * The usage of an answer, or what is wrong with it (SECURITY 38). A count that is missing,
+ * non-numeric or negative would make the charge NaN or less than was spent: such a call is charged
+ * its reservation instead, with the reason in the report.
+ */
+function usageOf(response: ChatCompletion): { usage?: TokenUsage; problem?: string } {
+  const usage: unknown = response.usage
+  if (usage === undefined || usage === null) return {}
+  if (typeof usage !== 'object') return { problem: `usage is ${JSON.stringify(usage)}` }
+  const fields = usage as Record<string, unknown>
+  const details = fields.prompt_tokens_details
+  const cached =
+    details !== undefined && details !== null && typeof details === 'object'
+      ? (details as Record<string, unknown>).cached_tokens
+      : undefined
+  const counts: [string, unknown][] = [
+    ['usage.prompt_tokens', fields.prompt_tokens],
+    ['usage.completion_tokens', fields.completion_tokens],
+    ...(cached === undefined || cached === null
+      ? []
+      : [['usage.prompt_tokens_details.cached_tokens', cached] as [string, unknown]])
+  ]
+  for (const [name, value] of counts) {
+    if (!isTokenCount(value))
+      return {
+        problem: `${name} is ${value === undefined ? 'missing' : JSON.stringify(value)}, not a token count`
+      }
+  }
   return {
-    promptTokens: usage.prompt_tokens,
-    completionTokens: usage.completion_tokens,
-    cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0
+    usage: {
+      promptTokens: fields.prompt_tokens as number,
+      completionTokens: fields.completion_tokens as number,
+      cachedTokens: isTokenCount(cached) ? cached : 0
+    }
   }
 }
 

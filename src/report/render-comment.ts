@@ -235,7 +235,9 @@ function renderSettings(report: Report): string {
   }
   for (const clamp of report.clamps) {
     lines.push(
-      `- input ${escapeMarkdown(clamp.option)} asked for ${clamp.requested}, clamped to the base config's ${clamp.cap}`
+      clamp.source === 'command'
+        ? `- the command asked for ${escapeMarkdown(clamp.option)} ${clamp.requested}, clamped to the workflow's ${clamp.cap}`
+        : `- input ${escapeMarkdown(clamp.option)} asked for ${clamp.requested}, clamped to the base config's ${clamp.cap}`
     )
   }
   for (const skipped of report.plan.skipped)

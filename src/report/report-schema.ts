@@ -185,7 +185,14 @@ export const ReportSchema = z.object({
   configDigest: z.string(),
   /** The effective settings (never holds secrets), and any input clamped by the base config. */
   settings: z.record(z.string(), z.unknown()),
-  clamps: z.array(z.object({ option: z.string(), requested: z.number(), cap: z.number() })),
+  clamps: z.array(
+    z.object({
+      option: z.string(),
+      requested: z.number(),
+      cap: z.number(),
+      source: z.literal('command').optional()
+    })
+  ),
   provider: z.enum(['openai', 'explorer', 'replay']),
   model: z.string().optional(),
   repo: z.object({
