@@ -25,7 +25,7 @@ import { GitRepository } from './git/repository.js'
 import { estimateModuleCost } from './llm/estimate-cost.js'
 import { createLlmSession, type LlmSession } from './generate/llm-session.js'
 import { evaluateGate, finalizeReport, settingsForReport, totalsOf } from './report/build-report.js'
-import type { ModuleReport, Report, StageReport } from './report/report-schema.js'
+import type { BaselineReport, ModuleReport, Report, StageReport } from './report/report-schema.js'
 import { createTestRunner } from './runner/create-test-runner.js'
 import type { TestRunner } from './runner/test-runner.js'
 import { TOOL_VERSION } from './version.js'
@@ -195,7 +195,9 @@ export async function run(options: RunOptions): Promise<Report> {
       () => planChange(repo, settings, base, head),
       (p) => `${p.modules.length} module(s), ${p.skipped.length} file(s) skipped`
     )
-    const estimatedCostUsd = estimatedPlanCost(plan)
+    // The explorer makes no LLM call: an LLM estimate would only mislead.
+    const llmCosts = provider !== 'explorer'
+    const estimatedCostUsd = llmCosts ? estimatedPlanCost(plan) : 0
     events.emit('run:start', {
       runId: options.runId,
       provider,
@@ -204,6 +206,8 @@ export async function run(options: RunOptions): Promise<Report> {
     })
 
     let ordered: PlannedModule[] = plan.modules
+    // How each module's "coverage before" was measured, for the report.
+    const baselineMethods = new Map<string, BaselineReport>()
     // A module whose strategies a limit (or a cancel) stopped part-way, though it has tests.
     let cutShort = false
     const outcomes = new Map<string, ModuleReport>()
@@ -215,7 +219,11 @@ export async function run(options: RunOptions): Promise<Report> {
       for (const planned of plan.modules)
         outcomes.set(
           planned.analysis.path,
-          emptyModuleReport(planned, 'not-run', 'dry run: planned and estimated only')
+          emptyModuleReport(
+            planned,
+            'not-run',
+            llmCosts ? 'dry run: planned and estimated only' : 'dry run: planned only'
+          )
         )
       stages.notRun('baseline', 'dry run')
       stages.notRun('generate', 'dry run')
@@ -255,12 +263,15 @@ export async function run(options: RunOptions): Promise<Report> {
             for (const [key, modules] of byPackage) {
               const runner = runners.get(key)
               if (!runner) continue
-              // Our own earlier tests are not the baseline: the pipeline re-runs (and heals) them.
+              // The repository's own tests that reach any of these modules through the import
+              // graph. Our own earlier tests are not the baseline: the pipeline re-runs (and
+              // heals) them.
               const existing = [
                 ...new Set(modules.flatMap((m) => m.analysis.placement.existingTests))
               ]
                 .filter((p) => !isGeneratedTestPath(p))
                 .map((p) => join(repoRoot, p))
+              let timedOut = false
               const files = modules.map((m) => join(repoRoot, m.analysis.path))
               const data = await measureBaseline(
                 runner,
@@ -277,9 +288,19 @@ export async function run(options: RunOptions): Promise<Report> {
                   'warning',
                   `${error.message}; coverage "before" is measured as zero for ${files.length} module(s)`
                 )
+                timedOut = true
                 return emptyCoverage(files)
               })
-              for (const m of modules) result.set(m.analysis.path, data)
+              for (const m of modules) {
+                result.set(m.analysis.path, data)
+                const tests = m.analysis.placement.existingTests.filter(
+                  (p) => !isGeneratedTestPath(p)
+                )
+                baselineMethods.set(m.analysis.path, {
+                  method: timedOut ? 'timed-out' : tests.length > 0 ? 'existing-tests' : 'no-tests',
+                  tests
+                })
+              }
             }
             return result
           },
@@ -361,6 +382,7 @@ export async function run(options: RunOptions): Promise<Report> {
                       )
                       const report: ModuleReport = {
                         ...outcome.report,
+                        baseline: baselineMethods.get(module.path),
                         llm: llm.usageFor(module.path),
                         durationMs: Date.now() - started
                       }
@@ -427,8 +449,8 @@ export async function run(options: RunOptions): Promise<Report> {
         changedLines: p.analysis.changedLines.reduce((n, r) => n + r.end - r.start + 1, 0),
         exports: p.analysis.exports.map((e) => e.name),
         changedExports: p.analysis.exports.filter((e) => e.changed).map((e) => e.name),
-        estimatedCostUsd: p.estimate.costUsd,
-        estimatedPromptTokens: p.estimate.promptTokens
+        estimatedCostUsd: llmCosts ? p.estimate.costUsd : 0,
+        estimatedPromptTokens: llmCosts ? p.estimate.promptTokens : 0
       })),
       skipped: plan.skipped.map((s) => ({ path: s.path, reason: s.reason })),
       estimatedCostUsd

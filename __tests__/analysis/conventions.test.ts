@@ -113,7 +113,7 @@ describe('test placement', () => {
     ).toEqual(['test/src/lib/b.test.ts'])
   })
 
-  it('defaults to co-located tests, and finds earlier generated tests of the module', async () => {
+  it("defaults to co-located tests, and never counts earlier generated tests as the user's", async () => {
     await write({
       'package.json': JSON.stringify({ name: 'p' }),
       'src/x.ts': 'export const x = 1\n',
@@ -130,10 +130,44 @@ describe('test placement', () => {
       testPath: 'src/x.testmaster.test.ts',
       importSpecifier: './x',
       explicitImports: false,
-      existingTests: ['src/x.testmaster.test.ts']
+      existingTests: []
     })
     expect(isGeneratedTestPath(placement.testPath)).toBe(true)
     expect(isGeneratedTestPath('src/x.test.ts')).toBe(false)
+  })
+})
+
+describe('existing tests through the import graph', () => {
+  it('follows re-exports, helpers, the package name and tsconfig paths aliases', async () => {
+    await write({
+      'packages/lib/package.json': JSON.stringify({ name: '@acme/lib' }),
+      'packages/lib/tsconfig.json':
+        '{ // comments are allowed\n "compilerOptions": { "baseUrl": ".", "paths": { "@lib/*": ["src/*"], "#config": ["src/config.ts"] } } }',
+      'packages/lib/src/math.ts': 'export const add = (a: number, b: number) => a + b\n',
+      'packages/lib/src/other.ts': 'export const other = 1\n',
+      'packages/lib/src/config.ts': 'export const config = {}\n',
+      'packages/lib/src/index.ts': "export * from './math.js'\nexport * from './other'\n",
+      'packages/lib/src/deep/helper.ts': "import '../index'\n",
+      'packages/lib/test/index.test.ts': "import { add } from '../src'\n",
+      'packages/lib/test/helper.test.ts': "const h = require('../src/deep/helper.ts')\n",
+      'packages/lib/test/alias.test.ts': "import { add } from '@lib/math'\n",
+      'packages/lib/test/config.test.ts': "import { config } from '#config'\n",
+      'packages/lib/test/by-name.test.ts': "import { add } from '@acme/lib'\n",
+      'packages/lib/test/unrelated.test.ts':
+        "import { other } from '../src/other.js'\nimport x from 'lodash'\n",
+      'packages/lib/test/math.testmaster.test.ts': "import { add } from '../src/math.js'\n"
+    })
+    const index = TestIndex.build(root, 'packages/lib')
+    expect(index.testsOf('packages/lib/src/math.ts')).toEqual([
+      'packages/lib/test/alias.test.ts',
+      'packages/lib/test/by-name.test.ts',
+      'packages/lib/test/helper.test.ts',
+      'packages/lib/test/index.test.ts'
+    ])
+    expect(index.testsOf('packages/lib/src/config.ts')).toEqual([
+      'packages/lib/test/by-name.test.ts',
+      'packages/lib/test/config.test.ts'
+    ])
   })
 })
 

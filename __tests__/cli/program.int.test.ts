@@ -134,10 +134,23 @@ describe('testmaster CLI', () => {
     expect(
       await main(['node', 'testmaster', 'plan', ...args, '--json', planOut], cli(repo.dir))
     ).toBe(0)
+    // An LLM dry run (a key, an endpoint nobody listens on: a dry run makes no call).
     expect(
       await main(
-        ['node', 'testmaster', 'run', ...args, '--dry-run', '--json', dryOut],
-        cli(repo.dir)
+        [
+          'node',
+          'testmaster',
+          'run',
+          ...args,
+          '--provider',
+          'openai',
+          '--base-url',
+          'http://127.0.0.1:9/v1',
+          '--dry-run',
+          '--json',
+          dryOut
+        ],
+        cli(repo.dir, { TESTMASTER_API_KEY: 'sk-dry-run' })
       )
     ).toBe(0)
     const plan = JSON.parse(await readFile(planOut, 'utf8')) as {
@@ -154,6 +167,21 @@ describe('testmaster CLI', () => {
       report.plan.estimatedCostUsd,
       12
     )
+  })
+
+  it("the free explorer's dry run shows no LLM cost estimate", async () => {
+    const io = cli(repo.dir)
+    const out = join(sandbox.root, 'explore-dry.json')
+    expect(
+      await main(['node', 'testmaster', 'explore', '--base', base, '--dry-run', '--json', out], io)
+    ).toBe(0)
+    const report = JSON.parse(await readFile(out, 'utf8')) as {
+      plan: { estimatedCostUsd: number; modules: { estimatedCostUsd: number }[] }
+    }
+    expect(report.plan.estimatedCostUsd).toBe(0)
+    expect(report.plan.modules.map((m) => m.estimatedCostUsd)).toEqual([0])
+    expect(io.out()).toContain('1 module(s) (offline explorer, no cost)')
+    expect(io.out()).not.toMatch(/estimated|\$0\.0/)
   })
 
   it('refuses provider openai without a key, saying where to put one', async () => {

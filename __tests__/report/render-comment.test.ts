@@ -124,9 +124,51 @@ describe('renderSummary and renderTerminal', () => {
 
   it('the terminal rendering is plain text', () => {
     const text = renderTerminal(sampleReport())
-    expect(text).toContain('TestMaster run gh-42-1: 1 accepted, 1 rejected, $0.0123')
+    // Files and test cases are counted apart, never mixed in one "accepted".
+    expect(text).toContain(
+      'TestMaster run gh-42-1: 1 candidate file(s) accepted (3 test(s)), 1 rejected, $0.0123'
+    )
     expect(text).toContain('src/math.ts')
     expect(text).toContain('rejected src/math.ts c2 at asserts: no mutant killed')
     expect(text).not.toContain('|')
+    // No escape sequences unless the caller asks for colours (a TTY).
+    expect(text).not.toContain('\u001b[')
+    expect(renderTerminal(sampleReport(), { color: true })).toContain('\u001b[32m')
+  })
+
+  it('says why a module was not done, and how its coverage before was measured', () => {
+    const report = sampleReport()
+    const skipped = {
+      ...report.modules[0]!,
+      path: 'src/none.ts',
+      status: 'skipped' as const,
+      reason: "no jest or vitest found for package '.'; set test-framework",
+      candidates: []
+    }
+    const measured = {
+      ...report.modules[0]!,
+      baseline: {
+        method: 'existing-tests' as const,
+        tests: ['test/index.test.ts', 'test/helper.test.ts']
+      }
+    }
+    const text = renderTerminal({ ...report, modules: [measured, skipped] })
+    expect(text).toContain(
+      "skipped src/none.ts: no jest or vitest found for package '.'; set test-framework"
+    )
+    expect(text).toContain(
+      'coverage before src/math.ts: 2 existing test file(s) that reach it through imports'
+    )
+  })
+
+  it('prints no LLM cost for the offline explorer, not even an estimate in a dry run', () => {
+    const report = sampleReport()
+    const dry = renderTerminal({
+      ...report,
+      provider: 'explorer',
+      settings: { ...report.settings, dryRun: true }
+    })
+    expect(dry).toContain('(offline explorer, no cost)')
+    expect(dry).not.toMatch(/estimated \$/)
   })
 })

@@ -112,7 +112,11 @@ export interface TestPlacement {
   readonly importSpecifier: string
   /** Whether tests import `describe`/`it`/`expect` explicitly or use framework globals. */
   readonly explicitImports: boolean
-  /** Existing test files that already exercise this module (repo-relative). */
+  /**
+   * The repository's own test files that exercise this module (repo-relative): those importing
+   * it first, then those reaching it through other modules (an index that re-exports it). Never
+   * tests TestMaster generated.
+   */
   readonly existingTests: readonly string[]
 }
 

@@ -8,6 +8,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, posix } from 'node:path'
+import { ImportGraph } from './import-graph.js'
 import type { Framework, TestPlacement } from './module-model.js'
 
 /** The infix that marks a generated test file: `math.testmaster.test.ts`. */
@@ -63,7 +64,10 @@ interface ExistingTest {
 
 /** Per-package index of existing tests; built once per analysis run. */
 export class TestIndex {
+  private graph: ImportGraph | undefined
+
   private constructor(
+    private readonly repoRoot: string,
     readonly packageRoot: string,
     readonly conventions: TestConventions,
     private readonly tests: readonly ExistingTest[]
@@ -175,6 +179,7 @@ export class TestIndex {
             (a, b) => b[1] - a[1]
           )[0]?.[0]
     return new TestIndex(
+      repoRoot,
       packageRoot,
       {
         layout: humanCount > 0 && layout && layout[1] > 0 ? layout[0] : 'colocated',
@@ -189,22 +194,35 @@ export class TestIndex {
     )
   }
 
-  /** Existing tests that import `modulePath` (repo-relative), or are named after it beside it. */
+  /**
+   * The repository's own tests of `modulePath` (repo-relative): those that import it, or are
+   * named after it beside it, first; then those that reach it through other modules (an index
+   * that re-exports it, a helper that uses it). Tests TestMaster generated are never among them:
+   * they are not the user's tests.
+   */
   testsOf(modulePath: string): string[] {
     const target = stripExtension(modulePath)
     const indexTarget = target.endsWith('/index') ? target.slice(0, -'/index'.length) : undefined
     const base = posix.basename(target)
-    const found: string[] = []
-    for (const test of this.tests) {
+    const human = this.tests.filter((test) => !isGeneratedTestPath(test.path))
+    const direct: string[] = []
+    for (const test of human) {
       const imports = test.targets.some(
         (t) => t === target || (indexTarget !== undefined && t === indexTarget)
       )
       const named =
         stripTestSuffix(posix.basename(test.path)) === base &&
         posix.dirname(test.path) === posix.dirname(modulePath)
-      if (imports || named) found.push(test.path)
+      if (imports || named) direct.push(test.path)
     }
-    return found.sort()
+    this.graph ??= new ImportGraph(this.repoRoot, this.packageRoot)
+    const reaching = this.graph
+      .testsReaching(
+        modulePath,
+        human.map((test) => test.path).filter((path) => !direct.includes(path))
+      )
+      .map((found) => found.test)
+    return [...direct.sort(), ...reaching.sort()]
   }
 }
 

@@ -176,7 +176,12 @@ async function runCommand(
   const report = deliveredToWorkTree(ran)
   events.emit('delivery', report.delivery)
   if (flags.json) await writeJson(resolve(deps.cwd, flags.json), report)
-  deps.stdout.write(flags.comment ? `${renderComment(report)}\n` : `${renderTerminal(report)}\n`)
+  const color = Boolean(deps.stdout.isTTY) && !deps.env.NO_COLOR && deps.env.TERM !== 'dumb'
+  deps.stdout.write(
+    flags.comment
+      ? `${renderComment(report)}\n`
+      : `${renderTerminal(report, { color, verbose: Boolean(flags.verbose) })}\n`
+  )
   return report
 }
 

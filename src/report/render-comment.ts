@@ -78,7 +78,7 @@ export function renderVerdictLine(report: Report): string {
       : ''
   if (isDryRun(report)) {
     const verdict = report.gate.failed ? '❌' : '🧮'
-    return `${verdict} **TestMaster dry run**: ${report.plan.modules.length} module(s) to test, estimated cost ${formatUsd(report.plan.estimatedCostUsd)}${report.gate.failed ? ` (${escapeMarkdown(report.gate.reasons.join('; '))})` : ''}`
+    return `${verdict} **TestMaster dry run**: ${report.plan.modules.length} module(s) to test, ${report.provider === 'explorer' ? 'offline explorer, no cost' : `estimated cost ${formatUsd(report.plan.estimatedCostUsd)}`}${report.gate.failed ? ` (${escapeMarkdown(report.gate.reasons.join('; '))})` : ''}`
   }
   if (report.gate.failed) {
     return `❌ **TestMaster**: ${escapeMarkdown(report.gate.reasons.join('; '))} (${cases} test(s) accepted${patch})`

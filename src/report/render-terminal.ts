@@ -1,6 +1,18 @@
 import type { ModuleReport, Ratio, Report } from './report-schema.js'
 
-/** The report for a terminal: plain text, no markdown, aligned columns. */
+/**
+ * The report for a terminal: plain text, no markdown, an aligned table, and colours when the
+ * output is a terminal that has them (never in a log or a pipe).
+ */
+
+export interface TerminalOptions {
+  /** ANSI colours (the CLI turns them on for a TTY without NO_COLOR). */
+  readonly color?: boolean
+  /** List every changed file left out of the plan and every rejected candidate's code. */
+  readonly verbose?: boolean
+}
+
+type Paint = (code: number, text: string) => string
 
 function pct(ratio: Ratio | undefined): string {
   return ratio ? `${ratio.pct.toFixed(1)}%` : '-'
@@ -16,11 +28,37 @@ function usd(value: number): string {
   return `$${value.toFixed(4)}`
 }
 
-function row(cells: readonly string[], widths: readonly number[]): string {
+function row(
+  cells: readonly string[],
+  widths: readonly number[],
+  paint?: (cell: string, column: number) => string
+): string {
   return cells
-    .map((c, i) => c.padEnd(widths[i] ?? 0))
+    .map((c, i) => {
+      const padded = c.padEnd(widths[i] ?? 0)
+      // Paint after padding: escape sequences have no width.
+      return paint ? padded.replace(c, paint(c, i)) : padded
+    })
     .join('  ')
     .trimEnd()
+}
+
+/** Test cases in the accepted candidate files of a module. */
+function acceptedTests(m: ModuleReport): number {
+  return m.candidates
+    .filter((c) => c.verdict.status === 'accepted')
+    .reduce((n, c) => n + c.tests, 0)
+}
+
+/** How the module's "coverage before" was measured, in a sentence. */
+function baselineLine(m: ModuleReport): string | undefined {
+  const b = m.baseline
+  if (!b) return undefined
+  const framework = m.framework ?? 'its test framework'
+  if (b.method === 'no-tests') return `no existing test reaches it through imports: starts at 0%`
+  if (b.method === 'timed-out')
+    return `its ${b.tests.length} existing test file(s) did not finish in time: starts at 0%`
+  return `${b.tests.length} existing test file(s) that reach it through imports, run with ${framework} and coverage`
 }
 
 function accepted(m: ModuleReport): number {
@@ -34,45 +72,92 @@ function clean(text: string): string {
 }
 
 /** Renders the report as plain text lines for a terminal or a log. */
-export function renderTerminal(report: Report): string {
+export function renderTerminal(report: Report, options: TerminalOptions = {}): string {
+  const paint: Paint = options.color
+    ? (code, text) => `\u001b[${code}m${text}\u001b[0m`
+    : (_, text) => text
   const out: string[] = []
   const t = report.totals
   const dry = report.settings.dryRun === true
+  const testCases = report.modules.reduce((n, m) => n + acceptedTests(m), 0)
+  const cost = report.provider === 'explorer' ? 'offline explorer, $0' : usd(t.llm.costUsd)
   out.push(
     dry
-      ? `TestMaster dry run ${report.runId}: ${report.plan.modules.length} module(s), estimated ${usd(report.plan.estimatedCostUsd)}`
-      : `TestMaster run ${report.runId}: ${t.accepted} accepted, ${t.rejected} rejected, ${usd(t.llm.costUsd)}`
+      ? `TestMaster dry run ${report.runId}: ${report.plan.modules.length} module(s)${report.provider === 'explorer' ? ' (offline explorer, no cost)' : `, estimated ${usd(report.plan.estimatedCostUsd)}`}`
+      : `TestMaster run ${report.runId}: ${paint(32, `${t.accepted} candidate file(s) accepted`)} (${testCases} test(s)), ${t.rejected > 0 ? paint(31, `${t.rejected} rejected`) : '0 rejected'}, ${cost}`
   )
+  // The explorer makes no LLM call: a cost column of zeros would only be noise.
+  const llm = report.provider !== 'explorer'
   if (report.modules.length > 0) {
-    const header = ['module', 'acc', 'rej', 'lines', 'branches', 'changed lines', 'cost']
+    const header = [
+      'module',
+      'status',
+      'files acc',
+      'rej',
+      'tests',
+      'lines',
+      'branches',
+      'changed lines',
+      ...(llm ? ['cost'] : [])
+    ]
     const rows = report.modules.map((m) => [
-      clean(m.path) + (m.status === 'done' ? '' : ` (${m.status})`),
+      clean(m.path),
+      m.status,
       String(accepted(m)),
       String(m.candidates.length - accepted(m)),
+      String(acceptedTests(m)),
       change(m.coverageBefore?.lines, m.coverageAfter?.lines),
       change(m.coverageBefore?.branches, m.coverageAfter?.branches),
       change(m.patchCoverageBefore?.lines, m.patchCoverageAfter?.lines),
-      usd(m.llm.costUsd)
+      ...(llm ? [usd(m.llm.costUsd)] : [])
     ])
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)))
-    out.push('', row(header, widths), ...rows.map((r) => row(r, widths)))
+    const statusColor = (status: string): number =>
+      status === 'done' ? 32 : status === 'failed' ? 31 : 33
+    out.push(
+      '',
+      paint(1, row(header, widths)),
+      widths.map((w) => '-'.repeat(w)).join('  '),
+      ...rows.map((r) =>
+        row(r, widths, (cell, column) => (column === 1 ? paint(statusColor(cell), cell) : cell))
+      )
+    )
+  }
+  // Why a module was skipped, failed or not run is never left to guess.
+  for (const m of report.modules) {
+    if (m.status !== 'done' && m.reason)
+      out.push(`  ${paint(33, m.status)} ${clean(m.path)}: ${clean(m.reason)}`)
+  }
+  for (const m of report.modules) {
+    const line = baselineLine(m)
+    if (line) out.push(`  coverage before ${clean(m.path)}: ${line}`)
   }
   for (const m of report.modules) {
     for (const c of m.candidates) {
       if (c.verdict.status === 'rejected') {
         out.push(
-          `  rejected ${clean(m.path)} ${clean(c.id)} at ${c.verdict.gate}: ${clean(c.verdict.reason)}`
+          `  ${paint(31, 'rejected')} ${clean(m.path)} ${clean(c.id)} at ${c.verdict.gate}: ${clean(c.verdict.reason)}`
         )
       }
     }
   }
+  if (options.verbose) {
+    for (const s of report.plan.skipped) out.push(`  skipped ${clean(s.path)}: ${clean(s.reason)}`)
+  } else if (report.plan.skipped.length > 0) {
+    out.push(
+      `  ${report.plan.skipped.length} changed file(s) not tested (not source modules, or excluded); --verbose lists why`
+    )
+  }
   out.push(
     '',
-    `tokens ${t.llm.tokensIn} in / ${t.llm.tokensOut} out in ${t.llm.calls} call(s); spent ${usd(report.budget.spentUsd)} of ${usd(report.budget.limits.runUsd)}${report.budget.stoppedBy ? `; stopped by ${report.budget.stoppedBy}` : ''}`
+    report.provider === 'explorer'
+      ? 'offline explorer: no LLM call, no cost'
+      : `tokens ${t.llm.tokensIn} in / ${t.llm.tokensOut} out in ${t.llm.calls} call(s); spent ${usd(report.budget.spentUsd)} of ${usd(report.budget.limits.runUsd)}${report.budget.stoppedBy ? `; stopped by ${report.budget.stoppedBy}` : ''}`
   )
   out.push(
     `delivery ${report.delivery.mode}: ${report.delivery.status}${report.delivery.detail ? ` (${clean(report.delivery.detail)})` : ''}`
   )
-  if (report.gate.failed) out.push(`gate failed: ${report.gate.reasons.map(clean).join('; ')}`)
+  if (report.gate.failed)
+    out.push(paint(31, `gate failed: ${report.gate.reasons.map(clean).join('; ')}`))
   return `${out.join('\n')}\n`
 }

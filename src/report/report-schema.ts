@@ -70,6 +70,19 @@ export const PossibleBugSchema = z.object({
   explanation: z.string()
 })
 
+/** How a module's "coverage before" was measured. */
+export const BaselineSchema = z.object({
+  /**
+   * `existing-tests`: the repository's own test files that reach the module through its imports
+   * (directly, or through an index or another module) ran with coverage; `no-tests`: none reach
+   * it, so it starts at zero; `timed-out`: they did not finish in time, so it starts at zero.
+   */
+  method: z.enum(['existing-tests', 'no-tests', 'timed-out']),
+  /** Those test files (repo-relative). */
+  tests: z.array(z.string())
+})
+export type BaselineReport = z.infer<typeof BaselineSchema>
+
 export const ModuleReportSchema = z.object({
   path: z.string(),
   packageRoot: z.string(),
@@ -86,6 +99,7 @@ export const ModuleReportSchema = z.object({
   coverageAfter: CoverageFiguresSchema.optional(),
   patchCoverageBefore: PatchCoverageSchema.optional(),
   patchCoverageAfter: PatchCoverageSchema.optional(),
+  baseline: BaselineSchema.optional(),
   llm: LlmUsageSchema,
   durationMs: Count
 })
