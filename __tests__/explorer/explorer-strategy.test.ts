@@ -21,6 +21,13 @@ function moduleAnalysis(overrides: Partial<ModuleAnalysis> = {}): ModuleAnalysis
       explicitImports: true,
       existingTests: []
     },
+    testStyle: {
+      language: 'ts',
+      loader: 'import',
+      exports: 'named',
+      wholeImport: 'default',
+      evidence: []
+    },
     lineCount: 5,
     ...overrides
   }

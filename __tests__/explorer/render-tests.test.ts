@@ -25,6 +25,14 @@ const options: RenderOptions = {
   explicitImports: true,
   importSpecifier: '../src/shapes.js',
   defaultName: 'shapes',
+  style: {
+    language: 'ts',
+    loader: 'import',
+    exports: 'named',
+    wholeImport: 'default',
+    evidence: []
+  },
+  hasDefaultExport: false,
   exportNames: new Set(['add', 'size', 'Counter', 'later']),
   parameterNames: (step: Step) =>
     step.op === 'call' && step.target === 'size' ? ['size'] : ['a', 'b']

@@ -49,6 +49,13 @@ export function discountModule(overrides: Partial<ModuleAnalysis> = {}): ModuleA
       explicitImports: true,
       existingTests: []
     },
+    testStyle: {
+      language: 'ts',
+      loader: 'import',
+      exports: 'named',
+      wholeImport: 'default',
+      evidence: []
+    },
     lineCount: DISCOUNT_SOURCE.split('\n').length,
     ...overrides
   }

@@ -15,6 +15,7 @@ import { PackageDetector } from './detect-package.js'
 import { extractExports } from './exported-symbols.js'
 import { readModuleFacts } from './module-facts.js'
 import type { ChangedFile, Framework, ModuleAnalysis } from './module-model.js'
+import { learnTestModuleStyle } from './module-style.js'
 import {
   createProject,
   findTsconfig,
@@ -108,7 +109,10 @@ function analyzeModulesSync(
       }
       results.set(
         file.path,
-        analyzeOne(file, sourceFile, project, modeller, relativePath, pkg, index, options)
+        analyzeOne(file, sourceFile, project, modeller, relativePath, pkg, index, {
+          ...options,
+          repoRoot: root
+        })
       )
     }
   }
@@ -127,7 +131,7 @@ function analyzeOne(
   relativePath: (fileName: string) => string | undefined,
   pkg: ModuleAnalysis['package'],
   index: TestIndex,
-  options: AnalyzeOptions
+  options: AnalyzeOptions & { readonly repoRoot: string }
 ): ModuleAnalysis {
   const exports = extractExports(sourceFile, {
     checker: project.checker,
@@ -165,6 +169,15 @@ function analyzeOne(
     extensionRequired,
     ...(options.testDir ? { testDir: options.testDir } : {})
   })
+  const testStyle = learnTestModuleStyle({
+    repoRoot: options.repoRoot,
+    testPath: placement.testPath,
+    packageRoot: pkg.root,
+    framework: pkg.framework,
+    moduleSyntax: ext === '.mjs' || ext === '.mts' ? 'esm' : ext === '.cjs' ? 'cjs' : facts.syntax,
+    ...(project.configPath ? { compilerOptions: project.options } : {}),
+    ...(index.conventions.jsLoader ? { jsTestLoader: index.conventions.jsLoader } : {})
+  })
   const starts = sourceFile.getLineStarts()
   const lineCount = sourceFile.text.endsWith('\n') ? starts.length - 1 : starts.length
   return {
@@ -177,6 +190,7 @@ function analyzeOne(
     imports: facts.imports,
     sideEffects: facts.sideEffects,
     placement,
+    testStyle,
     lineCount
   }
 }

@@ -3,6 +3,7 @@
  * signatures resolved into a small type model, what changed, what it imports, and where its
  * generated tests go. Produced by analysis/, consumed by generate/ (llm and explorer) and plan.
  */
+import type { TestModuleStyle } from './module-style.js'
 
 export interface LineRange {
   /** 1-based, inclusive. */
@@ -140,6 +141,8 @@ export interface ModuleAnalysis {
   readonly imports: readonly ImportModel[]
   readonly sideEffects: readonly SideEffectHint[]
   readonly placement: TestPlacement
+  /** How the generated test loads the module: require or import, by name or as module.exports. */
+  readonly testStyle: TestModuleStyle
   /** Line count of the source, for prompt sizing. */
   readonly lineCount: number
 }

@@ -52,6 +52,8 @@ export interface TestConventions {
   readonly suffix: 'test' | 'spec'
   readonly extension: ExtensionStyle | undefined
   readonly explicitImports: boolean | undefined
+  /** How the human-written JavaScript tests load modules, when most of them agree. */
+  readonly jsLoader: 'import' | 'require' | undefined
   /** Repo-relative paths of existing test files. */
   readonly testFiles: readonly string[]
 }
@@ -108,6 +110,7 @@ export class TestIndex {
     let suffixSpec = 0
     const extensionVotes: Record<ExtensionStyle, number> = { js: 0, ts: 0, none: 0 }
     let explicit = 0
+    const loaderVotes = { import: 0, require: 0 }
     let sourcesChecked = new Map<string, Set<string>>()
     const dirListing = (dir: string): Set<string> => {
       let listing = sourcesChecked.get(dir)
@@ -141,6 +144,10 @@ export class TestIndex {
       tests.push({ path: file, targets })
       if (generated) continue
       if (EXPLICIT_IMPORT.test(text)) explicit++
+      if (/\.[cm]?jsx?$/.test(file)) {
+        if (/^\s*import\s[^(]/m.test(text)) loaderVotes.import++
+        else if (/\brequire\s*\(\s*['"]/.test(text)) loaderVotes.require++
+      }
       if (/\.spec\.[cm]?[jt]sx?$/.test(file)) suffixSpec++
       const within = packageRoot === '' ? file : file.slice(packageRoot.length + 1)
       const segments = within.split('/')
@@ -188,6 +195,12 @@ export class TestIndex {
         suffix: suffixSpec * 2 > humanCount && humanCount > 0 ? 'spec' : 'test',
         extension,
         explicitImports: humanCount > 0 ? explicit * 2 >= humanCount : undefined,
+        jsLoader:
+          loaderVotes.import > loaderVotes.require
+            ? 'import'
+            : loaderVotes.require > loaderVotes.import
+              ? 'require'
+              : undefined,
         testFiles: files
       },
       tests

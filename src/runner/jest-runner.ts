@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { testScriptNodeFlags } from '../analysis/module-style.js'
 import { abnormalResult, completedResult } from './run-support.js'
 import { SerialRunner } from './serial-runner.js'
 import { canonicalPath, exactGlob, resolveTargetPackageFile } from './target-files.js'
@@ -93,8 +94,9 @@ export class JestRunner extends SerialRunner {
       script: childScriptPath('warm-jest'),
       config: {},
       cwd: this.cwd,
-      // ESM projects need it, CommonJS ones are unaffected: cheaper than guessing per repo.
-      nodeArgs: ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'],
+      // The Node flags of the repo's own test script and no others: a test that needs a flag the
+      // repo's CI does not give it must fail here too (e.g. ESM syntax without --experimental-vm-modules).
+      nodeArgs: [...testScriptNodeFlags(this.cwd), '--disable-warning=ExperimentalWarning'],
       env: {
         ...this.options.env,
         FORCE_COLOR: '0',

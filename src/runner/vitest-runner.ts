@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { testScriptNodeFlags } from '../analysis/module-style.js'
 import { abnormalResult, completedResult } from './run-support.js'
 import { SerialRunner } from './serial-runner.js'
 import { canonicalPath, exactGlob, resolveTargetPackageFile } from './target-files.js'
@@ -100,6 +101,8 @@ export class VitestRunner extends SerialRunner {
       script: childScriptPath('warm-vitest'),
       config,
       cwd: this.cwd,
+      // The repo's own test script's Node flags; vitest's workers inherit them.
+      nodeArgs: testScriptNodeFlags(this.cwd),
       env: { ...this.options.env, FORCE_COLOR: '0', NO_COLOR: '1' },
       maxOutputBytes: this.outputLimit
     })

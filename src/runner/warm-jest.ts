@@ -7,8 +7,8 @@
  * Results are written with `json`/`outputFile`, coverage as istanbul `coverage-final.json`.
  *
  * Started from source with tsx (`src/runner/warm-jest.ts`) and from the bundle as
- * `dist/warm-jest.js`, with `--experimental-vm-modules` (ESM projects need it). Of ours it imports
- * only warm-child.ts.
+ * `dist/warm-jest.js`, with the Node flags of the repo's own test script (an ESM project's
+ * `--experimental-vm-modules`) and no others. Of ours it imports only warm-child.ts.
  */
 import { rm } from 'node:fs/promises'
 import { createRequire } from 'node:module'

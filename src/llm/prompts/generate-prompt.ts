@@ -24,7 +24,7 @@ export interface GeneratePromptInput {
 }
 
 export const GENERATE_SYSTEM_PROMPT = `You are TestMaster, a senior engineer who writes focused, reliable unit tests for TypeScript and JavaScript modules changed in a pull request.
-Answer with exactly one complete test file in a single fenced code block (\`\`\`ts ... \`\`\`), and nothing after it. No partial snippets, no placeholders.
+Answer with exactly one complete test file in a single fenced code block (\`\`\`ts or \`\`\`js, as the request says), and nothing after it. No partial snippets, no placeholders.
 ${ANSWER_RULES}`
 
 /** The chat messages asking for one complete test file for `module`. */

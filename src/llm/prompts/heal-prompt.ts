@@ -17,7 +17,7 @@ First decide whose fault the failure is, and start your answer with exactly one 
 VERDICT: test-bug
 VERDICT: code-bug
 Use code-bug only when the failing assertion follows the documented intent of the code (its JSDoc, its name, its types) and the code does something else: that is a bug to report, not a test to bend. Anything else (wrong imports, wrong expectations the documentation does not support, setup mistakes, type errors) is test-bug.
-For test-bug: after the verdict line, give the complete corrected test file in one fenced code block (\`\`\`ts ... \`\`\`). Keep the tests that passed; fix or remove the failing ones; never weaken an assertion into one that checks nothing.
+For test-bug: after the verdict line, give the complete corrected test file in one fenced code block (\`\`\`ts or \`\`\`js, as the request says). Keep the tests that passed; fix or remove the failing ones; never weaken an assertion into one that checks nothing.
 For code-bug: after the verdict line, write
 ASSERTION: <the failing assertion, one line>
 EXPLANATION: <one or two sentences: what the documentation promises and what the code does instead>
@@ -51,7 +51,7 @@ export function buildHealPrompt(input: HealPromptInput): ChatMessage[] {
       failure.gate === 'compiles' ? 'compiler errors' : 'test failure output',
       trimFailure(failure.message)
     ),
-    dataBlock('the failing test file', input.testCode, 'ts'),
+    dataBlock('the failing test file', input.testCode, module.testStyle.language),
     dataBlock(
       'exports of the module (signatures and docs: the documented intent)',
       exportsSummary(module)

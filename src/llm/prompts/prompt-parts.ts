@@ -1,4 +1,5 @@
 import type { ExportedSymbol, LineRange, ModuleAnalysis } from '../../analysis/module-model.js'
+import { importInstruction } from '../../analysis/module-style.js'
 
 /**
  * Building blocks shared by the generate and heal prompts. Everything that comes from the pull
@@ -126,9 +127,32 @@ export function frameworkRules(module: ModuleAnalysis): string {
     module.placement.explicitImports
       ? `- Import describe/it/expect (and ${mockApi} if needed) from ${globalsFrom}.`
       : `- The framework globals (describe/it/expect${framework === 'vitest' ? '' : '/jest'}) are available; do not import them${framework === 'vitest' ? ", except vi from 'vitest' when you need it" : ''}.`,
-    `- Import the module under test with exactly this specifier: '${module.placement.importSpecifier}'. The test file will be saved as ${module.placement.testPath}.`
+    `- Import the module under test with exactly this specifier: '${module.placement.importSpecifier}'. The test file will be saved as ${module.placement.testPath}.`,
+    moduleLoading(module)
   ]
   return lines.join('\n')
+}
+
+/** The import line and fence language for the test's file type and module system. */
+function moduleLoading(module: ModuleAnalysis): string {
+  const runtime = module.exports.filter((e) => e.kind !== 'type' && e.kind !== 'interface')
+  const main = runtime.find((e) => e.name === 'default')
+  const local = main?.localName ?? localNameOf(module.path)
+  return importInstruction(module.testStyle, module.placement.importSpecifier, local, {
+    named: runtime.filter((e) => e.name !== 'default').map((e) => e.name),
+    ...(main
+      ? { main: { kind: main.kind, ...(main.localName ? { name: main.localName } : {}) } }
+      : {})
+  })
+}
+
+/** A readable identifier from a file name: `src/date-utils.js` -> `dateUtils`. */
+function localNameOf(path: string): string {
+  const base = (path.split('/').pop() ?? 'subject').replace(/\.[^.]+$/, '')
+  const name = base.replace(/[^A-Za-z0-9_$]+(.)?/g, (_, c: string | undefined) =>
+    (c ?? '').toUpperCase()
+  )
+  return /^[A-Za-z_$]/.test(name) && name !== 'index' ? name : 'subject'
 }
 
 /** The rules every answer must follow: what we accept, and the safety limits we scan for. */

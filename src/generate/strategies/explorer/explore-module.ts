@@ -292,7 +292,7 @@ export async function exploreModule(
     propertyValues: extractPropertyValues(source),
     enumNames: [
       ...module.exports.filter((e) => e.kind === 'enum').map((e) => e.name),
-      ...(module.moduleFormat === 'esm' ? siblingEnumImports(module).keys() : [])
+      ...(module.testStyle.exports === 'named' ? siblingEnumImports(module).keys() : [])
     ]
   }
   const explored = await runExplorerChild(
@@ -423,8 +423,9 @@ export async function exploreModule(
     explicitImports: module.placement.explicitImports,
     importSpecifier: module.placement.importSpecifier,
     defaultName: defaultExportName(module, exportNames),
-    commonJs: module.moduleFormat === 'cjs',
-    foreignImports: module.moduleFormat === 'esm' ? siblingEnumImports(module) : undefined,
+    style: module.testStyle,
+    hasDefaultExport: module.exports.some((e) => e.name === 'default'),
+    foreignImports: module.testStyle.exports === 'named' ? siblingEnumImports(module) : undefined,
     exportNames,
     parameterNames: parameterLookup(module.exports)
   })

@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync } from 'node:fs'
+import { appendFileSync, readFileSync, realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { callableSymbols, ExplorationEngine } from './exploration-engine.js'
 import {
@@ -119,7 +119,9 @@ const requestPath = process.argv[2]
 if (
   requestPath !== undefined &&
   process.argv[1] !== undefined &&
-  import.meta.url === pathToFileURL(process.argv[1]).href
+  // Node runs the main script by its real path: the child's cache may sit behind a symlinked
+  // node_modules.
+  import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href
 ) {
   await runExplorerChild(requestPath)
   // Timers left by the code under test must not keep the child alive.

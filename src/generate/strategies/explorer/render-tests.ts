@@ -1,4 +1,10 @@
 import type { Framework } from '../../../analysis/module-model.js'
+import {
+  frameworkImportLine,
+  moduleImportLines,
+  namedImportLine,
+  type TestModuleStyle
+} from '../../../analysis/module-style.js'
 import type { Program, ProgramResult, Recipe, Repr, Step, StepOutcome } from './protocol.js'
 import {
   access,
@@ -24,10 +30,15 @@ export interface RenderOptions {
   readonly framework: Framework
   readonly explicitImports: boolean
   readonly importSpecifier: string
-  /** Local name for the module's default export. */
+  /** Local name for the module's default export (or its `module.exports`). */
   readonly defaultName: string
-  /** A CommonJS module: everything is reached through the default import. */
-  readonly commonJs?: boolean
+  /** How the test loads the module (analysis/module-style.ts). */
+  readonly style: TestModuleStyle
+  /**
+   * Whether the module has a default export a test can import (style `named`). Without one, a
+   * program that calls the loader's `default` (a CommonJS wrapper) cannot be written as a test.
+   */
+  readonly hasDefaultExport: boolean
   /** Names (enums) the module imports from sibling modules, with the test's specifier for them. */
   readonly foreignImports?: ReadonlyMap<string, string>
   /** Names the module exports (error classes and enums can then be referenced). */
@@ -161,6 +172,8 @@ class TestWriter {
   private readonly used = new Set<string>()
   private readonly lines: string[] = []
   private isAsync = false
+  /** Set when a step reaches something the test's imports cannot name. */
+  private unreachable = false
 
   constructor(
     private readonly program: Program,
@@ -175,12 +188,18 @@ class TestWriter {
       this.imports.add(`${target}\0${foreign}`)
       return target
     }
-    // CommonJS: named exports are read off the default import, which every framework and Node
-    // agree on (`import semver from './semver'; semver.valid(...)`).
-    if (this.options.commonJs && target !== 'default') {
+    // CommonJS: named exports are read off the one binding for module.exports, which every
+    // framework and Node agree on (`const semver = require('./semver'); semver.valid(...)`).
+    if (this.options.style.exports === 'whole' && target !== 'default') {
       this.imports.add('default')
       return access(this.options.defaultName, target)
     }
+    if (
+      this.options.style.exports === 'named' &&
+      target === 'default' &&
+      !this.options.hasDefaultExport
+    )
+      this.unreachable = true
     const name = target === 'default' ? this.options.defaultName : target
     this.imports.add(target)
     return name
@@ -310,7 +329,7 @@ class TestWriter {
     }
 
     const assertions = this.finalAssertions(last, lastOutcome, lastIndex, references)
-    if (assertions.length === 0) return undefined
+    if (assertions.length === 0 || this.unreachable) return undefined
     const stateAssertions = this.stateAssertions(lastIndex, lastOutcome)
     this.lines.push(...assertions, ...stateAssertions)
     return {
@@ -447,12 +466,6 @@ class TestWriter {
   }
 }
 
-function importLine(framework: Framework): string {
-  return framework === 'vitest'
-    ? "import { describe, expect, it } from 'vitest'"
-    : "import { describe, expect, it } from '@jest/globals'"
-}
-
 /** The complete test file for the cases, in order. */
 export function renderTestFile(
   cases: readonly ObservedCase[],
@@ -461,9 +474,12 @@ export function renderTestFile(
   const imports = new Set<string>()
   const groups = new Map<string, RenderedTest[]>()
   for (const item of cases) {
-    const writer = new TestWriter(item.program, item.result, options, imports)
+    // A test that is not rendered must not leave its imports behind.
+    const own = new Set<string>()
+    const writer = new TestWriter(item.program, item.result, options, own)
     const test = writer.render()
     if (!test) continue
+    for (const name of own) imports.add(name)
     const subject = subjectOf(item.program, item.result.outcomes.length)
     const title = subject.startsWith('default')
       ? subject.replace('default', options.defaultName)
@@ -481,14 +497,15 @@ export function renderTestFile(
     foreign.set(specifier, [...(foreign.get(specifier) ?? []), name])
   }
   const lines: string[] = []
-  if (options.explicitImports) lines.push(importLine(options.framework))
-  const parts: string[] = []
-  if (imports.has('default')) parts.push(options.defaultName)
-  if (named.length > 0) parts.push(`{ ${named.join(', ')} }`)
-  if (parts.length > 0)
-    lines.push(`import ${parts.join(', ')} from ${quote(options.importSpecifier)}`)
+  if (options.explicitImports) lines.push(frameworkImportLine(options.style, options.framework))
+  lines.push(
+    ...moduleImportLines(options.style, options.importSpecifier, {
+      named,
+      ...(imports.has('default') ? { whole: options.defaultName } : {})
+    })
+  )
   for (const [specifier, names] of foreign)
-    lines.push(`import { ${names.join(', ')} } from ${quote(specifier)}`)
+    lines.push(namedImportLine(options.style, specifier, names))
   let count = 0
   for (const [title, tests] of groups) {
     lines.push('', `describe(${quote(title)}, () => {`)
