@@ -143,10 +143,12 @@ const ERROR_LINE =
 
 /** The first line of `text` that names the cause, not a header ("● Test suite failed to run"). */
 export function firstErrorLine(text: string): string | undefined {
-  const lines = text
+  const all = text
     .split('\n')
     .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('●') && !/^(FAIL|PASS)\b/.test(line))
-  const line = lines.find((l) => ERROR_LINE.test(l)) ?? lines[0]
+    .filter((line) => line !== '')
+  const lines = all.filter((line) => !line.startsWith('●') && !/^(FAIL|PASS)\b/.test(line))
+  // A text that is nothing but a header is quoted as it is: that is the cause it gives.
+  const line = lines.find((l) => ERROR_LINE.test(l)) ?? lines[0] ?? all[0]
   return line?.slice(0, 240)
 }

@@ -54,7 +54,9 @@ export async function prepareRepository(
 
   await copyOtherFiles(spec, source, packageDir)
   await writeSetup(spec, source, root, packageDir, manifest)
-  await symlink(options.toolsNodeModules, join(root, 'node_modules'), 'dir')
+  const ownTools = TOOLS[spec.shape]
+  const tools = ownTools ? await installDependencies(ownTools, options) : options.toolsNodeModules
+  await symlink(tools, join(root, 'node_modules'), 'dir')
   if (spec.dependencies)
     await symlink(
       await installDependencies(spec.dependencies, options),
@@ -130,7 +132,7 @@ function tar(args: string[]): void {
     throw new Error(`tar ${args.join(' ')} failed: ${lastLine(result.stderr)}`)
 }
 
-/** Installs runtime dependencies once per set of them; returns their node_modules. */
+/** Installs packages once per set of them (into the cache); returns their node_modules. */
 async function installDependencies(
   dependencies: Readonly<Record<string, string>>,
   options: PrepareOptions
@@ -186,11 +188,24 @@ function listFiles(dir: string, prefix = ''): string[] {
   })
 }
 
+/**
+ * Test tools a shape needs in versions other than ours, installed once into the cache. ts-jest
+ * projects get TypeScript 5, which the packages of the set declare: TypeScript 6 (ours) no longer
+ * includes every @types package by default, so `describe` would not type-check under their
+ * tsconfig files.
+ */
+const TOOLS: Record<Shape, Record<string, string> | undefined> = {
+  'ts-jest': { jest: '30.5.2', 'ts-jest': '29.4.15', typescript: '5.9.3', '@types/jest': '30.0.0' },
+  jest: undefined,
+  'babel-jest': undefined,
+  vitest: undefined
+}
+
 const DEV_DEPENDENCIES: Record<Shape, Record<string, string>> = {
   'ts-jest': {
     jest: '^30.0.0',
     'ts-jest': '^29.4.0',
-    typescript: '^5.0.0',
+    typescript: '^5.9.0',
     '@types/jest': '^30.0.0'
   },
   jest: { jest: '^30.0.0' },
