@@ -22,6 +22,7 @@ import { processModule, type ModuleOutcome, type PipelineSettings } from './gene
 import { createExplorerStrategy } from './generate/strategies/explorer/explorer-strategy.js'
 import type { Strategy } from './generate/strategy.js'
 import { GitRepository } from './git/repository.js'
+import { readWorkTreeStatus } from './git/work-tree-status.js'
 import { estimateModuleCost } from './llm/estimate-cost.js'
 import { createLlmSession, type LlmSession } from './generate/llm-session.js'
 import { evaluateGate, finalizeReport, settingsForReport, totalsOf } from './report/build-report.js'
@@ -155,6 +156,29 @@ async function readStyleExample(
   }
 }
 
+/**
+ * The work tree's differences from the head commit that tests could see: not our own generated
+ * tests or session records, not an unignored `node_modules` (a symlinked install).
+ */
+async function uncommittedChanges(root: string, sessionDir: string): Promise<string[]> {
+  const status = await readWorkTreeStatus(root)
+  const ours = sessionDir.replace(/^\.\//, '').replace(/\/+$/, '')
+  return [...status.modified, ...status.untracked]
+    .filter(
+      (p) =>
+        !isGeneratedTestPath(p) &&
+        !p.split('/').includes('node_modules') &&
+        p !== ours &&
+        !p.startsWith(`${ours}/`)
+    )
+    .sort()
+}
+
+function listSome(paths: readonly string[]): string {
+  const shown = paths.slice(0, 5).join(', ')
+  return paths.length > 5 ? `${shown} and ${paths.length - 5} more` : shown
+}
+
 export async function run(options: RunOptions): Promise<Report> {
   const { settings, clamps, digest } = options.resolved
   const { events } = options
@@ -197,6 +221,13 @@ export async function run(options: RunOptions): Promise<Report> {
     )
     // The explorer makes no LLM call: an LLM estimate would only mislead.
     const llmCosts = provider !== 'explorer'
+    const uncommitted = await uncommittedChanges(repo.root, settings.sessionDir)
+    if (uncommitted.length > 0) {
+      events.log(
+        'warning',
+        `the work tree has uncommitted changes (${listSome(uncommitted)}): the tests run on the work tree's content, not on the head commit ${plan.headSha.slice(0, 12)}`
+      )
+    }
     const estimatedCostUsd = llmCosts ? estimatedPlanCost(plan) : 0
     events.emit('run:start', {
       runId: options.runId,
@@ -472,7 +503,14 @@ export async function run(options: RunOptions): Promise<Report> {
       ...settingsForReport(settings, clamps),
       provider,
       model: provider === 'explorer' ? undefined : settings.llm.model,
-      repo: { base, head, baseSha: plan.baseSha, headSha: plan.headSha, mergeBase: plan.mergeBase },
+      repo: {
+        base,
+        head,
+        baseSha: plan.baseSha,
+        headSha: plan.headSha,
+        mergeBase: plan.mergeBase,
+        ...(uncommitted.length > 0 ? { uncommitted } : {})
+      },
       plan: reportPlan,
       stages: [
         ...stages.list,

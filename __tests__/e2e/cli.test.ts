@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
@@ -9,17 +9,24 @@ import { GitRepository } from '../../src/git/repository.js'
 import { ReportSchema } from '../../src/report/report-schema.js'
 import { planChange } from '../../src/run.js'
 import { REPO_ROOT } from '../helpers/fixture-project.js'
-import { createGitSandbox, createWorkRepo } from '../helpers/git-fixtures.js'
+import {
+  createGitSandbox,
+  createWorkRepo,
+  type GitSandbox,
+  type WorkRepo
+} from '../helpers/git-fixtures.js'
 
 function runCli(
   args: string[],
-  env: NodeJS.ProcessEnv = {}
+  env: NodeJS.ProcessEnv = {},
+  cwd?: string
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [join(REPO_ROOT, 'dist', 'cli.js'), ...args],
       {
+        ...(cwd ? { cwd } : {}),
         env: { ...process.env, CI: 'true', OPENAI_API_KEY: '', TESTMASTER_API_KEY: '', ...env },
         maxBuffer: 32 * 1024 * 1024
       },
@@ -115,4 +122,87 @@ describe('dist/cli.js', () => {
       await sandbox.cleanup()
     }
   }, 120_000)
+
+  describe('away from the repository root: a workspace package of an npm-workspaces monorepo', () => {
+    let sandbox: GitSandbox
+    let work: WorkRepo
+    let base: string
+
+    beforeAll(async () => {
+      sandbox = await createGitSandbox('tm-e2e-mono-')
+      work = await createWorkRepo(sandbox, {
+        '.gitignore': 'node_modules\ncoverage\n',
+        'package.json': JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*'] }),
+        'packages/core/package.json': JSON.stringify({
+          name: '@mono/core',
+          type: 'module',
+          scripts: { test: 'vitest run' },
+          devDependencies: { vitest: '*', '@vitest/coverage-v8': '*' }
+        }),
+        'packages/core/src/index.ts': "export * from './math.js'\n",
+        'packages/core/src/math.ts':
+          'export function add(a: number, b: number): number {\n  return a + b\n}\n',
+        // The suite reaches src/math.ts only through the index.
+        'packages/core/test/index.test.ts':
+          "import { expect, it } from 'vitest'\nimport { add } from '../src/index.js'\n\nit('adds', () => {\n  expect(add(1, 2)).toBe(3)\n})\n"
+      })
+      await symlink(join(REPO_ROOT, 'node_modules'), join(work.dir, 'node_modules'), 'dir')
+      base = await work.git('rev-parse', 'HEAD')
+      await work.commit('sign', {
+        'packages/core/src/math.ts':
+          "export function add(a: number, b: number): number {\n  return a + b\n}\n\nexport function sign(n: number): string {\n  return n < 0 ? 'negative' : n === 0 ? 'zero' : 'positive'\n}\n"
+      })
+    })
+    afterAll(async () => {
+      await sandbox?.cleanup()
+    })
+
+    it('runs from the package directory: finds the repository root, measures "before" through the index, exits 0', async () => {
+      const out = join(dir, 'mono.json')
+      const result = await runCli(
+        ['run', '--base', base, '--json', out, '--stability-runs', '1'],
+        sandbox.env,
+        join(work.dir, 'packages/core')
+      )
+      expect(result.stderr).not.toContain('unsettled top-level await')
+      expect(result.code).toBe(0)
+      expect(result.stderr).toContain(`repository root: ${work.dir}`)
+      const report = ReportSchema.parse(JSON.parse(await readFile(out, 'utf8')))
+      expect(report.modules.map((m) => [m.path, m.packageRoot, m.status])).toEqual([
+        ['packages/core/src/math.ts', 'packages/core', 'done']
+      ])
+      expect(report.modules[0]?.baseline).toEqual({
+        method: 'existing-tests',
+        tests: ['packages/core/test/index.test.ts']
+      })
+      // add() is covered by the suite through the index: not a bogus 0% (nor a bogus 100%).
+      const before = report.modules[0]?.coverageBefore?.functions
+      expect(before).toMatchObject({ covered: 1, total: 2 })
+      expect(result.stdout).toContain(
+        'coverage before packages/core/src/math.ts: 1 existing test file(s) that reach it through imports'
+      )
+      expect(report.repo.uncommitted).toBeUndefined()
+    }, 300_000)
+
+    it('plans from a subdirectory, and warns that a dirty tree is what gets tested', async () => {
+      await writeFile(
+        join(work.dir, 'packages/core/src/math.ts'),
+        `${await readFile(join(work.dir, 'packages/core/src/math.ts'), 'utf8')}// edited, not committed\n`
+      )
+      const out = join(dir, 'dirty.json')
+      const result = await runCli(
+        ['run', '--base', base, '--dry-run', '--json', out],
+        sandbox.env,
+        join(work.dir, 'packages/core/src')
+      )
+      expect(result.code).toBe(0)
+      const report = ReportSchema.parse(JSON.parse(await readFile(out, 'utf8')))
+      expect(report.modules.map((m) => m.path)).toEqual(['packages/core/src/math.ts'])
+      // Earlier generated tests left in the tree are ours, not the user's change.
+      expect(report.repo.uncommitted).toEqual(['packages/core/src/math.ts'])
+      expect(result.stdout).toContain(
+        "warning: uncommitted changes in the work tree (packages/core/src/math.ts): the tests ran on the work tree's content"
+      )
+    }, 120_000)
+  })
 })

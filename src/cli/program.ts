@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, realpath, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { Command, CommanderError, Option } from 'commander'
 import { cancelOnTermination } from '../cancellation.js'
@@ -124,12 +124,34 @@ function deliveredToWorkTree(report: Report): Report {
   }
 }
 
+/**
+ * The root of the git work tree holding `--repo` (default: the current directory), found as git
+ * finds it, so the CLI works from any subdirectory or workspace package: changed paths are
+ * repository-relative, and so is everything built from them.
+ */
+async function repositoryRoot(deps: CliDeps, flags: CommonFlags): Promise<string> {
+  const start = resolve(deps.cwd, flags.repo ?? '.')
+  const root = (await GitRepository.open(start)).root
+  if (resolve(root) !== resolve(start) && !(await sameDirectory(root, start))) {
+    deps.stderr.write(`repository root: ${root} (the change is planned across the repository)\n`)
+  }
+  return root
+}
+
+async function sameDirectory(a: string, b: string): Promise<boolean> {
+  try {
+    return (await realpath(a)) === (await realpath(b))
+  } catch {
+    return false
+  }
+}
+
 async function runCommand(
   flags: CommonFlags,
   deps: CliDeps,
   forced?: { provider?: string }
 ): Promise<Report> {
-  const repoRoot = resolve(deps.cwd, flags.repo ?? '.')
+  const repoRoot = await repositoryRoot(deps, flags)
   const flat = flatValues({ ...flags, ...(forced?.provider ? { provider: forced.provider } : {}) })
   const resolved = await loadSettings({
     repoRoot,
@@ -186,7 +208,7 @@ async function runCommand(
 }
 
 async function planCommand(flags: CommonFlags, deps: CliDeps): Promise<void> {
-  const repoRoot = resolve(deps.cwd, flags.repo ?? '.')
+  const repoRoot = await repositoryRoot(deps, flags)
   const resolved = await loadSettings({
     repoRoot,
     baseRef: flags.base,

@@ -34,15 +34,34 @@ export async function measureBaseline(
         'raise the test time limit, or check the repository for a hanging test'
       )
     }
-    if (result.status === 'crashed') {
-      throw new RunnerError(
-        'RUNNER_BASELINE_CRASHED',
-        `running the existing tests with ${runner.framework} failed: ${result.message}`,
-        `check that the repository's own \`${runner.framework}\` run works in ${runner.cwd}`
-      )
-    }
+    if (result.status === 'crashed') throw crashError(runner, result.message)
     measured = result.coverage ?? {}
   }
   const missing = modules.filter((file) => !findFileCoverage(measured, file))
   return { ...measured, ...(await emptyCoverage(missing)) }
+}
+
+/** A crash of the baseline run, told apart by what the user can do about it. */
+function crashError(runner: TestRunner, message: string): RunnerError {
+  const provider = /Cannot find (?:package|module) '(@vitest\/coverage-(?:v8|istanbul))'/.exec(message)
+  if (provider) {
+    // vitest measures coverage only through a provider package the repository installs itself.
+    return new RunnerError(
+      'RUNNER_COVERAGE_PROVIDER_MISSING',
+      `vitest needs a coverage provider to measure coverage, and ${provider[1]} is not installed in ${runner.cwd}`,
+      `install it at the same version as vitest: npm install -D ${provider[1]}@<your vitest version> (or set coverage.provider to the one you have)`
+    )
+  }
+  if (/adapter cannot drive/.test(message)) {
+    return new RunnerError(
+      'RUNNER_FRAMEWORK_UNSUPPORTED',
+      message.split('\n')[0] ?? message,
+      'the README lists the jest and vitest versions TestMaster supports'
+    )
+  }
+  return new RunnerError(
+    'RUNNER_BASELINE_CRASHED',
+    `running the existing tests with ${runner.framework} failed: ${message}`,
+    `check that the repository's own \`${runner.framework}\` run works in ${runner.cwd}`
+  )
 }

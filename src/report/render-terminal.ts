@@ -88,6 +88,16 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   )
   // The explorer makes no LLM call: a cost column of zeros would only be noise.
   const llm = report.provider !== 'explorer'
+  const uncommitted = report.repo.uncommitted ?? []
+  if (uncommitted.length > 0) {
+    const shown = uncommitted.slice(0, 5).map(clean).join(', ')
+    out.push(
+      paint(
+        33,
+        `warning: uncommitted changes in the work tree (${shown}${uncommitted.length > 5 ? ` and ${uncommitted.length - 5} more` : ''}): the tests ran on the work tree's content, not on ${report.repo.headSha?.slice(0, 12) ?? report.repo.head}`
+      )
+    )
+  }
   if (report.modules.length > 0) {
     const header = [
       'module',

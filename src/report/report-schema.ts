@@ -214,7 +214,12 @@ export const ReportSchema = z.object({
     head: z.string(),
     baseSha: z.string().optional(),
     headSha: z.string().optional(),
-    mergeBase: z.string().optional()
+    mergeBase: z.string().optional(),
+    /**
+     * Files of the work tree that differ from the head commit (uncommitted or untracked; our own
+     * generated tests left out). The tests ran on this content, not on the commit's.
+     */
+    uncommitted: z.array(z.string()).optional()
   }),
   plan: z.object({
     modules: z.array(PlannedModuleSchema),

@@ -222,10 +222,16 @@ export class WarmProcess<Payload> {
    */
   async stop(): Promise<void> {
     if (this.pid) killSandbox(this.pid)
-    if (this.exitedFlag) return
+    // A process that never started (its cwd missing, say) never sends 'exit'.
+    if (this.exitedFlag || !this.pid) return
     await new Promise<void>((resolve) => {
-      this.child.once('exit', () => resolve())
-      setTimeout(resolve, 2000).unref()
+      // Not unref'd: a promise the caller awaits must settle even when nothing else keeps the
+      // event loop alive (else Node ends with exit code 13, "unsettled top-level await").
+      const timer = setTimeout(resolve, 2000)
+      this.child.once('exit', () => {
+        clearTimeout(timer)
+        resolve()
+      })
     })
   }
 }

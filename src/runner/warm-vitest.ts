@@ -22,7 +22,10 @@ interface TestProjectLike {
   createSpecification(moduleId: string): unknown
 }
 interface VitestLike {
-  standalone(): Promise<void>
+  /** vitest 4.1 and later. */
+  standalone?(): Promise<void>
+  /** vitest 4.0 (the same start, before `standalone` took its name). */
+  init?(): Promise<void>
   readonly projects: readonly TestProjectLike[]
   getRootProject(): TestProjectLike
   invalidateFile(path: string): void
@@ -105,12 +108,31 @@ async function main(): Promise<void> {
     {},
     { stdout: process.stdout, stderr: process.stderr }
   )
-  await vitest.standalone()
+  await startWithoutRunning(vitest, require)
 
   process.on('message', (message: RunMessage<VitestRunPayload>) => {
     if (message.type === 'run') void runFiles(vitest, config, message)
   })
   send({ type: 'ready' })
+}
+
+/**
+ * Initialises reporters and the coverage provider without running tests: `standalone()` from
+ * vitest 4.1, `init()` in 4.0. A vitest with neither is one our adapter cannot drive, and the
+ * message says so, naming the version (not the repository's own vitest run, which may work).
+ */
+async function startWithoutRunning(vitest: VitestLike, require: NodeJS.Require): Promise<void> {
+  if (typeof vitest.standalone === 'function') return vitest.standalone()
+  if (typeof vitest.init === 'function') return vitest.init()
+  let version = 'of unknown version'
+  try {
+    version = (require('vitest/package.json') as { version: string }).version
+  } catch {
+    // The version only improves the message.
+  }
+  throw new Error(
+    `TestMaster's vitest adapter cannot drive vitest ${version} (its Node API has neither standalone() nor init()); supported: vitest 4.0 to 5.x`
+  )
 }
 
 async function runFiles(
