@@ -112,6 +112,43 @@ describe('the explorer’s test file passes under the repo’s own runner', () =
   )
 
   it(
+    'TypeScript loads with the repo’s own tsconfig: its ES2020 target keeps assign semantics for class fields, as ts-jest does',
+    async () => {
+      const root = await copyShape('ts-jest-cjs')
+      await writeFile(
+        join(root, 'src', 'kinds.ts'),
+        [
+          'class Base {',
+          '  kind: string',
+          '  constructor() {',
+          "    this.kind = 'base'",
+          '  }',
+          '}',
+          '',
+          '/** A shape whose kind its base class sets. */',
+          'export class Special extends Base {',
+          '  kind!: string',
+          '',
+          '  describe(): string {',
+          '    return `special ${this.kind}`',
+          '  }',
+          '}',
+          ''
+        ].join('\n')
+      )
+      const { code, testPath } = await explore(root, 'src/kinds.ts')
+      // Under the explorer's former ES2022 target the redeclared field was reset to undefined
+      // after super(): it recorded 'special undefined', which the repo's own ts-jest never returns.
+      expect(code).toContain("'special base'")
+      expect(code).not.toContain('special undefined')
+      const run = await npxJest(root, testPath)
+      expect(run.exitCode).toBe(0)
+      expect(run.passed).toBeGreaterThan(0)
+    },
+    TIMEOUT
+  )
+
+  it(
     'a CommonJS JavaScript package: module.exports = fn is required, plain npx jest passes',
     async () => {
       const root = await copyShape('js-cjs')

@@ -7,7 +7,8 @@ import ts from 'typescript'
 
 /**
  * Module hooks of the explorer child: load the target repository's TypeScript (transpiled with the
- * TypeScript compiler API, `.js` specifiers mapped to `.ts` files, the NodeNext convention), and
+ * TypeScript compiler API and the repository's own tsconfig options, `.js` specifiers mapped to
+ * `.ts` files, the NodeNext convention), and
  * instrument the module under test with istanbul so every call's coverage can be measured.
  */
 
@@ -69,6 +70,67 @@ function typeScriptFormat(file: string): 'module' | 'commonjs' {
   return packageType(file)
 }
 
+/** Compiler options of the nearest tsconfig.json of each directory (undefined: none found). */
+const configOptions = new Map<string, ts.CompilerOptions | undefined>()
+
+/**
+ * The compiler options of the nearest tsconfig.json above `file` (its `extends` followed), so a
+ * module loads here as the repo's own ts-jest or tsc builds it: `esModuleInterop` decides what a
+ * default or namespace import of a CommonJS module holds, and so what the explorer records.
+ */
+export function repoCompilerOptions(file: string): ts.CompilerOptions | undefined {
+  const dir = dirname(file)
+  if (configOptions.has(dir)) return configOptions.get(dir)
+  const configPath = join(dir, 'tsconfig.json')
+  let options: ts.CompilerOptions | undefined
+  if (existsSync(configPath)) {
+    const read = ts.readConfigFile(configPath, (path) => ts.sys.readFile(path))
+    // Only the options matter: no directory is scanned for the config's files.
+    const host: ts.ParseConfigHost = { ...ts.sys, readDirectory: () => [] }
+    options = read.error
+      ? undefined
+      : ts.parseJsonConfigFileContent(read.config, host, dir, undefined, configPath).options
+  } else {
+    const parent = dirname(dir)
+    options = parent === dir ? undefined : repoCompilerOptions(dir)
+  }
+  configOptions.set(dir, options)
+  return options
+}
+
+/** What the explorer uses where the repository has no tsconfig at all. */
+const NO_CONFIG_OPTIONS: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  jsx: ts.JsxEmit.ReactJSX,
+  esModuleInterop: true,
+  experimentalDecorators: true
+}
+
+/**
+ * Transpile options: the repo's own, with the module kind Node will load it as, a source map for
+ * coverage lines, and nothing that stops a single-file emit.
+ */
+export function transpileOptions(file: string, format: 'module' | 'commonjs'): ts.CompilerOptions {
+  const repo = repoCompilerOptions(file) ?? NO_CONFIG_OPTIONS
+  return {
+    ...repo,
+    module: format === 'module' ? ts.ModuleKind.ESNext : ts.ModuleKind.CommonJS,
+    target: repo.target ?? ts.ScriptTarget.ES2022,
+    jsx: repo.jsx ?? ts.JsxEmit.ReactJSX,
+    sourceMap: true,
+    inlineSourceMap: false,
+    inlineSources: false,
+    noEmit: false,
+    declaration: false,
+    declarationMap: false,
+    emitDeclarationOnly: false,
+    composite: false,
+    incremental: false,
+    // ESM syntax kept verbatim could not load as CommonJS.
+    verbatimModuleSyntax: false
+  }
+}
+
 function transpile(
   file: string,
   source: string,
@@ -76,16 +138,7 @@ function transpile(
 ): { code: string; map?: SourceMapPayload } {
   const output = ts.transpileModule(source, {
     fileName: file,
-    compilerOptions: {
-      module: format === 'module' ? ts.ModuleKind.ESNext : ts.ModuleKind.CommonJS,
-      target: ts.ScriptTarget.ES2022,
-      jsx: ts.JsxEmit.ReactJSX,
-      esModuleInterop: true,
-      sourceMap: true,
-      inlineSourceMap: false,
-      experimentalDecorators: true,
-      verbatimModuleSyntax: false
-    },
+    compilerOptions: transpileOptions(file, format),
     reportDiagnostics: false
   })
   const map =
