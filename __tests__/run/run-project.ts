@@ -115,6 +115,8 @@ export function globalsImport(framework: Framework): string {
 
 export async function createRunProject(input: {
   framework: Framework
+  /** The project's manifest and framework config; default: an ESM TypeScript project of `framework`. */
+  setup?: FileTree
   /** Files of the base commit besides the framework config. */
   base: FileTree
   /** Files changed by the PR (null deletes). */
@@ -126,7 +128,7 @@ export async function createRunProject(input: {
 }): Promise<RunProject> {
   const sandbox = await createGitSandbox('tm-run-')
   const repo = await createWorkRepo(sandbox, {
-    ...frameworkFiles(input.framework),
+    ...(input.setup ?? frameworkFiles(input.framework)),
     '.gitignore': ['node_modules', ...(input.ignore ?? [])].join('\n') + '\n',
     ...input.base
   })
