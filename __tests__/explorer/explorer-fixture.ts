@@ -16,6 +16,8 @@ import type { GenerationContext } from '../../src/generate/strategy.js'
  *
  * - `ts`: TypeScript modules (`__tests__/fixtures/explorer/ts`)
  * - `js`: JavaScript typed with JSDoc (`__tests__/fixtures/explorer/js`)
+ * - `shapes`: CommonJS shapes of real packages (`__tests__/fixtures/explorer/shapes`): ES5
+ *   constructors, a UMD wrapper with a sibling `.d.cts`, callbacks, file writes, late throws
  * - `demo`: the demo repo (`examples/demo/base` with `examples/demo/pr` on top); its changed lines
  *   are those of the PR against the base.
  *
@@ -27,7 +29,7 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 const FIXTURES = join(REPO_ROOT, '__tests__', 'fixtures', 'explorer')
 const DEMO = join(REPO_ROOT, 'examples', 'demo')
 
-export type FixtureSet = 'ts' | 'js' | 'demo'
+export type FixtureSet = 'ts' | 'js' | 'shapes' | 'demo'
 
 export interface ExplorerFixture {
   readonly root: string
@@ -79,7 +81,7 @@ function manifest(set: FixtureSet, framework: Framework): string {
   const devDependencies =
     framework === 'vitest'
       ? { vitest: '*', '@vitest/coverage-istanbul': '*' }
-      : set === 'js'
+      : set === 'js' || set === 'shapes'
         ? { jest: '*', '@jest/globals': '*' }
         : { jest: '*', '@jest/globals': '*', 'ts-jest': '*', typescript: '*' }
   const test = framework === 'vitest' ? 'vitest run' : 'NODE_OPTIONS=--experimental-vm-modules jest'
@@ -158,7 +160,7 @@ export async function createExplorerFixture(
     await cp(join(FIXTURES, set), root, { recursive: true })
   }
   await writeFile(join(root, 'package.json'), manifest(set, framework))
-  if (framework === 'jest' && set !== 'js') {
+  if (framework === 'jest' && set !== 'js' && set !== 'shapes') {
     // What a TypeScript jest project sets: ts-jest compiles NodeNext modules only file by file, and
     // since TypeScript 6 the jest globals' types are listed, not found.
     const tsconfig = join(root, 'tsconfig.json')
@@ -170,7 +172,10 @@ export async function createExplorerFixture(
     await writeFile(tsconfig, `${JSON.stringify(options, null, 2)}\n`)
   }
   if (framework === 'jest')
-    await writeFile(join(root, 'jest.config.js'), set === 'js' ? JEST_JS_CONFIG : JEST_TS_CONFIG)
+    await writeFile(
+      join(root, 'jest.config.js'),
+      set === 'js' || set === 'shapes' ? JEST_JS_CONFIG : JEST_TS_CONFIG
+    )
   await symlink(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir')
   return {
     root,

@@ -11,6 +11,7 @@ import { existsSync, realpathSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, sep } from 'node:path'
 import ts from 'typescript'
 import { AnalysisError } from '../errors.js'
+import { declarationFileFor, withDeclaredTypes } from './declaration-file.js'
 import { PackageDetector } from './detect-package.js'
 import { extractExports } from './exported-symbols.js'
 import { readModuleFacts } from './module-facts.js'
@@ -24,12 +25,14 @@ import {
   type AnalysisProject
 } from './project.js'
 import { placeTest, TestIndex } from './test-location.js'
-import { TypeModeller } from './type-model.js'
+import { TypeBudgetExceeded, TypeModeller, type TypeBudget } from './type-model.js'
 
 export interface AnalyzeOptions {
   /** Configured test directory (repo-relative); default: learned from existing tests. */
   readonly testDir?: string
   readonly framework?: 'auto' | Framework
+  /** What describing one module's types may cost (default: DEFAULT_TYPE_BUDGET). */
+  readonly typeBudget?: TypeBudget
 }
 
 /**
@@ -91,12 +94,24 @@ function analyzeModulesSync(
   const indexes = new Map<string, TestIndex>()
   const results = new Map<string, ModuleAnalysis>()
   for (const [configPath, groupFiles] of groups) {
+    // JavaScript modules with a hand-written declaration file take their types from it.
+    const declarations = new Map<string, string>()
+    for (const file of groupFiles) {
+      if (!/\.[cm]?jsx?$/.test(file.path)) continue
+      const declaration = declarationFileFor(root, file.path, detector.forFile(file.path).root)
+      if (declaration) declarations.set(file.path, join(root, declaration))
+    }
     const project = createProject(
-      groupFiles.map((file) => join(root, file.path)),
+      [...groupFiles.map((file) => join(root, file.path)), ...declarations.values()],
       configPath || undefined,
       cache
     )
-    const modeller = new TypeModeller(project.checker, project.program, relativePath)
+    const modeller = new TypeModeller(
+      project.checker,
+      project.program,
+      relativePath,
+      options.typeBudget
+    )
     for (const file of groupFiles) {
       const absolute = join(root, file.path)
       const sourceFile = project.program.getSourceFile(absolute)
@@ -107,12 +122,23 @@ function analyzeModulesSync(
         index = TestIndex.build(root, pkg.root)
         indexes.set(pkg.root, index)
       }
+      const declarationPath = declarations.get(file.path)
+      const declaration = declarationPath
+        ? project.program.getSourceFile(declarationPath)
+        : undefined
       results.set(
         file.path,
-        analyzeOne(file, sourceFile, project, modeller, relativePath, pkg, index, {
-          ...options,
-          repoRoot: root
-        })
+        analyzeOne(
+          file,
+          sourceFile,
+          declaration,
+          project,
+          modeller,
+          relativePath,
+          pkg,
+          index,
+          { ...options, repoRoot: root }
+        )
       )
     }
   }
@@ -123,9 +149,36 @@ function analyzeModulesSync(
   })
 }
 
+/**
+ * The module's exports (typed by its declaration file when it has one), or none and the reason
+ * when describing its types ran out of budget.
+ */
+function exportsWithinBudget(
+  file: ChangedFile,
+  sourceFile: ts.SourceFile,
+  declaration: ts.SourceFile | undefined,
+  project: AnalysisProject,
+  modeller: TypeModeller
+): { exports: ModuleAnalysis['exports']; skipReason?: string } {
+  modeller.beginModule()
+  try {
+    const context = { checker: project.checker, modeller, changedLines: file.lines }
+    const own = extractExports(sourceFile, context)
+    return {
+      exports: declaration
+        ? withDeclaredTypes(own, extractExports(declaration, { ...context, changedLines: [] }))
+        : own
+    }
+  } catch (error) {
+    if (error instanceof TypeBudgetExceeded) return { exports: [], skipReason: error.reason }
+    throw error
+  }
+}
+
 function analyzeOne(
   file: ChangedFile,
   sourceFile: ts.SourceFile,
+  declaration: ts.SourceFile | undefined,
   project: AnalysisProject,
   modeller: TypeModeller,
   relativePath: (fileName: string) => string | undefined,
@@ -133,11 +186,7 @@ function analyzeOne(
   index: TestIndex,
   options: AnalyzeOptions & { readonly repoRoot: string }
 ): ModuleAnalysis {
-  const exports = extractExports(sourceFile, {
-    checker: project.checker,
-    modeller,
-    changedLines: file.lines
-  })
+  const exported = exportsWithinBudget(file, sourceFile, declaration, project, modeller)
   const facts = readModuleFacts(sourceFile, (specifier) => {
     const resolved = ts.resolveModuleName(
       specifier,
@@ -186,7 +235,8 @@ function analyzeOne(
     moduleFormat,
     package: pkg,
     changedLines: file.lines,
-    exports,
+    exports: exported.exports,
+    ...(exported.skipReason ? { skipReason: exported.skipReason } : {}),
     imports: facts.imports,
     sideEffects: facts.sideEffects,
     placement,

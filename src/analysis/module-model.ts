@@ -145,6 +145,8 @@ export interface ModuleAnalysis {
   readonly testStyle: TestModuleStyle
   /** Line count of the source, for prompt sizing. */
   readonly lineCount: number
+  /** Set when the module could not be analysed within its bounds (its exports are then empty). */
+  readonly skipReason?: string
 }
 
 export type FileChangeStatus =

@@ -115,6 +115,10 @@ export async function buildPlan(input: PlanInput): Promise<Plan> {
   analyses.forEach((analysis, i) => {
     const source = candidates[i]?.source ?? ''
     const testable = analysis.exports.filter((e) => isTestableKind(e.kind))
+    if (analysis.skipReason) {
+      skipped.push({ path: analysis.path, reason: analysis.skipReason })
+      return
+    }
     if (analysis.exports.length === 0) {
       skipped.push({ path: analysis.path, reason: 'exports nothing (no tests can import it)' })
       return

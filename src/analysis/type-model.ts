@@ -10,14 +10,64 @@ import type { ParameterModel, PropertyModel, SignatureModel, TypeModel } from '.
 const MAX_DEPTH = 4
 /** Properties kept per object shape. */
 const MAX_PROPERTIES = 40
+/** Members kept per union (template-literal unions can have tens of thousands). */
+const MAX_UNION_MEMBERS = 60
+
+/**
+ * What modelling one module's types may cost. Depth and width limits alone still multiply (40
+ * properties, four levels deep, each a new instantiation of a recursive conditional type), so the
+ * modeller also counts the types it converts and watches the clock, and gives up on the module
+ * when either runs out: a module whose types cannot be described in bounded time and memory is
+ * skipped with a reason, instead of taking the whole run down.
+ */
+export interface TypeBudget {
+  /** Types converted for one module. */
+  readonly maxTypes: number
+  /** Wall time of one module's modelling. */
+  readonly maxMs: number
+}
+
+export const DEFAULT_TYPE_BUDGET: TypeBudget = { maxTypes: 5000, maxMs: 10_000 }
+
+/** Thrown by the modeller when a module's budget is spent; analysis turns it into a skip reason. */
+export class TypeBudgetExceeded extends Error {
+  constructor(readonly reason: string) {
+    super(reason)
+    this.name = 'TypeBudgetExceeded'
+  }
+}
 
 export class TypeModeller {
+  private converted = 0
+  private deadline = Number.POSITIVE_INFINITY
+
   constructor(
     private readonly checker: ts.TypeChecker,
     private readonly program: ts.Program,
     /** Absolute file -> repo-relative path, or undefined outside the repo. */
-    private readonly relativePath: (fileName: string) => string | undefined
+    private readonly relativePath: (fileName: string) => string | undefined,
+    private readonly budget: TypeBudget = DEFAULT_TYPE_BUDGET
   ) {}
+
+  /** Starts the budget of the next module. */
+  beginModule(now: number = Date.now()): void {
+    this.converted = 0
+    this.deadline = now + this.budget.maxMs
+  }
+
+  /** Counts one conversion; throws TypeBudgetExceeded when the module's budget is spent. */
+  private charge(): void {
+    this.converted += 1
+    if (this.converted > this.budget.maxTypes)
+      throw new TypeBudgetExceeded(
+        `its types are too large to describe (more than ${this.budget.maxTypes} types modelled)`
+      )
+    // The clock is read every few conversions: each is cheap, the checker calls between them not.
+    if (this.converted % 32 === 0 && Date.now() > this.deadline)
+      throw new TypeBudgetExceeded(
+        `its types took more than ${Math.round(this.budget.maxMs / 1000)} s to describe`
+      )
+  }
 
   /** The model of `type`, seen from `node` (for type-to-string context). */
   model(type: ts.Type, node?: ts.Node): TypeModel {
@@ -29,12 +79,9 @@ export class TypeModeller {
     return this.convertSignature(signature, name, node, 0, new Set())
   }
 
+  /** A type's text; TypeScript's own truncation bounds it (a deep recursive type prints forever). */
   private text(type: ts.Type, node?: ts.Node): string {
-    return this.checker.typeToString(
-      type,
-      node,
-      ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseFullyQualifiedType
-    )
+    return this.checker.typeToString(type, node, ts.TypeFormatFlags.UseFullyQualifiedType)
   }
 
   private convert(
@@ -43,6 +90,7 @@ export class TypeModeller {
     depth: number,
     seen: Set<ts.Type>
   ): TypeModel {
+    this.charge()
     const f = type.flags
     if (f & ts.TypeFlags.Any) return { kind: 'any' }
     if (f & ts.TypeFlags.Unknown) return { kind: 'unknown' }
@@ -83,8 +131,7 @@ export class TypeModeller {
     if (!(f & ts.TypeFlags.Object) && !type.isIntersection()) {
       return { kind: 'unresolved', text: this.text(type, node) }
     }
-    if (seen.has(type) || depth > MAX_DEPTH)
-      return { kind: 'unresolved', text: this.text(type, node) }
+    if (seen.has(type) || depth > MAX_DEPTH) return { kind: 'unresolved', text: shortText(type) }
     seen = new Set(seen).add(type)
 
     if (this.checker.isTupleType(type)) {
@@ -196,7 +243,7 @@ export class TypeModeller {
     const parts: TypeModel[] = []
     let sawTrue = false
     let sawFalse = false
-    for (const member of type.types) {
+    for (const member of type.types.slice(0, MAX_UNION_MEMBERS)) {
       const model = this.convert(member, node, depth, seen)
       if (model.kind === 'literal' && model.value === true) sawTrue = true
       else if (model.kind === 'literal' && model.value === false) sawFalse = true
@@ -298,6 +345,19 @@ export class TypeModeller {
     const text = `${name}${this.checker.signatureToString(signature, node, ts.TypeFormatFlags.NoTruncation)}`
     return { parameters, returns, async: isAsync, text }
   }
+}
+
+/**
+ * A type's name without printing its structure: printing a deep recursive type costs as much as
+ * expanding it (seconds and gigabytes for recursive conditional types), and past the depth limit
+ * the name is all a reader needs.
+ */
+function shortText(type: ts.Type): string {
+  const alias = type.aliasSymbol?.getName()
+  if (alias) return type.aliasTypeArguments?.length ? `${alias}<...>` : alias
+  const name = type.getSymbol()?.getName()
+  if (name && !name.startsWith('__')) return name
+  return type.isUnion() ? 'union' : type.isIntersection() ? 'intersection' : 'object'
 }
 
 /** Removes `undefined` from a union model (optionality is carried by its own flag). */

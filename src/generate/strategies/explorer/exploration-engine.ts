@@ -13,6 +13,7 @@ import {
 } from './input-generation.js'
 import type { Program, ProgramResult, Recipe, Repr, Step } from './protocol.js'
 import type { ModuleNamespace } from './program-runner.js'
+import { withCallbackTypes } from './callback-parameters.js'
 
 /**
  * The feedback-directed part of the explorer: which programs to try next, given what earlier ones
@@ -26,6 +27,8 @@ import type { ModuleNamespace } from './program-runner.js'
 export interface CallableSymbol {
   readonly name: string
   readonly kind: 'function' | 'class' | 'namespace'
+  /** Classes written as ES5 factories that build their instance when called without `new` too. */
+  readonly callableWithoutNew?: boolean
   /** Functions: the implementation signature. */
   readonly parameters: readonly ParameterModel[]
   /** Classes: constructor parameters are `parameters`; methods and statics here. */
@@ -59,12 +62,13 @@ function parameterNames(value: unknown): string[] {
 
 function unknownParameters(count: number, value?: unknown): ParameterModel[] {
   const names = parameterNames(value)
-  return Array.from({ length: Math.max(count, names.length) }, (_, i) => ({
+  const parameters = Array.from({ length: Math.max(count, names.length) }, (_, i) => ({
     name: names[i] ?? `arg${i}`,
     type: UNKNOWN,
     optional: i > 0,
     rest: false
   }))
+  return withCallbackTypes(parameters, value)
 }
 
 function implementation(
@@ -73,13 +77,49 @@ function implementation(
   return signatures?.[signatures.length - 1]
 }
 
-function isClassValue(value: unknown): boolean {
-  return typeof value === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(value))
+function functionSource(value: unknown): string {
+  try {
+    return typeof value === 'function' ? Function.prototype.toString.call(value) : ''
+  } catch {
+    return ''
+  }
+}
+
+/**
+ * A class: `class` syntax, or an ES5 constructor (`function Foo() {}` with methods on
+ * `Foo.prototype`, assigned one by one or as a whole object).
+ */
+export function isClassValue(value: unknown): boolean {
+  if (typeof value !== 'function') return false
+  const source = functionSource(value)
+  if (/^class[\s{]/.test(source)) return true
+  if (!/^function\b/.test(source)) return false
+  const prototype = (value as { prototype?: unknown }).prototype
+  if (typeof prototype !== 'object' || prototype === null) return false
+  return Object.getOwnPropertyNames(prototype).some((name) => name !== 'constructor')
+}
+
+/**
+ * An ES5 constructor that also works as a factory: it checks `this instanceof Foo` (or
+ * `new.target`) and builds the instance itself when called without `new`.
+ */
+export function isCallableWithoutNew(value: unknown): boolean {
+  if (typeof value !== 'function' || !isClassValue(value)) return false
+  const source = functionSource(value)
+  if (/^class[\s{]/.test(source)) return false
+  const name = value.name.replace(/[$]/g, '\\$')
+  return (
+    /\bnew\.target\b/.test(source) ||
+    (name !== '' && new RegExp(`instanceof\\s+${name}\\b`).test(source))
+  )
 }
 
 function functionArity(value: unknown): number {
-  // A function that reads `arguments` has length 0: still give it one argument to work with.
-  return typeof value === 'function' ? Math.max(value.length, 1) : 1
+  if (typeof value !== 'function') return 1
+  // A function that reads `arguments` has length 0: still give it one argument to work with. One
+  // that does not takes none (`size()`, not `size(1)`).
+  if (value.length === 0 && !/\barguments\b/.test(functionSource(value))) return 0
+  return Math.max(value.length, 1)
 }
 
 function runtimeMethods(value: unknown, staticOnly: boolean): MethodPlan[] {
@@ -114,25 +154,54 @@ export function callableSymbols(
   for (const symbol of exports) {
     const value = namespace[symbol.name]
     if (value === undefined) continue
-    if (
+    const signature =
+      implementation(symbol.signatures) ??
+      (symbol.type?.kind === 'function' ? symbol.type.signature : undefined)
+    const es5Class = (symbol.kind === 'function' || symbol.kind === 'const') && isClassValue(value)
+    if (es5Class) {
+      // An ES5 constructor: its prototype holds the methods, its own signature the constructor's.
+      out.push({
+        name: symbol.name,
+        kind: 'class',
+        callableWithoutNew: isCallableWithoutNew(value),
+        parameters: withCallbackTypes(
+          signature?.parameters ?? unknownParameters(functionArity(value), value),
+          value
+        ),
+        methods: [...runtimeMethods(value, false), ...runtimeMethods(value, true)]
+      })
+      names.add(symbol.name)
+    } else if (
       symbol.kind === 'function' ||
-      (symbol.kind === 'const' && typeof value === 'function' && !isClassValue(value))
+      (symbol.kind === 'const' && typeof value === 'function')
     ) {
-      const signature =
-        implementation(symbol.signatures) ??
-        (symbol.type?.kind === 'function' ? symbol.type.signature : undefined)
       out.push({
         name: symbol.name,
         kind: 'function',
-        parameters: signature?.parameters ?? unknownParameters(functionArity(value), value),
+        parameters: withCallbackTypes(
+          signature?.parameters ?? unknownParameters(functionArity(value), value),
+          value
+        ),
         methods: runtimeMethods(value, true)
       })
       names.add(symbol.name)
     } else if (symbol.kind === 'class' && typeof value === 'function') {
       // Own methods only: an inherited one runs the base class's code, not this module's.
+      const prototype = (value as { prototype?: Record<string, unknown> }).prototype
       const declared: MethodPlan[] = (symbol.members ?? []).flatMap((member) =>
         member.kind === 'method' && member.signature && !member.inheritedFrom
-          ? [{ name: member.name, static: member.static, parameters: member.signature.parameters }]
+          ? [
+              {
+                name: member.name,
+                static: member.static,
+                parameters: withCallbackTypes(
+                  member.signature.parameters,
+                  member.static
+                    ? (value as unknown as Record<string, unknown>)[member.name]
+                    : prototype?.[member.name]
+                )
+              }
+            ]
           : []
       )
       const extra = [...runtimeMethods(value, false), ...runtimeMethods(value, true)].filter(
@@ -141,8 +210,11 @@ export function callableSymbols(
       out.push({
         name: symbol.name,
         kind: 'class',
-        parameters:
+        callableWithoutNew: isCallableWithoutNew(value),
+        parameters: withCallbackTypes(
           symbol.constructorSignature?.parameters ?? unknownParameters(functionArity(value), value),
+          value
+        ),
         methods: [...declared, ...extra]
       })
       names.add(symbol.name)
@@ -153,7 +225,16 @@ export function callableSymbols(
     ) {
       const methods = symbol.type.properties.flatMap((property) =>
         property.type.kind === 'function'
-          ? [{ name: property.name, static: true, parameters: property.type.signature.parameters }]
+          ? [
+              {
+                name: property.name,
+                static: true,
+                parameters: withCallbackTypes(
+                  property.type.signature.parameters,
+                  (value as Record<string, unknown> | null)?.[property.name]
+                )
+              }
+            ]
           : []
       )
       if (methods.length > 0)
@@ -185,6 +266,7 @@ export function callableSymbols(
       out.push({
         name,
         kind: 'class',
+        callableWithoutNew: isCallableWithoutNew(value),
         parameters: unknownParameters(functionArity(value), value),
         methods: [...runtimeMethods(value, false), ...runtimeMethods(value, true)]
       })
@@ -283,12 +365,15 @@ export class ExplorationEngine {
   /** Constructions that worked, per class, as reusable prefixes. */
   private readonly constructed = new Map<string, Program[]>()
   private nextPoolId = 0
+  /** Classes that build their instance when called without `new`. */
+  private readonly factories: ReadonlySet<string>
 
   constructor(
     private readonly symbols: readonly CallableSymbol[],
     private readonly options: EngineOptions
   ) {
     this.random = seededRandom(options.seed)
+    this.factories = new Set(symbols.filter((s) => s.callableWithoutNew).map((s) => s.name))
     this.generators = symbols.map((symbol) => ({
       symbol,
       generator: this.programsFor(symbol),
@@ -344,18 +429,23 @@ export class ExplorationEngine {
     program: Program,
     result: Omit<ProgramResult, 'units'>,
     values: readonly unknown[],
-    categories: readonly string[]
+    categories: readonly string[],
+    hazards: readonly string[] = []
   ): void {
     const last = result.outcomes[result.outcomes.length - 1]
-    const threw = last?.status !== 'returned'
-    // A value that made a call hang is never tried again: each hang costs a whole time limit.
-    if (last?.status === 'timeout') for (const category of categories) this.timedOut.add(category)
+    const threw = last?.status !== 'returned' || hazards.length > 0
+    // A value that made a call hang is never tried again: each hang costs a whole time limit. Nor
+    // is one that wrote a file or failed after returning: no test can come of it.
+    if (last?.status === 'timeout' || hazards.length > 0)
+      for (const category of categories) this.timedOut.add(category)
     for (const category of categories) {
       const stats = this.stats.get(category) ?? { tries: 0, throws: 0 }
       stats.tries += 1
       if (threw) stats.throws += 1
       this.stats.set(category, stats)
     }
+    // What such a program built is not a receiver or an argument for later programs either.
+    if (hazards.length > 0) return
     result.outcomes.forEach((outcome, index) => {
       if (outcome.status !== 'returned') return
       const value = values[index]
@@ -363,7 +453,7 @@ export class ExplorationEngine {
       if (typeof value !== 'object' || value === null) return
       const step = program.steps[index]
       if (
-        step?.op === 'construct' &&
+        (step?.op === 'construct' || (step?.op === 'call' && this.factories.has(step.target))) &&
         index === program.steps.length - 1 &&
         outcome.status === 'returned'
       ) {
@@ -606,6 +696,17 @@ export class ExplorationEngine {
       (args) => ({ op: 'construct', target: symbol.name, args }),
       () => []
     )
+    // An ES5 factory is also called without `new`: that path is code of its own.
+    const factoryCalls = symbol.callableWithoutNew
+      ? [
+          this.callPrograms(
+            `${symbol.name}()`,
+            symbol.parameters,
+            (args) => ({ op: 'call', target: symbol.name, args }),
+            () => []
+          )
+        ]
+      : []
     const instanceMethods = symbol.methods.filter((m) => !m.static)
     const sequences = this.methodSequences(symbol, instanceMethods)
     const statics = symbol.methods
@@ -613,12 +714,12 @@ export class ExplorationEngine {
       .map((method) => this.staticPrograms(symbol, method))
     // Constructions first (a few), then methods on what was built.
     let built = 0
-    for (const program of constructions) {
+    for (const program of this.alternate([constructions, ...factoryCalls])) {
       yield program
       built += 1
       if (built >= 4 + symbol.parameters.length * 2) break
     }
-    yield* this.alternate([sequences, ...statics, constructions])
+    yield* this.alternate([sequences, ...statics, constructions, ...factoryCalls])
   }
 
   private staticPrograms(

@@ -74,14 +74,26 @@ const REPLAY_ENVIRONMENTS: readonly NodeJS.ProcessEnv[] = [
   { TZ: 'Asia/Kolkata', LANG: 'C' }
 ]
 
+/** The programs a child ran, with the hazards it noticed only after a program had ended. */
 function observations(messages: readonly ChildMessage[]): Observation[] {
-  return messages.flatMap((m) =>
-    m.type === 'program' ? [{ program: m.program, result: m.result }] : []
-  )
+  const late = new Map<number, string[]>()
+  for (const m of messages)
+    if (m.type === 'hazard') late.set(m.index, [...(late.get(m.index) ?? []), ...m.hazards])
+  return messages.flatMap((m) => {
+    if (m.type !== 'program') return []
+    const more = late.get(m.index)
+    const result = more
+      ? { ...m.result, hazards: [...(m.result.hazards ?? []), ...more] }
+      : m.result
+    return [{ program: m.program, result }]
+  })
 }
 
 /** Whether a test written from this observation would assert something. */
 function assertable(observation: Observation): boolean {
+  // Effects past the return value (a file written, a late throw) make no test: the user's runner
+  // would see the file appear, or die of the throw after the test ended.
+  if ((observation.result.hazards ?? []).length > 0) return false
   const outcomes = observation.result.outcomes
   const last = lastOutcome(observation)
   if (!last || last.status === 'timeout') return false
@@ -191,7 +203,11 @@ function parameterLookup(exports: readonly ExportedSymbol[]): (step: Step) => re
 }
 
 /** A usable identifier for the default export, from the analysis, the file or the package name. */
-export function defaultExportName(module: ModuleAnalysis, taken: ReadonlySet<string>): string {
+export function defaultExportName(
+  module: ModuleAnalysis,
+  taken: ReadonlySet<string>,
+  isClass = false
+): string {
   const camel = (text: string) =>
     text.replace(/[^A-Za-z0-9_$]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())
   const declared = module.exports.find((e) => e.name === 'default')?.localName
@@ -202,6 +218,8 @@ export function defaultExportName(module: ModuleAnalysis, taken: ReadonlySet<str
     base = folder ?? module.package.name?.replace(/^@[^/]+\//, '') ?? 'subject'
   }
   let name = declared ?? camel(base)
+  // A class reads as one: `new Stack(1)`, not `new stack(1)`.
+  if (isClass && declared === undefined) name = name.charAt(0).toUpperCase() + name.slice(1)
   if (!/^[A-Za-z_$]/.test(name)) name = `module${name}`
   if (name === '' || name === 'default') name = 'subject'
   while (taken.has(name) && !(declared !== undefined && name === declared)) name = `${name}Module`
@@ -272,8 +290,8 @@ export function siblingEnumImports(module: ModuleAnalysis): Map<string, string> 
 }
 
 function outcomeKey(result: ProgramResult): string {
-  const { outcomes, states, getters } = result
-  return JSON.stringify({ outcomes, states, getters })
+  const { outcomes, states, getters, hazards } = result
+  return JSON.stringify({ outcomes, states, getters, hazards: hazards ?? [] })
 }
 
 /** Explores one module and returns the rendered test file with its measured coverage. */
@@ -422,7 +440,11 @@ export async function exploreModule(
     framework: module.package.framework ?? 'jest',
     explicitImports: module.placement.explicitImports,
     importSpecifier: module.placement.importSpecifier,
-    defaultName: defaultExportName(module, exportNames),
+    defaultName: defaultExportName(
+      module,
+      exportNames,
+      loaded.runtimeExports.some(([name, kind]) => name === 'default' && kind === 'class')
+    ),
     style: module.testStyle,
     hasDefaultExport: module.exports.some((e) => e.name === 'default'),
     foreignImports: module.testStyle.exports === 'named' ? siblingEnumImports(module) : undefined,

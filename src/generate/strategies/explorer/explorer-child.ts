@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, realpathSync } from 'node:fs'
+import { appendFileSync, readdirSync, readFileSync, realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { callableSymbols, ExplorationEngine } from './exploration-engine.js'
 import {
@@ -7,7 +7,8 @@ import {
   unitsCoveredBetween
 } from './module-loader-hooks.js'
 import { runProgram, type ModuleNamespace } from './program-runner.js'
-import type { ChildMessage, ChildRequest } from './protocol.js'
+import type { ChildMessage, ChildRequest, Program } from './protocol.js'
+import { asOwnWork, installSideEffectGuard } from './side-effect-guard.js'
 
 /**
  * Entry of the explorer's child process (run in the sandbox, bundled as dist/explorer-child.js):
@@ -21,8 +22,9 @@ const exitProcess = process.exit.bind(process)
 /** Runs the request written at `requestPath`. */
 export async function runExplorerChild(requestPath: string): Promise<void> {
   const request = JSON.parse(readFileSync(requestPath, 'utf8')) as ChildRequest
+  // Our own output is not explored code: the guard lets it through.
   const write = (message: ChildMessage) =>
-    appendFileSync(request.outputFile, JSON.stringify(message) + '\n')
+    asOwnWork(() => appendFileSync(request.outputFile, JSON.stringify(message) + '\n'))
   const clock = performance.now.bind(performance)
   const started = clock()
   quietProcess()
@@ -56,14 +58,30 @@ export async function runExplorerChild(requestPath: string): Promise<void> {
     ])
   })
 
+  // Loading may write (caches, logs); calls may not. The working directory is a scratch directory.
+  const guard = installSideEffectGuard(process.cwd(), new Set(readdirSync(process.cwd())))
+  const guardedRun = async (program: Program, index: number) => {
+    const earlier = guard.begin()
+    if (earlier.length > 0 && index > 0)
+      write({ type: 'hazard', index: index - 1, hazards: earlier })
+    const before = snapshotCounters(instrumented.counters())
+    const run = await runProgram(program, namespace, request.callTimeoutMs)
+    const units = unitsCoveredBetween(before, snapshotCounters(instrumented.counters()))
+    const hazards = await guard.end()
+    return { run, units, hazards }
+  }
+  const finish = (count: number) => {
+    const late = guard.begin()
+    if (late.length > 0 && count > 0) write({ type: 'hazard', index: count - 1, hazards: late })
+    write({ type: 'done' })
+  }
+
   if (request.mode === 'replay') {
     for (const [index, program] of request.programs.entries()) {
-      const before = snapshotCounters(instrumented.counters())
-      const run = await runProgram(program, namespace, request.callTimeoutMs)
-      const units = unitsCoveredBetween(before, snapshotCounters(instrumented.counters()))
-      write({ type: 'program', index, program, result: { ...run.result, units } })
+      const { run, units, hazards } = await guardedRun(program, index)
+      write({ type: 'program', index, program, result: withHazards(run.result, units, hazards) })
     }
-    write({ type: 'done' })
+    finish(request.programs.length)
     return
   }
 
@@ -82,14 +100,20 @@ export async function runExplorerChild(requestPath: string): Promise<void> {
   while (clock() - started < request.budgetMs) {
     const program = engine.next()
     if (!program) break
-    const before = snapshotCounters(instrumented.counters())
-    const run = await runProgram(program, namespace, request.callTimeoutMs)
-    const units = unitsCoveredBetween(before, snapshotCounters(instrumented.counters()))
-    engine.record(program, run.result, run.values, engine.categoriesOf(program))
-    write({ type: 'program', index, program, result: { ...run.result, units } })
+    const { run, units, hazards } = await guardedRun(program, index)
+    engine.record(program, run.result, run.values, engine.categoriesOf(program), hazards)
+    write({ type: 'program', index, program, result: withHazards(run.result, units, hazards) })
     index += 1
   }
-  write({ type: 'done' })
+  finish(index)
+}
+
+function withHazards(
+  result: Awaited<ReturnType<typeof runProgram>>['result'],
+  units: readonly string[],
+  hazards: readonly string[]
+) {
+  return { ...result, units, ...(hazards.length > 0 ? { hazards } : {}) }
 }
 
 /** The code under test must not end the child or flood its output. */
@@ -110,7 +134,7 @@ function quietProcess(): void {
   process.exit = (code?: number) => {
     throw new Error(`process.exit(${code ?? ''}) called`)
   }
-  // Late failures of fire-and-forget work belong to no program.
+  // Until the guard attributes them to programs, late failures (of loading) end nothing.
   process.on('uncaughtException', noop)
   process.on('unhandledRejection', noop)
 }
@@ -119,8 +143,8 @@ const requestPath = process.argv[2]
 if (
   requestPath !== undefined &&
   process.argv[1] !== undefined &&
-  // Node runs the main script by its real path: the child's cache may sit behind a symlinked
-  // node_modules.
+  // Node runs the entry from its real path: a symlinked folder on the way (a linked
+  // node_modules, a linked checkout) must not make the child skip its own work.
   import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href
 ) {
   await runExplorerChild(requestPath)

@@ -88,6 +88,11 @@ export interface ProgramResult {
   readonly getters: readonly (readonly [number, string, Repr])[]
   /** Coverage units (`s3`, `b2.1`, `f0`) of the module whose counters rose while the program ran. */
   readonly units: readonly string[]
+  /**
+   * Effects past the return value that keep the program from becoming a test: a file written, a
+   * descriptor it did not open, an error thrown after the call returned (side-effect-guard.ts).
+   */
+  readonly hazards?: readonly string[]
 }
 
 export interface ChildModuleSpec {
@@ -143,5 +148,7 @@ export type ChildMessage =
       readonly program: Program
       readonly result: ProgramResult
     }
+  /** Hazards noticed after program `index` had ended (its late timers, callbacks, rejections). */
+  | { readonly type: 'hazard'; readonly index: number; readonly hazards: readonly string[] }
   | { readonly type: 'load-error'; readonly message: string }
   | { readonly type: 'done' }

@@ -1,0 +1,71 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { analyzeModules } from '../../src/analysis/analyze-modules.js'
+import { buildPlan } from '../../src/analysis/plan.js'
+import { GitRepository } from '../../src/git/repository.js'
+import { createGitSandbox, createWorkRepo, type GitSandbox } from '../helpers/git-fixtures.js'
+
+/**
+ * A module whose types cannot be described in bounded time and memory (a recursive conditional
+ * type of 24 properties per level: each level is a new instantiation, so depth and width limits
+ * still multiply to millions of types; unbounded, the analysis ran out of a 1.5 GB heap) is
+ * skipped with a reason, while its light sibling is planned as usual.
+ */
+
+const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`
+
+const properties = Array.from({ length: 24 }, (_, i) => `p${i}: Wide<[...D, ${i}]>`).join('; ')
+const HEAVY = `type Wide<D extends unknown[]> = D['length'] extends 7 ? string : { ${properties} }
+export interface Options { tree: Wide<[]>; name: string }
+export function build(options: Options): number {
+  return options.name.length
+}
+`
+const LIGHT = 'export function add(a: number, b: number): number {\n  return a + b\n}\n'
+
+const FILES = {
+  'package.json': json({ name: 'heavy', type: 'module', devDependencies: { vitest: '*' } }),
+  'tsconfig.json': json({
+    compilerOptions: { strict: true, module: 'NodeNext', target: 'ES2022', types: [] },
+    include: ['src']
+  })
+}
+
+let sandbox: GitSandbox
+beforeEach(async () => {
+  sandbox = await createGitSandbox()
+})
+afterEach(async () => {
+  await sandbox.cleanup()
+})
+
+describe('analysis of modules with heavy types', () => {
+  it('skips the module whose types exceed the budget, with the reason, and plans the rest', async () => {
+    const work = await createWorkRepo(sandbox, { ...FILES, 'README.md': '# heavy\n' })
+    await work.checkout('feature', { create: true })
+    await work.commit('add modules', { 'src/heavy.ts': HEAVY, 'src/light.ts': LIGHT })
+    const plan = await buildPlan({
+      repo: await GitRepository.open(work.dir),
+      base: 'main',
+      head: 'HEAD',
+      paths: [],
+      exclude: [],
+      estimate: () => ({ promptTokens: 1, costUsd: 0 })
+    })
+    expect(plan.modules.map((m) => m.analysis.path)).toEqual(['src/light.ts'])
+    expect(plan.skipped).toContainEqual({
+      path: 'src/heavy.ts',
+      reason: 'its types are too large to describe (more than 5000 types modelled)'
+    })
+  }, 120_000)
+
+  it('names the time limit when the clock runs out first', async () => {
+    const work = await createWorkRepo(sandbox, { ...FILES, 'src/heavy.ts': HEAVY })
+    const [module] = await analyzeModules(
+      work.dir,
+      [{ path: 'src/heavy.ts', status: 'added', binary: false, lines: [{ start: 1, end: 5 }] }],
+      { typeBudget: { maxTypes: Number.POSITIVE_INFINITY, maxMs: 0 } }
+    )
+    expect(module?.exports).toEqual([])
+    expect(module?.skipReason).toBe('its types took more than 0 s to describe')
+  }, 120_000)
+})
