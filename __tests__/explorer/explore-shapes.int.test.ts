@@ -13,7 +13,7 @@ import { createExplorerFixture, type ExplorerFixture } from './explorer-fixture.
  * constructor that is also a factory, a UMD wrapper typed by a sibling `.d.cts`, and functions
  * whose effects reach past their return value (callbacks called later, a file written by `fs` or
  * by another thread, a descriptor read, a throw after returning). The proposed tests run under
- * vitest, which fails a run on any error thrown after a test has ended.
+ * the project's jest.
  */
 
 const TIMEOUT = 240_000
@@ -21,7 +21,7 @@ let fixture: ExplorerFixture
 const explored = new Map<string, ExploreResult>()
 
 async function explore(path: string): Promise<string> {
-  fixture ??= await createExplorerFixture('shapes', 'vitest')
+  fixture ??= await createExplorerFixture('shapes', 'jest')
   const module = await fixture.analyze(path)
   const source = await readFile(join(fixture.root, path), 'utf8')
   const result = await exploreModule(module, fixture.root, source, {
@@ -33,11 +33,11 @@ async function explore(path: string): Promise<string> {
   return result.code
 }
 
-/** Runs the proposed file as an ES module test beside the module (how it imports is not our subject). */
-async function runProposed(name: string, code: string) {
-  const path = `src/${name}.explored.test.mjs`
-  await fixture.write(path, code)
-  return fixture.runTests([path], { coverage: false })
+/** Runs the proposed file where the explorer places it. */
+async function runProposed(path: string, code: string) {
+  const module = await fixture.analyze(path)
+  await fixture.write(module.placement.testPath, code)
+  return fixture.runTests([module.placement.testPath], { coverage: false })
 }
 
 afterAll(async () => {
@@ -49,7 +49,7 @@ describe('explorer on CommonJS shapes', () => {
     'constructs an ES5 class with and without new and calls its prototype methods',
     async () => {
       const code = await explore('src/stack.cjs')
-      expect(code).toContain("import Stack from './stack.cjs'")
+      expect(code).toContain("const Stack = require('./stack.cjs')")
       expect(code).toMatch(/= new Stack\(\d+\)/)
       // The factory path (`if (!(this instanceof Stack))`) is its own code.
       expect(code).toMatch(/= Stack\(\d+\)/)
@@ -61,7 +61,7 @@ describe('explorer on CommonJS shapes', () => {
         covered: 20,
         total: 20
       })
-      const run = await runProposed('stack', code)
+      const run = await runProposed('src/stack.cjs', code)
       expect(run.output).not.toMatch(/\bFAIL\b/)
       expect(run.exitCode).toBe(0)
       expect(run.passed).toBeGreaterThanOrEqual(3)
@@ -73,13 +73,13 @@ describe('explorer on CommonJS shapes', () => {
     'recognises a class in a UMD wrapper and takes its inputs from the sibling .d.cts',
     async () => {
       const code = await explore('src/queue.cjs')
-      expect(code).toContain("import Queue from './queue.cjs'")
+      expect(code).toContain("const Queue = require('./queue.cjs')")
       expect(code).toMatch(/\.(enqueue|dequeue|isEmpty)\(/)
       // `constructor(capacity: number)`, `enqueue(entry: string)`: no other kinds go in.
       for (const match of code.matchAll(/new Queue\(([^)]*)\)/g))
         expect(match[1]).toMatch(/^-?\d+$/)
       for (const match of code.matchAll(/\.enqueue\(([^)]*)\)/g)) expect(match[1]).toMatch(/^'/)
-      const run = await runProposed('queue', code)
+      const run = await runProposed('src/queue.cjs', code)
       expect(run.output).not.toMatch(/\bFAIL\b/)
       expect(run.exitCode).toBe(0)
     },
@@ -100,8 +100,13 @@ describe('explorer on CommonJS shapes', () => {
       expect(code).not.toMatch(/readConfig\(-?\d/)
       expect(code).toMatch(/describe\('twice'/)
       // Nothing the calls tried to create is left in the repository.
-      expect((await readdir(fixture.root)).sort()).toEqual(['node_modules', 'package.json', 'src'])
-      const run = await runProposed('effects', code)
+      expect((await readdir(fixture.root)).sort()).toEqual([
+        'jest.config.js',
+        'node_modules',
+        'package.json',
+        'src'
+      ])
+      const run = await runProposed('src/effects.cjs', code)
       expect(run.output).not.toMatch(/\bFAIL\b|Unhandled/)
       expect(run.exitCode).toBe(0)
     },

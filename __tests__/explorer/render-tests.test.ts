@@ -80,8 +80,7 @@ describe('renderTestFile', () => {
         '})',
         '',
         "describe('size', () => {",
-        "  it('throws RangeError for a negative size', () => {",
-        '    expect(() => size(-1)).toThrow(RangeError)',
+        "  it('rejects a negative size', () => {",
         "    expect(() => size(-1)).toThrow('too small')",
         '  })',
         '})',
@@ -173,10 +172,54 @@ describe('renderTestFile', () => {
       { ...options, explicitImports: false }
     )
     expect(code).not.toContain("from 'vitest'")
-    expect(code).toContain(`it("rejects with Error for (Promise.resolve(''))", async () => {`)
+    expect(code).toContain(`it("rejects with Error for Promise.resolve('')", async () => {`)
     expect(code).toContain("it('returns an object with id, run with no arguments', () => {")
     expect(code).toContain("await expect(later(Promise.resolve(''))).rejects.toThrow('empty')")
     expect(code).toContain('expect(add()).toMatchObject({ id: 1 })')
+  })
+})
+
+describe('renderTestFile: one matcher per throwing call', () => {
+  const threw = (target: string, error: Repr) => ({
+    program: { steps: [{ op: 'call', target, args: [lit(num(1))] }] } as Program,
+    result: result([{ status: 'threw', error, awaited: false }])
+  })
+  const render = (error: Repr, exportNames = options.exportNames) =>
+    renderTestFile([threw('add', error)], { ...options, exportNames }).code
+
+  it('uses the class for misuse in JavaScript wording, the message for the module own words', () => {
+    expect(
+      render({
+        t: 'error',
+        name: 'TypeError',
+        message: "Cannot read properties of undefined (reading 'x')"
+      })
+    ).toContain('expect(() => add(1)).toThrow(TypeError)\n')
+    expect(render({ t: 'error', name: 'RangeError', message: 'limit must be positive' })).toContain(
+      "expect(() => add(1)).toThrow('limit must be positive')\n"
+    )
+    expect(render({ t: 'error', name: 'RangeError', message: 'x' })).not.toContain('RangeError)')
+  })
+
+  it("uses the module's own error class when it exports it", () => {
+    const code = render(
+      { t: 'error', name: 'PricingError', message: 'unknown coupon' },
+      new Set(['add', 'PricingError'])
+    )
+    expect(code).toContain('expect(() => add(1)).toThrow(PricingError)\n')
+    expect(code.match(/toThrow/g)).toHaveLength(1)
+  })
+
+  it("never names the class of an error made by Node's own functions (another realm under jest)", () => {
+    const code = render({
+      t: 'error',
+      name: 'TypeError',
+      message: 'The "path" argument must be of type string. Received an instance of Array',
+      code: 'ERR_INVALID_ARG_TYPE'
+    })
+    expect(code).toContain(
+      `expect(() => add(1)).toThrow('The "path" argument must be of type string. Received an instance of Array')`
+    )
   })
 })
 

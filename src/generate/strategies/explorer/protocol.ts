@@ -26,7 +26,8 @@ export type Repr =
   | { readonly t: 'regexp'; readonly source: string; readonly flags: string }
   | { readonly t: 'map'; readonly entries: readonly (readonly [Repr, Repr])[] }
   | { readonly t: 'set'; readonly items: readonly Repr[] }
-  | { readonly t: 'error'; readonly name: string; readonly message: string }
+  /** `code`: Node's error code (`ERR_INVALID_ARG_TYPE`, `ENOENT`) when the error has one. */
+  | { readonly t: 'error'; readonly name: string; readonly message: string; readonly code?: string }
   /** Cannot be written as a literal (functions, symbols, cycles, too deep): never asserted. */
   | {
       readonly t: 'opaque'

@@ -79,6 +79,14 @@ export function orderForRendering<T extends { readonly program: Program }>(
   return [...groups.values()].flat()
 }
 
+/** Wording of JavaScript's own errors for a wrong-kind argument (not the module's words). */
+const MISUSE_MESSAGE =
+  /is not a function|is not a constructor|is not iterable|Cannot read propert|Cannot set propert|Cannot convert|Cannot destructure|Cannot create property|is not defined|Invalid array length|Maximum call stack|Invalid time value|Reduce of empty array|digits argument must be|Invalid count value|Invalid code point|radix must be|is not valid JSON|Unexpected token|Unexpected end of JSON|Invalid regular expression|called on null or undefined|Cannot mix BigInt/
+
+function isMisuseMessage(message: string): boolean {
+  return MISUSE_MESSAGE.test(message)
+}
+
 function lowerFirst(name: string): string {
   return name.charAt(0).toLowerCase() + name.slice(1)
 }
@@ -212,9 +220,11 @@ class TestWriter {
     let base = 'result'
     if (step?.op === 'construct')
       base = lowerFirst(step.target === 'default' ? this.options.defaultName : step.target)
-    else if (step?.op === 'call')
-      base = `${lowerFirst(step.target === 'default' ? this.options.defaultName : step.target)}Result`
-    else if (step?.op === 'static' || step?.op === 'method')
+    else if (step?.op === 'call') {
+      const callee = step.target === 'default' ? this.options.defaultName : step.target
+      // A factory named like a class (`Stack(1)` without `new`) builds an instance: `stack`.
+      base = /^[A-Z]/.test(callee) ? lowerFirst(callee) : `${lowerFirst(callee)}Result`
+    } else if (step?.op === 'static' || step?.op === 'method')
       base = `${lowerFirst(step.method)}Result`
     else if (step?.op === 'get') base = lowerFirst(step.property)
     let name = base
@@ -289,22 +299,31 @@ class TestWriter {
     return []
   }
 
-  private assertThrow(step: Step, expression: string, error: Repr, awaited: boolean): string[] {
-    const matchers: string[] = []
-    if (error.t === 'error') {
-      if (BUILTIN_ERRORS.has(error.name) && error.name !== 'Error') matchers.push(error.name)
-      else if (this.options.exportNames.has(error.name)) matchers.push(this.local(error.name))
-      if (error.message !== '') matchers.push(quote(error.message))
-    }
-    // A method call changes its receiver: call it once, so the state asserted afterwards holds.
-    const once = step.op === 'method'
-    const chosen =
-      matchers.length === 0 ? [''] : once ? [matchers[matchers.length - 1] ?? ''] : matchers
-    return chosen.map((matcher) =>
+  private assertThrow(expression: string, error: Repr, awaited: boolean): string[] {
+    const matcher = this.throwMatcher(error)
+    return [
       awaited
         ? `await expect(${expression}).rejects.toThrow(${matcher})`
         : `expect(() => ${expression}).toThrow(${matcher})`
-    )
+    ]
+  }
+
+  /**
+   * One matcher per throwing call (never the same call twice): the module's own error class, the
+   * class of a misuse error (V8's wording is not the module's and changes between versions), or
+   * else the module's message.
+   */
+  private throwMatcher(error: Repr): string {
+    if (error.t !== 'error') return ''
+    const builtin = BUILTIN_ERRORS.has(error.name) && error.name !== 'Error'
+    // Errors made by Node's own functions (`ERR_INVALID_ARG_TYPE`) belong to another realm than
+    // the test's globals under jest: `toThrow(TypeError)` does not match them there.
+    const nodeMade = error.code?.startsWith('ERR_') ?? false
+    if (!builtin && error.name !== 'Error' && this.options.exportNames.has(error.name))
+      return this.local(error.name)
+    if (builtin && !nodeMade && isMisuseMessage(error.message)) return error.name
+    if (error.message !== '') return quote(error.message)
+    return builtin && !nodeMade ? error.name : ''
   }
 
   render(): RenderedTest | undefined {
@@ -348,7 +367,7 @@ class TestWriter {
     const expression = this.expression(last)
     if (outcome.status === 'threw') {
       if (outcome.awaited) this.isAsync = true
-      return this.assertThrow(last, expression, outcome.error, outcome.awaited)
+      return this.assertThrow(expression, outcome.error, outcome.awaited)
     }
     if (outcome.status !== 'returned') return []
     if (outcome.awaited) this.isAsync = true
@@ -403,7 +422,9 @@ class TestWriter {
       a.kind === 'ref' ? this.variableFor(a.step) : this.recipe(a)
     )
     const text = rendered.join(', ')
-    if (!text.includes('\n') && text.length <= 40) return ` for (${text})`
+    // `returns 3 for 'abc'`; several arguments keep their parentheses: `for (1, 2)`.
+    if (!text.includes('\n') && text.length <= 40)
+      return step.args.length === 1 ? ` for ${text}` : ` for (${text})`
     const notable = step.args.length === 1 ? notableArgument(step.args[0], names[0]) : undefined
     if (notable) return ` for ${notable}`
     // Too long to quote: say what each argument is (`an array of 2 items and Tier.Free`).
@@ -453,7 +474,9 @@ class TestWriter {
         'args' in last && last.args.length === 1
           ? notableArgument(last.args[0], this.options.parameterNames(last)[0])
           : undefined
-      const phrase = notable ? ` for ${notable}` : this.argumentsPhrase(last)
+      // `rejects a negative quantity` says the rule; the error kind is in the assertion.
+      if (notable) return `${callee}rejects ${notable}${after}`
+      const phrase = this.argumentsPhrase(last)
       return `${callee}${outcome.awaited ? 'rejects with' : 'throws'} ${kind}${phrase}${after}`
     }
     if (outcome.status !== 'returned') return `${callee}runs`

@@ -48,8 +48,15 @@ function objectRepr(object: object, depth: number, seen: Set<object>): Repr {
       : { t: 'date', v: time }
   }
   if (object instanceof RegExp) return { t: 'regexp', source: object.source, flags: object.flags }
-  if (object instanceof Error)
-    return { t: 'error', name: errorName(object), message: object.message }
+  if (object instanceof Error) {
+    const code = (object as { code?: unknown }).code
+    return {
+      t: 'error',
+      name: errorName(object),
+      message: object.message,
+      ...(typeof code === 'string' ? { code } : {})
+    }
+  }
   if (typeof (object as { then?: unknown }).then === 'function')
     return { t: 'opaque', what: 'promise' }
   if (Array.isArray(object)) {
