@@ -30,6 +30,7 @@ import {
   type FileOutcome
 } from './real-packages/measure-delivered.js'
 import { PACKAGES, type PackageSpec } from './real-packages/package-set.js'
+import { captureCandidates } from './real-packages/capture-candidates.js'
 import { git, prepareRepository } from './real-packages/prepare-repository.js'
 import { plain, runCommand } from './real-packages/run-command.js'
 
@@ -97,6 +98,7 @@ async function benchPackage(spec: PackageSpec): Promise<Row> {
     }
     const reportPath = join(workDir, 'report.json')
     const { OPENAI_API_KEY: _a, TESTMASTER_API_KEY: _b, NODE_OPTIONS: _c, ...env } = process.env
+    const capture = captureCandidates(repo.root, candidateFolders(repo.module, repo.packageDir))
     const run = await runCommand(
       process.execPath,
       [CLI, 'run', '--repo', repo.root, '--base', 'main', '--head', 'HEAD', '--json', reportPath],
@@ -105,6 +107,7 @@ async function benchPackage(spec: PackageSpec): Promise<Row> {
     const runExit = run.timedOut
       ? `timeout ${Math.round(RUN_TIMEOUT_MS / 1000)} s`
       : String(run.exitCode ?? run.signal)
+    const captured = capture.stop()
     const report = await readReport(reportPath)
     const deliveredFiles = (report?.tests ?? [])
       .map((t) => t.path)
@@ -124,7 +127,9 @@ async function benchPackage(spec: PackageSpec): Promise<Row> {
       .filter(Boolean)
       .map((line) => line.slice(3))
       .filter((path) => !deliveredFiles.includes(path))
-    if (deliveredFiles.length === 0)
+    if (deliveredFiles.length === 0) {
+      const rejected = await runLastRejected(spec, repo, captured, join(workDir, 'rejected'))
+      if (rejected) notes.push(rejected)
       return {
         ...empty,
         version: repo.version,
@@ -136,6 +141,7 @@ async function benchPackage(spec: PackageSpec): Promise<Row> {
         strayFiles,
         notes
       }
+    }
     const measured = await measureDelivered(
       spec.shape,
       repo.root,
@@ -165,6 +171,40 @@ async function benchPackage(spec: PackageSpec): Promise<Row> {
   } finally {
     if (process.env.BENCH_KEEP) console.error(`[${spec.id}] kept ${workDir}`)
     else await rm(workDir, { recursive: true, force: true })
+  }
+}
+
+/** Where the product writes test files for `module`: beside it, or in a tests folder. */
+function candidateFolders(module: string, packageDir: string): string[] {
+  return [
+    dirname(module),
+    packageDir,
+    ...['__tests__', 'test', 'tests', 'src/__tests__'].map((folder) => join(packageDir, folder))
+  ]
+}
+
+/**
+ * The last candidate the run wrote and removed, run by the repository's own runner: whether it
+ * passes there, and the first error line when it does not.
+ */
+async function runLastRejected(
+  spec: PackageSpec,
+  repo: { root: string; module: string },
+  captured: Map<string, string>,
+  outDir: string
+): Promise<string | undefined> {
+  const last = [...captured].filter(([path]) => !existsSync(join(repo.root, path))).pop()
+  if (!last) return undefined
+  const [path, code] = last
+  await writeFile(join(repo.root, path), code)
+  try {
+    const measured = await measureDelivered(spec.shape, repo.root, repo.module, [path], outDir)
+    const outcome = measured.files[0]
+    return outcome?.passed
+      ? `last rejected candidate ${path} PASSES under the own runner (${measured.passedTests} tests, ${pct(measured.statements ?? 0)}% statements)`
+      : `last rejected candidate ${path} under the own runner: ${outcome?.error ?? measured.error ?? 'failed'}`
+  } finally {
+    await rm(join(repo.root, path), { force: true })
   }
 }
 

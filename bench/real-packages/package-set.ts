@@ -72,14 +72,17 @@ export const PACKAGES: readonly PackageSpec[] = [
   },
   {
     id: 'fecha',
-    source: { npm: 'fecha@4.2.3' },
+    // The commit published as 4.2.3 (the repository has no tag for it); its tsconfig is the one
+    // its source type-checks under.
+    source: { github: 'taylorhakes/fecha', ref: '2aa169dea2746dca03187abbfcceecf9002f9dd4' },
     kind: 'TS, date format/parse strings',
     shape: 'ts-jest',
     module: { from: 'src/fecha.ts', to: 'src/fecha.ts' },
     files: [
       ['README.md', 'README.md'],
       ['LICENSE', 'LICENSE']
-    ]
+    ],
+    tsconfig: 'tsconfig.json'
   },
   {
     id: 'tinycolor2',

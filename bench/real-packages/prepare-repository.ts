@@ -17,6 +17,8 @@ export interface PreparedRepository {
   readonly root: string
   /** The changed module, repository-relative. */
   readonly module: string
+  /** The package's folder, repository-relative ('' at the root). */
+  readonly packageDir: string
   readonly version: string
 }
 
@@ -83,7 +85,7 @@ export async function prepareRepository(
     '--message',
     `${spec.base ? 'update' : 'add'} ${module}`
   )
-  return { root, module, version: manifest.version ?? '?' }
+  return { root, module, packageDir: spec.workspace ?? '', version: manifest.version ?? '?' }
 }
 
 function label(source: Source): string {
