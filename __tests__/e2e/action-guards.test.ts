@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { FakeOpenAiServer } from '../helpers/fake-openai-server.js'
 import { decodeState } from '../../src/github/sticky-comment.js'
 import { ReportSchema } from '../../src/report/report-schema.js'
@@ -23,6 +25,75 @@ describe('action e2e: guards around the action’s own process', () => {
 
   const readReport = async (path: string | undefined) =>
     ReportSchema.parse(JSON.parse(await readFile(path ?? '', 'utf8')))
+
+  it('SECURITY 34: PR code planting a clean filter in $HOME/.gitconfig, attributes, a .git/config include and hooks makes our git run nothing; the commit holds only our tests', async () => {
+    scenario = await createScenario()
+    const marker = join(scenario.sandbox.root, 'pr-filter-ran')
+    const globalConfig = join(scenario.sandbox.home, '.gitconfig')
+    const planted = join(scenario.sandbox.root, 'planted.gitconfig')
+    await scenario.dev.checkout('feature')
+    const test = await readFile(join(scenario.dev.dir, 'src/cart.test.ts'), 'utf8')
+    // The filter appends to the runner's command files for later steps, as in the red-team run.
+    const script = join(scenario.sandbox.root, 'pwn-filter.sh')
+    const payload = `echo BASH_ENV=/tmp/pwn.sh >> "$GITHUB_ENV"\necho /tmp/pwn-bin >> "$GITHUB_PATH"\necho "$1" >> ${marker}\ncat\n`
+    const filter = `[filter "pwn"]\n\tclean = sh ${script} clean\n\tsmudge = sh ${script} smudge\n\trequired = true\n[core]\n\tfsmonitor = sh ${script} fsmonitor\n`
+    await scenario.dev.commit('tests that plant git filters', {
+      '.gitattributes': '*.ts filter=pwn\n',
+      'src/cart.test.ts': `import { appendFileSync, chmodSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+try {
+  writeFileSync(${JSON.stringify(script)}, ${JSON.stringify(payload)})
+  for (const path of [${JSON.stringify(globalConfig)}, ${JSON.stringify(planted)}])
+    appendFileSync(path, ${JSON.stringify(filter)})
+  writeFileSync(join('.git', 'info', 'attributes'), '* filter=pwn\\n')
+  appendFileSync(join('.git', 'config'), '[include]\\n\\tpath = ' + ${JSON.stringify(planted)} + '\\n')
+  for (const hook of ['pre-commit', 'post-commit', 'pre-push', 'reference-transaction']) {
+    writeFileSync(join('.git', 'hooks', hook), '#!/bin/sh\\necho ' + hook + ' >> ${marker}\\n')
+    chmodSync(join('.git', 'hooks', hook), 0o755)
+  }
+} catch {}
+${test}`
+    })
+    await scenario.dev.git('push', '-q', 'origin', 'feature')
+    const before = await scenario.remoteSha('refs/heads/feature')
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('synchronize'),
+      FAST
+    )
+    const ran = existsSync(marker) ? await readFile(marker, 'utf8') : 'nothing ran'
+    if (result.exitCode !== 0) console.log(result.stdout, result.stderr)
+    expect(result.exitCode).toBe(0)
+    expect(ran).toBe('nothing ran')
+    expect(result.commandFiles).toEqual({ GITHUB_ENV: '', GITHUB_PATH: '', GITHUB_STATE: '' })
+    const head = await scenario.remoteSha('refs/heads/feature')
+    expect(result.outputs['commit-sha']).toBe(head)
+    expect(await scenario.dev.git('--git-dir', scenario.origin, 'rev-parse', `${head}^`)).toBe(
+      before
+    )
+    const report = await readReport(result.outputs['report-path'])
+    const files = await scenario.dev.git(
+      '--git-dir',
+      scenario.origin,
+      'diff-tree',
+      '-r',
+      '--name-only',
+      '--no-commit-id',
+      head
+    )
+    expect(files.split('\n').filter(Boolean).sort()).toEqual(report.tests.map((t) => t.path).sort())
+    for (const t of report.tests) {
+      const committed = await scenario.dev.git(
+        '--git-dir',
+        scenario.origin,
+        'cat-file',
+        'blob',
+        `${head}:${t.path}`
+      )
+      expect(committed.trimEnd()).toBe(t.code.trimEnd())
+    }
+  })
 
   it('SECURITY 38: usage with a non-numeric cached count and negative tokens charges the reservation; spend is a number and the ledger has the run', async () => {
     scenario = await createScenario()

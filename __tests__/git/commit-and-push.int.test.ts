@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { existsSync } from 'node:fs'
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { commitAndPush } from '../../src/git/commit-and-push.js'
 import { checkoutDetached, fetchPullRequest } from '../../src/git/pull-request-checkout.js'
@@ -46,11 +47,13 @@ describe('commitAndPush against a bare origin', () => {
 
   afterEach(() => sandbox.cleanup())
 
-  const push = (extra: Partial<Parameters<typeof commitAndPush>[0]> = {}) =>
+  const held = [{ path: testFile, content: 'test("a", () => expect(1).toBe(1))\n' }]
+  const push = async (extra: Partial<Parameters<typeof commitAndPush>[0]> = {}) =>
     commitAndPush({
       repoDir: bot.dir,
       branch: 'feature',
-      files: [testFile],
+      parentSha: await dev.sha('feature'),
+      files: held,
       message: 'test: add generated tests',
       runId: 'gh-5-1',
       maxAttempts: 3,
@@ -66,6 +69,59 @@ describe('commitAndPush against a bare origin', () => {
     expect(await dev.git('show', '--name-only', '--format=%an <%ae>%n%B', 'origin/feature')).toBe(
       `github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>\ntest: add generated tests\n\nTestMaster-Run: gh-5-1\n\n\n${testFile}`
     )
+  })
+
+  it('SECURITY 34: filters, hooks, fsmonitor and includes PR code planted run nothing; the commit holds exactly the content we hold', async () => {
+    const marker = join(sandbox.root, 'pr-code-ran')
+    const script = join(sandbox.root, 'pwn.sh')
+    // Git config reads `;` as a comment: the planted commands call a script.
+    await writeFile(script, `echo "$1" >> ${marker}\ncat\n`)
+    const run = `sh ${script}`
+    const planted = join(sandbox.root, 'planted.gitconfig')
+    const plantedConfig = [
+      '[filter "pwn"]',
+      `\tclean = ${run} clean`,
+      `\tsmudge = ${run} smudge`,
+      '\trequired = true',
+      '[core]',
+      `\tfsmonitor = ${run} fsmonitor`,
+      `\thooksPath = ${join(bot.dir, '.git', 'hooks')}`,
+      '[remote "origin"]',
+      `\treceivepack = ${run} receivepack && git-receive-pack`,
+      `\tuploadpack = ${run} uploadpack && git-upload-pack`,
+      ''
+    ].join('\n')
+    const home = join(sandbox.root, 'pr-home')
+    await mkdir(home, { recursive: true })
+    await writeFile(join(home, '.gitconfig'), plantedConfig)
+    await writeFile(planted, plantedConfig)
+    await bot.git('config', '--local', 'include.path', planted)
+    await writeFile(join(bot.dir, '.git', 'info', 'attributes'), '* filter=pwn\n')
+    await bot.write({ '.gitattributes': '*.ts filter=pwn\n', [testFile]: 'tampered on disk\n' })
+    for (const hook of ['pre-commit', 'post-commit', 'pre-push', 'reference-transaction']) {
+      await writeFile(
+        join(bot.dir, '.git', 'hooks', hook),
+        `#!/bin/sh\necho ${hook} >> ${marker}\n`
+      )
+      await chmod(join(bot.dir, '.git', 'hooks', hook), 0o755)
+    }
+    const saved = { HOME: process.env.HOME, GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL }
+    process.env.HOME = home
+    process.env.GIT_CONFIG_GLOBAL = join(home, '.gitconfig')
+    let outcome: Awaited<ReturnType<typeof commitAndPush>>
+    try {
+      outcome = await push()
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key]
+        else process.env[key] = value
+      }
+    }
+    expect(outcome.status).toBe('pushed')
+    expect(existsSync(marker) ? await readFile(marker, 'utf8') : 'nothing ran').toBe('nothing ran')
+    await dev.git('fetch', '-q', 'origin')
+    expect(await dev.git('show', `origin/feature:${testFile}`)).toBe(held[0]!.content.trimEnd())
+    expect(await dev.git('diff', '--name-only', 'feature', 'origin/feature')).toBe(testFile)
   })
 
   it('a push race: fetches, rebases and retries, never force-pushes', async () => {
@@ -143,11 +199,10 @@ describe('commitAndPush against a bare origin', () => {
   })
 
   it('SECURITY 23: refuses paths outside the work tree or into .git', async () => {
-    await expect(push({ files: ['../outside.ts'] })).rejects.toThrow('refusing to commit the path')
-    await expect(push({ files: ['.git/hooks/pre-commit'] })).rejects.toThrow(
-      'refusing to commit the path'
-    )
-    await expect(push({ files: ['--all'] })).rejects.toThrow('refusing to commit the path')
+    for (const path of ['../outside.ts', '.git/hooks/pre-commit', '--all'])
+      await expect(push({ files: [{ path, content: 'x' }] })).rejects.toThrow(
+        'refusing to commit the path'
+      )
   })
 
   it('fetchPullRequest notices a head that moved since it was pinned', async () => {

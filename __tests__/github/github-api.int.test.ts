@@ -222,14 +222,12 @@ describe('GitHub API layer against the fake server (OpenAPI-validated)', () => {
 
   it('SECURITY 27: createCommitOnBranch with a stale expectedHeadOid reports head moved and commits nothing', async () => {
     const before = await work.sha('feature')
-    await work.write({ '__tests__/a.test.ts': 'test("a", () => {})\n' })
     const stale = await work.sha('main')
     const moved = await createVerifiedCommit(client, {
       repo,
       branch: 'feature',
       expectedHeadOid: stale,
-      repoDir: work.dir,
-      files: ['__tests__/a.test.ts'],
+      files: [{ path: '__tests__/a.test.ts', content: 'test("a", () => {})\n' }],
       headline: 'test: x',
       body: 'b',
       runId: 'gh-1-1'
@@ -240,8 +238,7 @@ describe('GitHub API layer against the fake server (OpenAPI-validated)', () => {
       repo,
       branch: 'feature',
       expectedHeadOid: before,
-      repoDir: work.dir,
-      files: ['__tests__/a.test.ts'],
+      files: [{ path: '__tests__/a.test.ts', content: 'test("a", () => {})\n' }],
       headline: 'test: x',
       body: 'b',
       runId: 'gh-1-1'

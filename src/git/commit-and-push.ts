@@ -1,11 +1,16 @@
 import { GitError } from '../errors.js'
 import { withBotTrailer } from './bot-trailer.js'
-import { isSafeBranchName, isSafeRepoPath, tryGit, type GitCommandResult } from './git-command.js'
+import { CleanGitDir } from './clean-git.js'
+import { isSafeBranchName, isSafeRepoPath, type GitCommandResult } from './git-command.js'
 
 /**
- * Commits the accepted tests to the PR head branch as the bot and pushes. A push that loses a race
- * (non-fast-forward) fetches, rebases our one commit and tries again, a bounded number of times; if
- * someone else changed one of our test files meanwhile, it stops and says so. Never force-pushes.
+ * Commits the accepted tests to the PR head branch as the bot and pushes. The commit is built from
+ * the test contents we hold, never from the work tree PR code ran in, with git plumbing in a clean
+ * directory (`clean-git.ts`): no filter, hook, fsmonitor or include PR code planted runs
+ * (SECURITY 34), and the commit holds exactly our files with exactly our content. A push that
+ * loses a race (non-fast-forward) fetches the branch and rebuilds our commit on its new tip, a
+ * bounded number of times; if someone else changed one of our test files meanwhile, it stops and
+ * says so. Never force-pushes.
  */
 
 /** The identity of the bot commits (the Actions bot; GitHub shows its avatar). */
@@ -14,14 +19,22 @@ export const BOT_IDENTITY = {
   email: '41898282+github-actions[bot]@users.noreply.github.com'
 } as const
 
+/** A test file as we hold it: repository-relative path and content. */
+export interface HeldFile {
+  readonly path: string
+  readonly content: string
+}
+
 export interface CommitAndPushOptions {
-  /** Work tree holding the written test files, checked out at the PR head (detached is fine). */
+  /** The workspace: its objects and remote config are used, nothing else of it. */
   readonly repoDir: string
   readonly remote?: string
   /** The PR head branch name (PR-controlled: validated, and only used inside a refspec). */
   readonly branch: string
-  /** Repository-relative paths of the test files to commit; nothing else is committed. */
-  readonly files: readonly string[]
+  /** The commit the tests go on (the PR head they were generated on). */
+  readonly parentSha: string
+  /** The test files to commit, with their content; nothing else is committed. */
+  readonly files: readonly HeldFile[]
   /** Commit message without the trailer. */
   readonly message: string
   readonly runId: string
@@ -60,7 +73,6 @@ function isRaceRejection(result: GitCommandResult): boolean {
 }
 
 export async function commitAndPush(options: CommitAndPushOptions): Promise<PushOutcome> {
-  const { repoDir } = options
   const remote = options.remote ?? 'origin'
   if (!isSafeBranchName(options.branch)) {
     throw new GitError(
@@ -69,15 +81,33 @@ export async function commitAndPush(options: CommitAndPushOptions): Promise<Push
       'rename the PR branch to a plain name'
     )
   }
-  const bad = options.files.find((f) => !isSafeRepoPath(f))
+  if (!isSafeRemoteName(remote))
+    throw new GitError('GIT_REMOTE_INVALID', `refusing the remote name ${JSON.stringify(remote)}`)
+  const bad = options.files.find((f) => !isSafeRepoPath(f.path))
   if (bad !== undefined) {
     throw new GitError(
       'GIT_PATH_INVALID',
-      `refusing to commit the path ${JSON.stringify(bad)}`,
+      `refusing to commit the path ${JSON.stringify(bad.path)}`,
       'generated tests are written under the test directory only'
     )
   }
+  if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(options.parentSha))
+    throw new GitError('GIT_SHA_INVALID', `not a commit SHA: ${JSON.stringify(options.parentSha)}`)
   if (options.files.length === 0) return { status: 'nothing-to-commit' }
+
+  const clean = await CleanGitDir.create(options.repoDir)
+  try {
+    return await commitAndPushIn(clean, remote, options)
+  } finally {
+    await clean.dispose()
+  }
+}
+
+async function commitAndPushIn(
+  clean: CleanGitDir,
+  remote: string,
+  options: CommitAndPushOptions
+): Promise<PushOutcome> {
   const identity = options.identity ?? BOT_IDENTITY
   const botEnv = {
     GIT_AUTHOR_NAME: identity.name,
@@ -85,46 +115,68 @@ export async function commitAndPush(options: CommitAndPushOptions): Promise<Push
     GIT_COMMITTER_NAME: identity.name,
     GIT_COMMITTER_EMAIL: identity.email
   }
-  const git = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<GitCommandResult> =>
-    tryGit(repoDir, args, env)
+  const git = clean.run.bind(clean)
+  const must = async (
+    doing: string,
+    args: readonly string[],
+    extra: Parameters<CleanGitDir['run']>[1] = {}
+  ): Promise<string> => {
+    const result = await git(args, extra)
+    if (result.exitCode !== 0) throw fail(doing, result)
+    return result.stdout.trim()
+  }
 
-  const add = await git(['add', '--', ...options.files])
-  if (add.exitCode !== 0) throw fail('staging the test files', add)
-  const staged = await git(['diff', '--cached', '--quiet', '--', ...options.files])
-  if (staged.exitCode === 0) return { status: 'nothing-to-commit' }
-  // `--only` with paths: exactly our files go into the commit, whatever else is staged.
-  const commit = await git(
-    [
-      '-c',
-      'commit.gpgSign=false',
-      'commit',
-      '--no-verify',
-      '-q',
-      '--only',
-      '-m',
-      withBotTrailer(options.message, options.runId),
-      '--',
-      ...options.files
-    ],
-    botEnv
-  )
-  if (commit.exitCode !== 0) throw fail('committing the test files', commit)
+  // Our blobs, written once: the bytes we hold, no filter between them and the object store.
+  const blobs = new Map<string, string>()
+  for (const file of options.files) {
+    const content = file.content.endsWith('\n') ? file.content : `${file.content}\n`
+    blobs.set(
+      file.path,
+      await must(`storing ${file.path}`, ['hash-object', '-w', '--no-filters', '--stdin'], {
+        input: content
+      })
+    )
+  }
+  /** Our commit on `parent`: its tree with our blobs in place, or undefined when nothing changes. */
+  const commitOn = async (parent: string): Promise<string | undefined> => {
+    await must('reading the PR head tree', ['read-tree', parent], { index: true })
+    const entries = [...blobs].map(([path, blob]) => `100644 ${blob}\t${path}\n`).join('')
+    await must('staging the test files', ['update-index', '--add', '--index-info'], {
+      index: true,
+      input: entries
+    })
+    const tree = await must('writing the tree', ['write-tree'], { index: true })
+    if (tree === (await must('reading the parent tree', ['rev-parse', `${parent}^{tree}`])))
+      return undefined
+    return must(
+      'committing the test files',
+      ['commit-tree', '--no-gpg-sign', tree, '-p', parent, '-F', '-'],
+      { env: botEnv, input: withBotTrailer(options.message, options.runId) }
+    )
+  }
 
-  const refspec = `HEAD:refs/heads/${options.branch}`
+  let commit = await commitOn(options.parentSha)
+  if (commit === undefined) return { status: 'nothing-to-commit' }
+  const paths = options.files.map((f) => f.path)
   const tracking = `refs/testmaster/remote-head`
   let rebased = false
   let last: GitCommandResult | undefined
   for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
     await options.beforePush?.(attempt)
-    const push = await git(['push', '--no-verify', '--porcelain', '--', remote, refspec])
-    if (push.exitCode === 0) {
-      const sha = (await git(['rev-parse', 'HEAD'])).stdout.trim()
-      return { status: 'pushed', commitSha: sha, attempts: attempt, rebased }
-    }
+    const push = await git([
+      'push',
+      '--no-verify',
+      '--porcelain',
+      '--',
+      remote,
+      `${commit}:refs/heads/${options.branch}`
+    ])
+    if (push.exitCode === 0)
+      return { status: 'pushed', commitSha: commit, attempts: attempt, rebased }
     if (!isRaceRejection(push)) throw fail(`pushing to ${options.branch}`, push)
     last = push
     if (attempt === options.maxAttempts) break
-    const fetch = await git([
+    await must(`fetching ${options.branch} after a push race`, [
       'fetch',
       '--no-tags',
       '-q',
@@ -132,13 +184,31 @@ export async function commitAndPush(options: CommitAndPushOptions): Promise<Push
       remote,
       `+refs/heads/${options.branch}:${tracking}`
     ])
-    if (fetch.exitCode !== 0) throw fail(`fetching ${options.branch} after a push race`, fetch)
-    const base = (await git(['merge-base', 'HEAD', tracking])).stdout.trim()
-    if (!base)
-      throw fail('finding where the branch moved from', await git(['merge-base', 'HEAD', tracking]))
-    const theirs = await git(['diff', '--name-only', '-z', base, tracking])
-    const changed = theirs.stdout.split('\0').filter((f) => f.length > 0)
-    const overlap = options.files.filter((f) => changed.includes(f))
+    const theirs = await must('reading the new branch head', ['rev-parse', tracking])
+    const base = await must('finding where the branch moved from', [
+      'merge-base',
+      options.parentSha,
+      theirs
+    ])
+    const changed = (
+      await must('listing what changed on the branch', [
+        'diff-tree',
+        '-r',
+        '--no-renames',
+        '--name-only',
+        '-z',
+        base,
+        theirs
+      ])
+    )
+      .split('\0')
+      .filter((f) => f.length > 0)
+    const overlap: string[] = []
+    for (const path of paths.filter((f) => changed.includes(f))) {
+      // The same content there already (our own earlier push) is no conflict.
+      const there = await git(['rev-parse', '--verify', '-q', `${theirs}:${path}`])
+      if (there.stdout.trim() !== blobs.get(path)) overlap.push(path)
+    }
     if (overlap.length > 0) {
       return {
         status: 'conflict',
@@ -146,15 +216,9 @@ export async function commitAndPush(options: CommitAndPushOptions): Promise<Push
         detail: `someone else changed ${overlap.join(', ')} on ${options.branch} while TestMaster ran; not overwriting it. Run \`/testmaster regenerate\` to start again on the new head`
       }
     }
-    const rebase = await git(['-c', 'commit.gpgSign=false', 'rebase', '-q', tracking], botEnv)
-    if (rebase.exitCode !== 0) {
-      await git(['rebase', '--abort'])
-      return {
-        status: 'conflict',
-        files: [],
-        detail: `rebasing the test commit onto the new head of ${options.branch} failed: ${rebase.stderr.trim().split('\n')[0] ?? ''}`
-      }
-    }
+    const rebuilt = await commitOn(theirs)
+    if (rebuilt === undefined) return { status: 'nothing-to-commit' }
+    commit = rebuilt
     rebased = true
   }
   return {
@@ -162,4 +226,9 @@ export async function commitAndPush(options: CommitAndPushOptions): Promise<Push
     attempts: options.maxAttempts,
     detail: `the branch ${options.branch} kept moving: ${options.maxAttempts} push attempt(s) lost the race (${(last?.stderr ?? '').trim().split('\n')[0] ?? ''})`
   }
+}
+
+/** A remote name, never one that could read as an option or a path. */
+function isSafeRemoteName(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)
 }

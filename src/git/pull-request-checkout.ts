@@ -85,7 +85,11 @@ export async function fetchPullRequest(
     : { status: 'head-moved', fetchedHeadSha }
 }
 
-/** Checks out a commit (a SHA) detached; the work tree must be clean of tracked changes. */
+/**
+ * Checks out a commit (a SHA) detached, forced: the tests an earlier run on the same workspace
+ * wrote are untracked there (the bot commit is built elsewhere, `commit-and-push.ts`) and must not
+ * stand in the way. In a job the checkout is fresh, so nothing of the user's is lost.
+ */
 export async function checkoutDetached(repoDir: string, sha: string): Promise<void> {
   if (!SHA.test(sha))
     throw new GitError('GIT_SHA_INVALID', `not a commit SHA: ${JSON.stringify(sha)}`)
@@ -94,6 +98,7 @@ export async function checkoutDetached(repoDir: string, sha: string): Promise<vo
     'advice.detachedHead=false',
     'checkout',
     '-q',
+    '--force',
     '--detach',
     sha
   ])
@@ -101,7 +106,7 @@ export async function checkoutDetached(repoDir: string, sha: string): Promise<vo
     throw new GitError(
       'GIT_CHECKOUT',
       `could not check out ${sha.slice(0, 12)}: ${result.stderr.trim().split('\n')[0] ?? ''}`,
-      'the work tree must be clean before TestMaster checks out the PR head'
+      'check that the workspace is a checkout of the repository (actions/checkout first)'
     )
   }
 }

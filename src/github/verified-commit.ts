@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { messageOf } from '../errors.js'
 import { withBotTrailer } from '../git/bot-trailer.js'
 import { isSafeRepoPath } from '../git/git-command.js'
@@ -26,21 +24,19 @@ export async function createVerifiedCommit(
     readonly repo: RepoRef
     readonly branch: string
     readonly expectedHeadOid: string
-    readonly repoDir: string
-    readonly files: readonly string[]
+    /** The test files as we hold them (never read back from the work tree PR code ran in). */
+    readonly files: readonly { readonly path: string; readonly content: string }[]
     readonly headline: string
     readonly body: string
     readonly runId: string
   }
 ): Promise<VerifiedCommitOutcome> {
   const additions = []
-  for (const path of options.files) {
+  for (const { path, content } of options.files) {
     if (!isSafeRepoPath(path))
       throw new Error(`refusing to commit the path ${JSON.stringify(path)}`)
-    additions.push({
-      path,
-      contents: (await readFile(join(options.repoDir, path))).toString('base64')
-    })
+    const text = content.endsWith('\n') ? content : `${content}\n`
+    additions.push({ path, contents: Buffer.from(text, 'utf8').toString('base64') })
   }
   const message = withBotTrailer(`${options.headline}\n\n${options.body}`, options.runId)
   const [headline, ...rest] = message.split('\n')
