@@ -1,10 +1,13 @@
 import { afterAll, describe, expect, it } from '@jest/globals'
-import { cp, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { analyzeModules } from '../../src/analysis/analyze-modules.js'
+import { buildGeneratePrompt } from '../../src/llm/prompts/generate-prompt.js'
 import type { ModuleAnalysis } from '../../src/analysis/module-model.js'
+import ts from 'typescript'
 import {
+  commonJsMain,
   frameworkImportLine,
   importInstruction,
   learnTestModuleStyle,
@@ -230,16 +233,95 @@ describe('importInstruction', () => {
     expect(text).toContain('never default-import it')
   })
 
-  it('describes a constructor as a constructor', () => {
-    const text = importInstruction(
-      { language: 'js', loader: 'require', exports: 'whole', wholeImport: 'default', evidence: [] },
-      './queue',
-      'Queue',
-      { named: [], main: { kind: 'class', name: 'Queue' } }
+  it('describes an ES5 constructor and a UMD factory as what they are, not as constants', () => {
+    const style = {
+      language: 'js',
+      loader: 'require',
+      exports: 'whole',
+      wholeImport: 'default',
+      evidence: []
+    } as const
+    expect(
+      importInstruction(style, './index', 'EventEmitter', {
+        named: ['prefixed'],
+        main: { kind: 'constructor', name: 'EventEmitter' }
+      })
+    ).toContain(
+      'its module.exports is the ES5 constructor EventEmitter (construct it with new; its methods are on the prototype); reach its other exports as properties (EventEmitter.prefixed)'
     )
-    expect(text).toContain(
-      'the constructor Queue (call it with new; its methods are on the prototype)'
-    )
+    expect(
+      importInstruction(style, './tinycolor', 'tinycolor', {
+        named: [],
+        main: { kind: 'factory', name: 'tinycolor' }
+      })
+    ).toContain('the factory tinycolor (works with or without new')
+  })
+})
+
+describe('commonJsMain: what module.exports is', () => {
+  const shapeOf = (source: string) =>
+    commonJsMain(ts.createSourceFile('x.js', source, ts.ScriptTarget.ES2022, true))
+
+  it('an ES5 constructor with prototype methods', () => {
+    expect(
+      shapeOf(
+        'function EventEmitter() { this.n = 0 }\nEventEmitter.prototype.on = function () {}\nmodule.exports = EventEmitter\n'
+      )
+    ).toEqual({ kind: 'constructor', name: 'EventEmitter' })
+  })
+
+  it('a UMD factory that works without new', () => {
+    const umd = `(function (root) {
+  function tinycolor(color) {
+    if (!(this instanceof tinycolor)) return new tinycolor(color)
+    this.color = color
+  }
+  tinycolor.prototype = { toHex: function () { return this.color } }
+  if (typeof module !== 'undefined' && module.exports) {
+    module.exports = tinycolor
+  } else {
+    root.tinycolor = tinycolor
+  }
+})(this)
+`
+    expect(shapeOf(umd)).toEqual({ kind: 'factory', name: 'tinycolor' })
+  })
+
+  it('a function with properties, an arrow, a class and an object', () => {
+    expect(
+      shapeOf(
+        'function bytes(v) { return v }\nmodule.exports = bytes\nmodule.exports.parse = bytes\n'
+      )
+    ).toEqual({ kind: 'function', name: 'bytes' })
+    expect(shapeOf('module.exports = async (input) => input\n')).toEqual({ kind: 'function' })
+    expect(shapeOf('class Queue {}\nmodule.exports = Queue\n')).toEqual({
+      kind: 'class',
+      name: 'Queue'
+    })
+    expect(shapeOf('module.exports = { pad: function () {} }\n')).toEqual({ kind: 'object' })
+    expect(shapeOf('exports = module.exports = createApp\nfunction createApp() {}\n')).toEqual({
+      kind: 'function',
+      name: 'createApp'
+    })
+  })
+
+  it('nothing to say for a call, a require, or no module.exports', () => {
+    expect(shapeOf("module.exports = require('./other')\n")).toBeUndefined()
+    expect(shapeOf('exports.a = 1\n')).toBeUndefined()
+  })
+
+  it('reaches the prompt through the analysis of a CommonJS package', async () => {
+    const root = await copyShape('js-cjs')
+    const module = await analyze(root, 'src/temperature.js')
+    expect(module.testStyle.main).toEqual({ kind: 'function', name: 'convert' })
+    const [system, user] = buildGeneratePrompt({
+      module,
+      source: await readFile(join(root, 'src/temperature.js'), 'utf8')
+    })
+    expect(system?.content).toContain('```js, as the request says')
+    expect(user?.content).toContain('answer with one ```js fenced block')
+    expect(user?.content).toContain("`const convert = require('../src/temperature')`")
+    expect(user?.content).toContain('convert.isUnit')
   })
 })
 

@@ -225,7 +225,8 @@ function analyzeOne(
     framework: pkg.framework,
     moduleSyntax: ext === '.mjs' || ext === '.mts' ? 'esm' : ext === '.cjs' ? 'cjs' : facts.syntax,
     ...(project.configPath ? { compilerOptions: project.options } : {}),
-    ...(index.conventions.jsLoader ? { jsTestLoader: index.conventions.jsLoader } : {})
+    ...(index.conventions.jsLoader ? { jsTestLoader: index.conventions.jsLoader } : {}),
+    sourceFile
   })
   const starts = sourceFile.getLineStarts()
   const lineCount = sourceFile.text.endsWith('\n') ? starts.length - 1 : starts.length

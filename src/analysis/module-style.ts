@@ -16,7 +16,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, posix } from 'node:path'
-import type ts from 'typescript'
+import ts from 'typescript'
 import type { Framework } from './module-model.js'
 
 export interface TestModuleStyle {
@@ -31,6 +31,8 @@ export interface TestModuleStyle {
   readonly exports: 'named' | 'whole'
   /** With `import` and `whole`: `import x from` or `import * as x from`. */
   readonly wholeImport: 'default' | 'namespace'
+  /** What a CommonJS module's `module.exports` is, when its source says (prompts describe it). */
+  readonly main?: ModuleExportsShape
   /** Why, one short phrase per decision (plan output and prompts). */
   readonly evidence: readonly string[]
 }
@@ -49,6 +51,19 @@ export interface ModuleStyleInput {
   readonly compilerOptions?: ts.CompilerOptions
   /** How the repo's own JavaScript tests load modules, when they agree on one. */
   readonly jsTestLoader?: 'import' | 'require'
+  /** The module's syntax tree, to say what its `module.exports` is. */
+  readonly sourceFile?: ts.SourceFile
+}
+
+/** What `module.exports = X` assigns. */
+export interface ModuleExportsShape {
+  /**
+   * `constructor`: an ES5 function with prototype methods (call with new); `factory`: one that
+   * also works without new (`if (!(this instanceof X)) return new X(...)`, the UMD habit).
+   */
+  readonly kind: 'class' | 'constructor' | 'factory' | 'function' | 'object'
+  /** Its name in the source (`EventEmitter`), when it has one. */
+  readonly name?: string
 }
 
 /** Decides the test's module style from the repository's evidence (see the file comment). */
@@ -66,7 +81,100 @@ export function learnTestModuleStyle(input: ModuleStyleInput): TestModuleStyle {
   const wholeImport = language === 'ts' && !interop ? 'namespace' : 'default'
   if (loader === 'import' && exports === 'whole' && wholeImport === 'namespace')
     evidence.push('tsconfig has no esModuleInterop: `import * as` for module.exports')
-  return { language, loader, exports, wholeImport, evidence }
+  const main = exports === 'whole' && input.sourceFile ? commonJsMain(input.sourceFile) : undefined
+  return { language, loader, exports, wholeImport, ...(main ? { main } : {}), evidence }
+}
+
+/**
+ * What the module assigns to `module.exports` (anywhere, so inside a UMD wrapper too): a class, an
+ * ES5 constructor (prototype methods), a factory that also works without `new`, a plain function,
+ * or an object. Undefined when it assigns something else (a call, a require).
+ */
+export function commonJsMain(sourceFile: ts.SourceFile): ModuleExportsShape | undefined {
+  let assigned: ts.Expression | undefined
+  const prototypeOwners = new Set<string>()
+  const visit = (node: ts.Node): void => {
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      const target = node.left.getText(sourceFile)
+      if (target === 'module.exports' && assigned === undefined) {
+        // `exports = module.exports = X`, `module.exports = exports = X`
+        let value = node.right
+        while (
+          ts.isBinaryExpression(value) &&
+          value.operatorToken.kind === ts.SyntaxKind.EqualsToken
+        )
+          value = value.right
+        assigned = value
+      }
+      const owner = /^([\w$]+)\.prototype(?:\.[\w$]+)?$/.exec(target)?.[1]
+      if (owner !== undefined) prototypeOwners.add(owner)
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(sourceFile)
+  if (assigned === undefined) return undefined
+  const value = ts.isParenthesizedExpression(assigned) ? assigned.expression : assigned
+  if (ts.isObjectLiteralExpression(value)) return { kind: 'object' }
+  if (ts.isClassExpression(value)) return { kind: 'class', ...nameOf(value.name) }
+  if (ts.isArrowFunction(value) || ts.isFunctionExpression(value))
+    return functionShape(value, value.name?.text, prototypeOwners, sourceFile)
+  if (!ts.isIdentifier(value)) return undefined
+  const name = value.text
+  const declaration = findDeclaration(sourceFile, name)
+  if (declaration === undefined) return undefined
+  if (ts.isClassDeclaration(declaration) || ts.isClassExpression(declaration))
+    return { kind: 'class', name }
+  if (ts.isObjectLiteralExpression(declaration)) return { kind: 'object', name }
+  return functionShape(declaration, name, prototypeOwners, sourceFile)
+}
+
+function nameOf(identifier: ts.Identifier | undefined): { name?: string } {
+  return identifier ? { name: identifier.text } : {}
+}
+
+function functionShape(
+  fn: ts.FunctionLikeDeclaration,
+  name: string | undefined,
+  prototypeOwners: ReadonlySet<string>,
+  sourceFile: ts.SourceFile
+): ModuleExportsShape {
+  const named = name !== undefined ? { name } : {}
+  if (name === undefined || !prototypeOwners.has(name)) return { kind: 'function', ...named }
+  const body = fn.body?.getText(sourceFile) ?? ''
+  const factory = new RegExp(`\\binstanceof\\s+${name.replace(/\$/g, '\\$')}\\b`).test(body)
+  return { kind: factory ? 'factory' : 'constructor', ...named }
+}
+
+/** The function, class or object a top-level (or UMD-wrapped) name is declared as. */
+function findDeclaration(
+  sourceFile: ts.SourceFile,
+  name: string
+): ts.FunctionLikeDeclaration | ts.ClassLikeDeclaration | ts.ObjectLiteralExpression | undefined {
+  let found:
+    ts.FunctionLikeDeclaration | ts.ClassLikeDeclaration | ts.ObjectLiteralExpression | undefined
+  const visit = (node: ts.Node): void => {
+    if (found) return
+    if ((ts.isFunctionDeclaration(node) || ts.isClassDeclaration(node)) && node.name?.text === name)
+      found = node
+    else if (
+      ts.isVariableDeclaration(node) &&
+      ts.isIdentifier(node.name) &&
+      node.name.text === name &&
+      node.initializer
+    ) {
+      const init = node.initializer
+      if (
+        ts.isFunctionExpression(init) ||
+        ts.isArrowFunction(init) ||
+        ts.isClassExpression(init) ||
+        ts.isObjectLiteralExpression(init)
+      )
+        found = init
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(sourceFile)
+  return found
 }
 
 function decideLoader(
@@ -327,9 +435,13 @@ function describeMain(main: NonNullable<ExportOutline['main']>): string {
   const name = main.name !== undefined ? ` ${main.name}` : ''
   switch (main.kind) {
     case 'class':
-      return `the constructor${name} (call it with new; its methods are on the prototype)`
+      return `the class${name} (construct it with new)`
+    case 'constructor':
+      return `the ES5 constructor${name} (construct it with new; its methods are on the prototype)`
+    case 'factory':
+      return `the factory${name} (works with or without new; its methods are on the prototype)`
     case 'function':
-      return `the function${name} (module.exports = fn${main.name ? `, call ${main.name}(...)` : ''})`
+      return `the function${name} (module.exports = fn: call it directly)`
     default:
       return `an object${name} whose properties are the API`
   }

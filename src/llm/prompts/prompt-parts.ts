@@ -136,23 +136,32 @@ export function frameworkRules(module: ModuleAnalysis): string {
 /** The import line and fence language for the test's file type and module system. */
 function moduleLoading(module: ModuleAnalysis): string {
   const runtime = module.exports.filter((e) => e.kind !== 'type' && e.kind !== 'interface')
-  const main = runtime.find((e) => e.name === 'default')
-  const local = main?.localName ?? localNameOf(module.path)
+  const declared = runtime.find((e) => e.name === 'default')
+  const shape = module.testStyle.main
+  const main =
+    shape ??
+    (declared
+      ? { kind: declared.kind, ...(declared.localName ? { name: declared.localName } : {}) }
+      : undefined)
+  const local = main?.name ?? localNameOf(module)
   return importInstruction(module.testStyle, module.placement.importSpecifier, local, {
-    named: runtime.filter((e) => e.name !== 'default').map((e) => e.name),
-    ...(main
-      ? { main: { kind: main.kind, ...(main.localName ? { name: main.localName } : {}) } }
-      : {})
+    named: runtime
+      .filter((e) => e.name !== 'default' && e.name !== local && e.name !== 'prototype')
+      .map((e) => e.name),
+    ...(main ? { main } : {})
   })
 }
 
-/** A readable identifier from a file name: `src/date-utils.js` -> `dateUtils`. */
-function localNameOf(path: string): string {
-  const base = (path.split('/').pop() ?? 'subject').replace(/\.[^.]+$/, '')
+/** A readable identifier for the module: `src/date-utils.js` -> `dateUtils`, `index.js` -> the package's. */
+function localNameOf(module: ModuleAnalysis): string {
+  const parts = module.path.split('/')
+  let base = (parts.pop() ?? '').replace(/\.[^.]+$/, '')
+  if (base === 'index' || base === 'main' || base === 'mod')
+    base = parts.pop() ?? module.package.name?.replace(/^@[^/]+\//, '') ?? 'subject'
   const name = base.replace(/[^A-Za-z0-9_$]+(.)?/g, (_, c: string | undefined) =>
     (c ?? '').toUpperCase()
   )
-  return /^[A-Za-z_$]/.test(name) && name !== 'index' ? name : 'subject'
+  return /^[A-Za-z_$]/.test(name) ? name : 'subject'
 }
 
 /** The rules every answer must follow: what we accept, and the safety limits we scan for. */
