@@ -57,7 +57,8 @@ describe('LLM strategy through the real SDK and the scripted server', () => {
     const outcome = await strategy.propose(context, 1)
     expect(outcome).toEqual({
       status: 'proposed',
-      tests: [{ code: `${GOOD_TEST}\n`, label: 'llm candidate 1' }]
+      tests: [{ code: `${GOOD_TEST}\n`, label: 'llm candidate 1' }],
+      more: true
     })
     expect(recorder.calls()).toEqual([
       expect.objectContaining({ purpose: 'generate', outcome: 'ok', module: 'src/discount.ts' })
@@ -70,12 +71,34 @@ describe('LLM strategy through the real SDK and the scripted server', () => {
     expect(prompt).toMatch(/Test framework: jest/)
   })
 
-  it('asks for several candidates, each a different angle', async () => {
+  it('works call by call: a later call lists the accepted tests, and no call is made for covered code', async () => {
     const { strategy, server } = await strategyAgainst(() => ({ content: fencedAnswer(GOOD_TEST) }))
-    const outcome = await strategy.propose(context, 2)
-    expect(outcome.status === 'proposed' && outcome.tests).toHaveLength(2)
-    const prompts = server.log.map((e) => e.request.userText).sort()
-    expect(prompts[0]).not.toBe(prompts[1])
+    const first = await strategy.propose(context, 2)
+    expect(first).toMatchObject({ status: 'proposed', more: true })
+    expect(first.status === 'proposed' && first.tests).toHaveLength(1)
+    const second = await strategy.propose(
+      { ...context, acceptedTests: ['applyDiscount takes the percentage off'] },
+      2
+    )
+    expect(second).toMatchObject({ status: 'proposed', tests: [{ label: 'llm candidate 2' }] })
+    expect(server.log[1]!.request.userText).toMatch(
+      /\[tests already accepted for this module\][^\n]*\n`{3,}\napplyDiscount takes the percentage off\n/
+    )
+    expect(server.log[0]!.request.userText).not.toContain('tests already accepted')
+    // the depth's two calls for the unit are spent
+    expect(await strategy.propose(context, 2)).toEqual({
+      status: 'exhausted',
+      reason: 'the focal units still uncovered had their 2 call(s) each'
+    })
+    // another module whose lines are all covered gets no call at all
+    const covered = discountModule({ path: 'src/covered.ts' })
+    expect(
+      await strategy.propose({ ...contextFor(covered, DISCOUNT_SOURCE), uncoveredLines: [] }, 2)
+    ).toEqual({
+      status: 'exhausted',
+      reason: 'every line of the module is already covered by existing or accepted tests'
+    })
+    expect(server.log).toHaveLength(2)
   })
 
   it('turns an answer with no code into a rejected attempt with the reason', async () => {
@@ -84,7 +107,8 @@ describe('LLM strategy through the real SDK and the scripted server', () => {
     ])
     expect(await strategy.propose(context, 1)).toEqual({
       status: 'no-code',
-      reason: expect.stringMatching(/no code block/)
+      reason: expect.stringMatching(/no code block/),
+      more: true
     })
     expect(recorder.calls()[0]!.outcome).toBe('no-code')
   })
@@ -96,22 +120,21 @@ describe('LLM strategy through the real SDK and the scripted server', () => {
     )
     expect(await strategy.propose(context, 1)).toEqual({
       status: 'no-code',
-      reason: expect.stringMatching(/cut at the output cap/)
+      reason: expect.stringMatching(/cut at the output cap/),
+      more: true
     })
     expect(recorder.calls()[0]!.outcome).toBe('truncated')
   })
 
-  it('keeps the good candidate and reports the rejected one', async () => {
-    const { strategy } = await strategyAgainst((request) =>
-      request.userText.includes('candidate 2 of 2')
-        ? { content: 'no code here' }
-        : { content: fencedAnswer(GOOD_TEST) }
+  it('after an answer with no code, the next call tries the same target again', async () => {
+    let n = 0
+    const { strategy } = await strategyAgainst(() =>
+      ++n === 1 ? { content: 'no code here' } : { content: fencedAnswer(GOOD_TEST) }
     )
-    const outcome = await strategy.propose(context, 2)
-    expect(outcome).toMatchObject({
+    expect(await strategy.propose(context, 2)).toMatchObject({ status: 'no-code', more: true })
+    expect(await strategy.propose(context, 2)).toMatchObject({
       status: 'proposed',
-      tests: [{ label: 'llm candidate 1' }],
-      rejected: [{ label: 'llm candidate 2' }]
+      tests: [{ label: 'llm candidate 2' }]
     })
   })
 
@@ -128,7 +151,8 @@ it('leaks', async () => {
     const outcome = await strategy.propose(contextFor(module, injected), 1)
     expect(outcome).toEqual({
       status: 'no-code',
-      reason: expect.stringMatching(/output scan rejected.*(env|network|process)/)
+      reason: expect.stringMatching(/output scan rejected.*(env|network|process)/),
+      more: true
     })
     const prompt = server.log[0]!.request.body.messages!
     // the rules say PR content is data, and the injected text sits inside a fence that it cannot close

@@ -3,7 +3,7 @@ import { LlmSchema } from '../../src/config/schema.js'
 import { estimateModuleCost } from '../../src/llm/estimate-cost.js'
 import { buildGeneratePrompt } from '../../src/llm/prompts/generate-prompt.js'
 import { buildHealPrompt, parseHealAnswer, trimFailure } from '../../src/llm/prompts/heal-prompt.js'
-import { dataBlock, fenceFor, MAX_FULL_SOURCE_LINES } from '../../src/llm/prompts/prompt-parts.js'
+import { dataBlock, fenceFor } from '../../src/llm/prompts/prompt-parts.js'
 import { countPromptTokens } from '../../src/llm/token-count.js'
 import { DISCOUNT_SOURCE, discountModule } from './module-fixture.js'
 
@@ -63,7 +63,7 @@ describe('buildGeneratePrompt', () => {
     )
   })
 
-  it('cuts a large module around the changed symbols and says what it left out', () => {
+  it('shows a large module by its focal units, whole, and names what it left out', () => {
     const filler = Array.from({ length: 900 }, (_, i) => `export const c${i} = ${i}`).join('\n')
     const source = `import { x } from './x.js'\n${filler}\n${DISCOUNT_SOURCE}`
     const start = 902 + 5
@@ -72,12 +72,15 @@ describe('buildGeneratePrompt', () => {
       exports: [{ ...discountModule().exports[0]!, lines: { start, end: start + 3 } }],
       lineCount: source.split('\n').length
     })
-    expect(module.lineCount).toBeGreaterThan(MAX_FULL_SOURCE_LINES)
     const user = buildGeneratePrompt({ module, source })[1]!.content
     expect(user).toContain("import { x } from './x.js'")
     expect(user).toContain('Math.round(price')
-    expect(user).toMatch(/… lines \d+-\d+ omitted …/)
-    expect(user).not.toContain('export const c400 = 400')
+    expect(user).toMatch(/… lines \d+-\d+ not shown …/)
+    expect(user).toMatch(
+      /This prompt shows .* of the \d+ lines of the module; the rest is left out/
+    )
+    expect(user).toMatch(/context left out for lack of room: module-level code, lines \d+-\d+/)
+    expect(user).not.toContain('export const c800 = 800')
     expect(countPromptTokens([{ role: 'user', content: user }], 'gpt-5-mini')).toBeLessThan(
       countPromptTokens([{ role: 'user', content: source }], 'gpt-5-mini')
     )

@@ -89,7 +89,7 @@ export interface RequestInfo {
   readonly module: string
   readonly purpose: 'generate' | 'heal'
   readonly specifier: string
-  /** 1 or 2 of "candidate i of n" (1 when the prompt names none). */
+  /** Which call for its code ("candidate 2 for this code"); 1 when the prompt names none. */
   readonly candidate: number
 }
 
@@ -101,7 +101,7 @@ export function requestInfo(request: ServedRequest): RequestInfo {
     purpose: /repairing a generated unit test/.test(system) ? 'heal' : 'generate',
     specifier:
       /exactly this specifier: '([^']+)'/.exec(request.userText)?.[1] ?? `../src/${module}.js`,
-    candidate: Number(/candidate (\d+) of \d+/.exec(request.userText)?.[1] ?? 1)
+    candidate: Number(/candidate (\d+) (?:of \d+|for this code)/.exec(request.userText)?.[1] ?? 1)
   }
 }
 

@@ -7,7 +7,9 @@ import { coverageGain, mergeCoverage } from '../coverage/coverage-gain.js'
 import { patchCoverage } from '../coverage/patch-coverage.js'
 import { uncoveredLines } from '../coverage/uncovered-lines.js'
 import type { EventBus } from '../events/event-bus.js'
-import type { CandidateReport, ModuleReport } from '../report/report-schema.js'
+import { planFocus } from '../llm/prompts/focal-context.js'
+import { funnelOf } from '../report/funnel.js'
+import type { CandidateReport, FunnelStage, ModuleReport } from '../report/report-schema.js'
 import { checkStability } from '../runner/stability.js'
 import type { RunResult, TestRunner } from '../runner/test-runner.js'
 import { checkCompiles } from './gates/1-compiles.js'
@@ -115,17 +117,18 @@ function trimForHealer(message: string, repoRoot: string): string {
   return relative.length > 4000 ? `${relative.slice(0, 4000)}\n... (truncated)` : relative
 }
 
-function countTests(result: RunResult, file: string): number {
-  if (result.status !== 'completed') return 0
+function passedTests(result: RunResult, file: string): string[] {
+  if (result.status !== 'completed') return []
   const fileResult = result.files.find((f) => basename(f.file) === basename(file))
-  return fileResult?.tests.filter((t) => t.status === 'passed').length ?? 0
+  return fileResult?.tests.filter((t) => t.status === 'passed').map((t) => t.name) ?? []
 }
 
 function contextFor(
   job: ModuleJob,
   union: CoverageMapData,
   events: EventBus,
-  signal: AbortSignal
+  signal: AbortSignal,
+  acceptedTests: readonly string[] = []
 ): GenerationContext {
   return {
     module: job.module,
@@ -133,6 +136,7 @@ function contextFor(
     source: job.source,
     uncoveredLines: uncoveredLines(union, job.moduleFile),
     styleExample: job.styleExample,
+    acceptedTests: [...acceptedTests],
     signal,
     events
   }
@@ -164,6 +168,8 @@ export async function processModule(
   let union = job.baseline
   let stoppedBy: string | undefined
   let sequence = 0
+  const acceptedTitles: string[] = []
+  let llmStoppedBecause: string | undefined
 
   // Tests TestMaster committed on an earlier run are kept when they still pass, healed when they
   // fail (the code moved on under them), and the seed of this run's union, never overwritten.
@@ -267,83 +273,111 @@ export async function processModule(
       ? job.strategies.filter((s) => s.name === 'explorer')
       : []
   for (const strategy of strategies) {
-    if (signal.aborted) break
-    const context = contextFor(job, union, events, signal)
-    const count = strategy.name === 'llm' ? settings.candidatesPerModule : 1
-    const outcome = await strategy.propose(context, count)
-    if (outcome.status === 'stopped') {
-      stoppedBy = outcome.limit
-      events.emit('budget:limit', {
-        limit: outcome.limit,
-        detail: `${module.path}: ${outcome.reason}`
-      })
-      continue
-    }
-    // Every rejection keeps its gate and reason: a whole answer without code, and the candidates
-    // a strategy discarded itself while proposing others.
-    const discarded =
-      outcome.status === 'no-code' ? [{ reason: outcome.reason }] : (outcome.rejected ?? [])
-    for (const { reason } of discarded) {
-      const id = `${strategy.name}-${++sequence}`
-      const verdict = rejected('generates', reason)
-      candidates.push({
-        id,
-        strategy: strategy.name,
-        verdict,
-        tests: 0,
-        healingRounds: 0,
-        durationMs: 0,
-        addedLines: 0,
-        addedBranches: 0
-      })
-      events.emit('candidate:verdict', {
-        module: module.path,
-        candidate: id,
-        strategy: strategy.name,
-        verdict
-      })
-    }
-    if (outcome.status === 'no-code') continue
-    for (const proposed of outcome.tests) {
+    // A strategy that works call by call (`more`) is asked again once its candidates are judged,
+    // so each call sees the coverage and the tests accepted so far; it ends with `exhausted`.
+    for (;;) {
       if (signal.aborted) break
-      const id = `${strategy.name}-${++sequence}`
-      const started = Date.now()
-      const result = await evaluateCandidate({
-        job,
-        settings,
-        healer: strategy.heal ? strategy : undefined,
-        context: { ...context, uncoveredLines: uncoveredLines(union, job.moduleFile) },
-        proposed,
-        id,
-        finalPath,
-        union,
-        signal
-      })
-      if (result.possibleBug) possibleBugs.push(result.possibleBug)
-      if (result.stoppedBy) stoppedBy = result.stoppedBy
-      candidates.push({
-        id,
-        strategy: strategy.name,
-        verdict: result.verdict,
-        tests: result.tests,
-        healingRounds: result.healingRounds,
-        durationMs: Date.now() - started,
-        addedLines: result.addedLines,
-        addedBranches: result.addedBranches,
-        mutantsKilled: result.mutantsKilled,
-        mutantsTried: result.mutantsTried
-      })
-      events.emit('candidate:verdict', {
-        module: module.path,
-        candidate: id,
-        strategy: strategy.name,
-        verdict: result.verdict
-      })
-      if (result.verdict.status === 'accepted' && result.coverage && result.code) {
-        union = mergeCoverage(union, result.coverage)
-        acceptedCodes.push(result.code)
-        acceptedCoverage.push(result.coverage)
+      const context = {
+        ...contextFor(job, union, events, signal, acceptedTitles),
+        rejectedCandidates: candidates.flatMap((c) =>
+          c.strategy === strategy.name && c.id !== 'previous' && c.verdict.status === 'rejected'
+            ? [
+                `${c.target ? `${c.id} (${c.target})` : c.id}: rejected at ${c.verdict.gate}: ${c.verdict.reason}`
+              ]
+            : []
+        )
       }
+      const count = strategy.name === 'llm' ? settings.candidatesPerModule : 1
+      const outcome = await strategy.propose(context, count)
+      if (outcome.status === 'exhausted') {
+        if (strategy.name === 'llm') llmStoppedBecause = outcome.reason
+        break
+      }
+      if (outcome.status === 'stopped') {
+        stoppedBy = outcome.limit
+        events.emit('budget:limit', {
+          limit: outcome.limit,
+          detail: `${module.path}: ${outcome.reason}`
+        })
+        break
+      }
+      // Every rejection keeps its gate and reason: a whole answer without code, and the candidates
+      // a strategy discarded itself while proposing others.
+      const discarded =
+        outcome.status === 'no-code'
+          ? [{ reason: outcome.reason, target: outcome.target }]
+          : (outcome.rejected ?? [])
+      for (const { reason, target } of discarded) {
+        const id = `${strategy.name}-${++sequence}`
+        const verdict = rejected('generates', reason)
+        candidates.push({
+          id,
+          strategy: strategy.name,
+          verdict,
+          tests: 0,
+          healingRounds: 0,
+          durationMs: 0,
+          addedLines: 0,
+          addedBranches: 0,
+          ...(target ? { target } : {})
+        })
+        events.emit('candidate:verdict', {
+          module: module.path,
+          candidate: id,
+          strategy: strategy.name,
+          verdict
+        })
+      }
+      if (outcome.status === 'no-code') {
+        if (outcome.more) continue
+        break
+      }
+      for (const proposed of outcome.tests) {
+        if (signal.aborted) break
+        const id = `${strategy.name}-${++sequence}`
+        const started = Date.now()
+        const result = await evaluateCandidate({
+          job,
+          settings,
+          healer: strategy.heal ? strategy : undefined,
+          context: { ...context, uncoveredLines: uncoveredLines(union, job.moduleFile) },
+          proposed,
+          id,
+          finalPath,
+          union,
+          signal
+        })
+        if (result.possibleBug) possibleBugs.push(result.possibleBug)
+        if (result.stoppedBy) stoppedBy = result.stoppedBy
+        candidates.push({
+          id,
+          strategy: strategy.name,
+          verdict: result.verdict,
+          tests: result.tests,
+          healingRounds: result.healingRounds,
+          durationMs: Date.now() - started,
+          addedLines: result.addedLines,
+          addedBranches: result.addedBranches,
+          mutantsKilled: result.mutantsKilled,
+          mutantsTried: result.mutantsTried,
+          ...(proposed.target ? { target: proposed.target } : {}),
+          ...(result.reached ? { reached: result.reached } : {})
+        })
+        events.emit('candidate:verdict', {
+          module: module.path,
+          candidate: id,
+          strategy: strategy.name,
+          verdict: result.verdict
+        })
+        if (result.verdict.status === 'accepted' && result.coverage && result.code) {
+          union = mergeCoverage(union, result.coverage)
+          acceptedCodes.push(result.code)
+          acceptedCoverage.push(result.coverage)
+          acceptedTitles.push(...result.titles)
+        }
+      }
+      // A budget limit hit while healing stops this strategy's further calls too.
+      if (!outcome.more || stoppedBy !== undefined) break
     }
   }
 
@@ -370,7 +404,14 @@ export async function processModule(
       testFile: testFile?.path,
       candidates,
       coverageAfter: after,
-      patchCoverageAfter: patchAfter
+      patchCoverageAfter: patchAfter,
+      ...(job.strategies.some((s) => s.name === 'llm')
+        ? {
+            funnel: funnelOf(candidates),
+            focalUnits: planFocus(module.path, job.source).units.length,
+            ...(llmStoppedBecause ? { llmStoppedBecause } : {})
+          }
+        : {})
     },
     testFile,
     possibleBugs,
@@ -425,6 +466,10 @@ async function writeMerged(
 interface CandidateResult {
   verdict: Verdict
   tests: number
+  /** Titles of its passing tests, for later calls to avoid. */
+  titles: string[]
+  /** The last gate it passed, for the funnel. */
+  reached?: FunnelStage
   healingRounds: number
   addedLines: number
   addedBranches: number
@@ -454,16 +499,19 @@ async function evaluateCandidate(input: {
   const path = candidatePath(finalPath, id)
   let test = input.proposed
   let rounds = 0
-  const none = { tests: 0, addedLines: 0, addedBranches: 0 }
+  let reached: FunnelStage = 'answered'
+  const none = { tests: 0, titles: [], addedLines: 0, addedBranches: 0 }
   try {
     let coverage: CoverageMapData | undefined
     let tests = 0
+    let titles: string[] = []
     for (;;) {
       let failure: FailureEvidence | undefined
       const compiled = checkCompiles(test.code, path)
       if (!compiled.ok) {
         failure = { gate: 'compiles', message: trimForHealer(compiled.message, job.repoRoot) }
       } else {
+        reached = 'compiles'
         await writeTestFile(path, test.code)
         const result = await job.runner.run({
           testFiles: [path],
@@ -474,7 +522,9 @@ async function evaluateCandidate(input: {
         const message = firstFailure(result, path)
         if (message === undefined && result.status === 'completed') {
           coverage = result.coverage
-          tests = countTests(result, path)
+          titles = passedTests(result, path)
+          tests = titles.length
+          reached = 'passes'
           break
         }
         failure = { gate: 'passes', message: trimForHealer(message ?? 'failed', job.repoRoot) }
@@ -485,13 +535,14 @@ async function evaluateCandidate(input: {
           rounds > 0
             ? `still failing after ${rounds} healing round(s): ${firstLine(failure.message)}`
             : firstLine(failure.message)
-        return { ...none, verdict: rejected(gate, reason), healingRounds: rounds }
+        return { ...none, reached, verdict: rejected(gate, reason), healingRounds: rounds }
       }
       const healed = await healer.heal(context, test, failure)
       rounds++
       if (healed.status === 'possible-bug') {
         return {
           ...none,
+          reached,
           healingRounds: rounds,
           verdict: rejected('heals', `possible bug in the code, not healed: ${healed.assertion}`),
           possibleBug: {
@@ -505,13 +556,19 @@ async function evaluateCandidate(input: {
       if (healed.status === 'stopped') {
         return {
           ...none,
+          reached,
           healingRounds: rounds,
           verdict: rejected('heals', `healing stopped: ${healed.reason}`),
           stoppedBy: healed.limit
         }
       }
       if (healed.status === 'no-code') {
-        return { ...none, healingRounds: rounds, verdict: rejected('heals', healed.reason) }
+        return {
+          ...none,
+          reached,
+          healingRounds: rounds,
+          verdict: rejected('heals', healed.reason)
+        }
       }
       test = healed.test
     }
@@ -523,9 +580,11 @@ async function evaluateCandidate(input: {
       settings.testTimeoutMs,
       signal
     )
+    if (stability.stable) reached = 'stable'
     if (!stability.stable) {
       return {
         ...none,
+        reached,
         tests,
         healingRounds: rounds,
         verdict: rejected('stable', stability.reason)
@@ -535,6 +594,7 @@ async function evaluateCandidate(input: {
     if (!coverage) {
       return {
         ...none,
+        reached,
         tests,
         healingRounds: rounds,
         verdict: rejected('adds-coverage', 'the run reported no coverage for the module')
@@ -543,6 +603,7 @@ async function evaluateCandidate(input: {
     if (input.previous) {
       return {
         ...none,
+        reached,
         tests,
         healingRounds: rounds,
         verdict: accepted(),
@@ -554,6 +615,7 @@ async function evaluateCandidate(input: {
     if (!gain.adds) {
       return {
         ...none,
+        reached,
         tests,
         healingRounds: rounds,
         verdict: rejected(
@@ -563,7 +625,10 @@ async function evaluateCandidate(input: {
       }
     }
 
+    reached = 'adds-coverage'
     const figures = {
+      reached,
+      titles,
       tests,
       healingRounds: rounds,
       addedLines: gain.addedLines,
@@ -601,6 +666,7 @@ async function evaluateCandidate(input: {
 
     return {
       ...figures,
+      reached: 'asserts',
       verdict: accepted(),
       mutantsKilled,
       mutantsTried,

@@ -20,6 +20,10 @@ export interface GenerationContext {
   readonly uncoveredLines: readonly LineRange[]
   /** An existing test of the repository, as a style example for the prompt. */
   readonly styleExample?: { readonly path: string; readonly code: string }
+  /** Titles of the tests accepted so far for the module, so a later call does not repeat them. */
+  readonly acceptedTests?: readonly string[]
+  /** This strategy's rejected candidates for the module so far: `label: rejected at gate: reason`. */
+  readonly rejectedCandidates?: readonly string[]
   readonly signal: AbortSignal
   readonly events: EventBus
 }
@@ -30,6 +34,8 @@ export interface ProposedTest {
   readonly code: string
   /** Short description for the report (`explorer: 12 observations`, `llm attempt 1`). */
   readonly label: string
+  /** The part of the module it was written for, when the module was split into focal units. */
+  readonly target?: string
 }
 
 export type ProposeOutcome =
@@ -37,10 +43,23 @@ export type ProposeOutcome =
       readonly status: 'proposed'
       readonly tests: readonly ProposedTest[]
       /** Candidates the strategy itself discarded (no code, output scan): each is a rejection at `generates`. */
-      readonly rejected?: readonly { readonly label: string; readonly reason: string }[]
+      readonly rejected?: readonly {
+        readonly label: string
+        readonly reason: string
+        readonly target?: string
+      }[]
+      /** Ask again once these are judged: the strategy works through the module call by call. */
+      readonly more?: boolean
     }
   /** The strategy answered but produced no usable code (rejected at the `generates` gate). */
-  | { readonly status: 'no-code'; readonly reason: string }
+  | {
+      readonly status: 'no-code'
+      readonly reason: string
+      readonly target?: string
+      readonly more?: boolean
+    }
+  /** Nothing left worth a call (all covered, or every target had its calls): why. */
+  | { readonly status: 'exhausted'; readonly reason: string }
   /** A budget limit (or the deadline) stopped the strategy before it could propose. */
   | { readonly status: 'stopped'; readonly limit: LimitName; readonly reason: string }
 
@@ -60,7 +79,10 @@ export type HealOutcome =
 
 export interface Strategy {
   readonly name: StrategyName
-  /** Up to `count` candidate test files for the module. */
+  /**
+   * Candidate test files for the module: up to `count` at once, or (with `more`) one call's worth
+   * at a time, each judged before the next so later calls see the refreshed coverage.
+   */
   propose(context: GenerationContext, count: number): Promise<ProposeOutcome>
   /** Repairs a failing candidate. Strategies that cannot heal leave this out. */
   heal?(

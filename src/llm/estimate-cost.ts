@@ -1,5 +1,6 @@
 import type { ModuleAnalysis } from '../analysis/module-model.js'
 import type { Settings } from '../config/schema.js'
+import { callsToCoverAll, planFocus } from './prompts/focal-context.js'
 import { buildGeneratePrompt } from './prompts/generate-prompt.js'
 import { costUsd, priceFor } from './pricing.js'
 import { countPromptTokens } from './token-count.js'
@@ -7,7 +8,7 @@ import { countPromptTokens } from './token-count.js'
 export interface ModuleCostEstimate {
   /** Prompt tokens of one generate call, as the budget would reserve them. */
   readonly promptTokens: number
-  /** Generate calls the depth makes for the module (its candidates). */
+  /** Generate calls: the calls that cover every focal unit once, times the depth's candidates. */
   readonly calls: number
   /**
    * Worst-case USD of those calls: each prompt at the input price plus the output cap at the
@@ -19,16 +20,18 @@ export interface ModuleCostEstimate {
 }
 
 /**
- * The plan's estimate for a module: builds the real generate prompt (with the changed lines as the
- * uncovered ones, as before any test runs) and prices `calls` of it with the output cap. Healing
- * rounds come on top only when candidates fail, so they are not counted.
+ * The plan's estimate for a module: builds the real generate prompt of its first call (with the
+ * changed lines as the uncovered ones, as before any test runs) and prices it, with the output cap,
+ * for each call that covers the module's focal units, `callsPerTarget` times. Healing rounds come
+ * on top only when candidates fail, and calls for covered units are never made, so neither counts.
  */
 export function estimateModuleCost(
   module: ModuleAnalysis,
   source: string,
   llm: Settings['llm'],
-  calls = 1
+  callsPerTarget = 1
 ): ModuleCostEstimate {
+  const calls = callsToCoverAll(planFocus(module.path, source)) * callsPerTarget
   const messages = buildGeneratePrompt({ module, source })
   const promptTokens = countPromptTokens(messages, llm.model)
   const price = priceFor(llm.model, llm.prices)

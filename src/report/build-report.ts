@@ -5,12 +5,14 @@ import {
   REPORT_SCHEMA_VERSION,
   ReportSchema,
   type CoverageFigures,
+  type Funnel,
   type LlmUsage,
   type ModuleReport,
   type PatchCoverage,
   type Ratio,
   type Report
 } from './report-schema.js'
+import { sumFunnels } from './funnel.js'
 import { formatUsd } from './render-comment.js'
 
 export { ratio }
@@ -57,11 +59,17 @@ export function totalsOf(modules: readonly ModuleReport[]): Report['totals'] {
     accepted: candidates.filter((c) => c.verdict.status === 'accepted').length,
     rejected: candidates.filter((c) => c.verdict.status === 'rejected').length,
     llm: sumUsage(modules.map((m) => m.llm)),
+    ...funnelTotal(modules),
     coverageBefore: sumCoverage(modules.map((m) => m.coverageBefore).filter(present)),
     coverageAfter: sumCoverage(modules.map((m) => m.coverageAfter).filter(present)),
     patchCoverageBefore: sumPatch(modules.map((m) => m.patchCoverageBefore).filter(present)),
     patchCoverageAfter: sumPatch(modules.map((m) => m.patchCoverageAfter).filter(present))
   }
+}
+
+function funnelTotal(modules: readonly ModuleReport[]): { funnel?: Funnel } {
+  const funnel = sumFunnels(modules.map((m) => m.funnel).filter((f) => f !== undefined))
+  return funnel ? { funnel } : {}
 }
 
 /** The budget gate, from the report alone: what the check run reports, and what `fail-on` fails. */

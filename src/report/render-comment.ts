@@ -6,6 +6,7 @@ import type {
   Report
 } from './report-schema.js'
 import { escapeHtml, escapeMarkdown, fencedCode, truncateMarkdown } from './escape-markdown.js'
+import { funnelLine, healingLine } from './funnel.js'
 
 /**
  * The PR comment and the job summary, rendered from the Report alone (plus the PR ledger figures
@@ -142,9 +143,13 @@ export function renderTotals(report: Report, context: MarkdownContext = {}): str
       ? '\n\n⏹️ The job was cancelled before every changed module was handled; what was accepted by then is kept.'
       : `\n\n⏹️ The ${b.stoppedBy} limit stopped the run before every changed module was handled.`
     : ''
+  const funnel =
+    t.funnel && t.funnel.calls > 0
+      ? `\n\n**LLM funnel**: ${funnelLine(t.funnel)}${healingLine(t.funnel) ? ` · ${healingLine(t.funnel)}` : ''}`
+      : ''
   const overruns =
     b.overruns.length > 0 ? `\n\nBudget overruns: ${b.overruns.map(escapeMarkdown).join('; ')}` : ''
-  return `**Totals**: ${parts.join(' · ')}${stopped}${overruns}`
+  return `**Totals**: ${parts.join(' · ')}${funnel}${stopped}${overruns}`
 }
 
 function prSpend(spentUsd: number, budgetUsd?: number, runs?: number): string {
@@ -213,6 +218,28 @@ function renderRejected(report: Report): string | undefined {
     : undefined
 }
 
+/** Per module: the LLM's funnel, its focal units, its healing, and why it made no further call. */
+function renderFunnels(report: Report): string | undefined {
+  const lines: string[] = []
+  for (const m of report.modules) {
+    if (!m.funnel || (m.funnel.calls === 0 && !m.llmStoppedBecause)) continue
+    const units = m.focalUnits && m.focalUnits > 1 ? ` (${m.focalUnits} focal units)` : ''
+    const healing = healingLine(m.funnel)
+    lines.push(
+      `- ${escapeMarkdown(m.path)}${units}: ${funnelLine(m.funnel)}${healing ? ` · ${healing}` : ''}`
+    )
+    const targets = m.candidates.filter((c) => c.strategy === 'llm' && c.target)
+    for (const c of targets) {
+      lines.push(
+        `  - ${escapeMarkdown(c.id)} on ${escapeMarkdown(c.target ?? '')}: ${c.verdict.status === 'accepted' ? 'kept' : `rejected at ${c.verdict.gate}`}`
+      )
+    }
+    if (m.llmStoppedBecause)
+      lines.push(`  - no further call: ${escapeMarkdown(m.llmStoppedBecause)}`)
+  }
+  return lines.length > 0 ? details('LLM funnel per module', lines.join('\n')) : undefined
+}
+
 function renderBugs(report: Report): string | undefined {
   if (report.possibleBugs.length === 0) return undefined
   const lines = report.possibleBugs.map(
@@ -266,6 +293,8 @@ export function renderReportSections(report: Report, context: MarkdownContext = 
   sections.push(renderDelivery(report))
   const rejected = renderRejected(report)
   if (rejected) sections.push(rejected)
+  const funnels = renderFunnels(report)
+  if (funnels) sections.push(funnels)
   const bugs = renderBugs(report)
   if (bugs) sections.push(bugs)
   sections.push(renderSettings(report))

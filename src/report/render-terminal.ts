@@ -1,3 +1,4 @@
+import { funnelLine, healingLine } from './funnel.js'
 import type { ModuleReport, Ratio, Report } from './report-schema.js'
 
 /**
@@ -157,6 +158,17 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
     out.push(
       `  ${report.plan.skipped.length} changed file(s) not tested (not source modules, or excluded); --verbose lists why`
     )
+  }
+  if (t.funnel && t.funnel.calls > 0) {
+    out.push('', `llm funnel: ${funnelLine(t.funnel)}`)
+    const healing = healingLine(t.funnel)
+    if (healing) out.push(`llm ${healing}`)
+    for (const m of report.modules) {
+      if (!m.funnel || (m.funnel.calls === 0 && !m.llmStoppedBecause)) continue
+      const units = m.focalUnits && m.focalUnits > 1 ? ` (${m.focalUnits} focal units)` : ''
+      out.push(`  ${clean(m.path)}${units}: ${funnelLine(m.funnel)}`)
+      if (m.llmStoppedBecause) out.push(`    no further call: ${clean(m.llmStoppedBecause)}`)
+    }
   }
   out.push(
     '',

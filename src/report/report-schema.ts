@@ -39,6 +39,21 @@ export const VerdictSchema = z.discriminatedUnion('status', [
 
 export const StrategyNameSchema = z.enum(['explorer', 'llm'])
 
+/**
+ * How far a candidate got through the gates, whatever its verdict: a test healed into passing
+ * reached `passes`; one merged away afterwards still reached what it reached alone.
+ */
+export const FUNNEL_STAGES = [
+  'answered',
+  'compiles',
+  'passes',
+  'stable',
+  'adds-coverage',
+  'asserts'
+] as const
+export const FunnelStageSchema = z.enum(FUNNEL_STAGES)
+export type FunnelStage = z.infer<typeof FunnelStageSchema>
+
 export const CandidateReportSchema = z.object({
   id: z.string(),
   strategy: StrategyNameSchema,
@@ -51,7 +66,11 @@ export const CandidateReportSchema = z.object({
   addedLines: Count.default(0),
   addedBranches: Count.default(0),
   mutantsKilled: Count.optional(),
-  mutantsTried: Count.optional()
+  mutantsTried: Count.optional(),
+  /** The part of a large module the candidate was written for (its focal units). */
+  target: z.string().optional(),
+  /** The last gate it passed; absent when the strategy gave no code. */
+  reached: FunnelStageSchema.optional()
 })
 export type CandidateReport = z.infer<typeof CandidateReportSchema>
 
@@ -62,6 +81,28 @@ export const LlmUsageSchema = z.object({
   costUsd: Usd
 })
 export type LlmUsage = z.infer<typeof LlmUsageSchema>
+
+/**
+ * The LLM's funnel: of its generate calls, how many answered with code, and how many of those
+ * compiled, passed, were stable, added coverage, passed the assertion gate, killed a mutant, and
+ * were kept in the delivered file after the merge. Healing: candidates that needed it, how many
+ * healed (then passed), and the rounds spent.
+ */
+export const FunnelSchema = z.object({
+  calls: Count,
+  answered: Count,
+  compiles: Count,
+  passes: Count,
+  stable: Count,
+  addsCoverage: Count,
+  asserts: Count,
+  killsMutant: Count,
+  kept: Count,
+  healAttempted: Count,
+  healed: Count,
+  healRounds: Count
+})
+export type Funnel = z.infer<typeof FunnelSchema>
 
 export const PossibleBugSchema = z.object({
   module: z.string(),
@@ -101,7 +142,13 @@ export const ModuleReportSchema = z.object({
   patchCoverageAfter: PatchCoverageSchema.optional(),
   baseline: BaselineSchema.optional(),
   llm: LlmUsageSchema,
-  durationMs: Count
+  durationMs: Count,
+  /** The LLM's funnel for this module (absent when the LLM did not run on it). */
+  funnel: FunnelSchema.optional(),
+  /** Focal units the module was split into for the LLM (1: shown whole). */
+  focalUnits: Count.optional(),
+  /** Why the LLM made no further call for the module (everything covered, calls used up). */
+  llmStoppedBecause: z.string().optional()
 })
 export type ModuleReport = z.infer<typeof ModuleReportSchema>
 
@@ -237,6 +284,8 @@ export const ReportSchema = z.object({
     accepted: Count,
     rejected: Count,
     llm: LlmUsageSchema,
+    /** The LLM's funnel over every module. */
+    funnel: FunnelSchema.optional(),
     coverageBefore: CoverageFiguresSchema.optional(),
     coverageAfter: CoverageFiguresSchema.optional(),
     patchCoverageBefore: PatchCoverageSchema.optional(),

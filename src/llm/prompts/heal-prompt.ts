@@ -1,12 +1,13 @@
-import type { ModuleAnalysis } from '../../analysis/module-model.js'
+import type { LineRange, ModuleAnalysis } from '../../analysis/module-model.js'
 import type { FailureEvidence } from '../../generate/strategy.js'
+import type { FocalPlan, FocalSelection } from './focal-context.js'
+import { focusSections } from './generate-prompt.js'
 import {
   ANSWER_RULES,
   type ChatMessage,
   dataBlock,
   exportsSummary,
-  frameworkRules,
-  numberedSource
+  frameworkRules
 } from './prompt-parts.js'
 
 /** Failure output beyond this is cut: the first lines name the failing assertion. */
@@ -38,6 +39,9 @@ export interface HealPromptInput {
   readonly source: string
   readonly testCode: string
   readonly failure: FailureEvidence
+  /** The part of the module the test was written for; the whole file when absent. */
+  readonly focus?: { readonly plan: FocalPlan; readonly selection: FocalSelection }
+  readonly uncoveredLines?: readonly LineRange[]
 }
 
 /** The chat messages asking to heal a failing test, or to classify the failure as a bug in the code. */
@@ -56,11 +60,7 @@ export function buildHealPrompt(input: HealPromptInput): ChatMessage[] {
       'exports of the module (signatures and docs: the documented intent)',
       exportsSummary(module)
     ),
-    dataBlock(
-      `source of ${module.path} (line numbers added)`,
-      numberedSource(module, input.source),
-      module.language
-    )
+    ...focusSections(module, input.source, input.focus, input.uncoveredLines ?? []).sections
   ]
   return [
     { role: 'system', content: HEAL_SYSTEM_PROMPT },

@@ -30,58 +30,6 @@ export function formatRanges(ranges: readonly LineRange[]): string {
   return ranges.map((r) => (r.start === r.end ? `${r.start}` : `${r.start}-${r.end}`)).join(', ')
 }
 
-/** Source files longer than this are cut around the changed symbols. */
-export const MAX_FULL_SOURCE_LINES = 400
-/** Lines kept around each changed region when cutting. */
-const CONTEXT_LINES = 15
-/** The most source lines a prompt carries, whatever changed. */
-const MAX_CUT_SOURCE_LINES = 600
-
-/**
- * The module source with line numbers. When the file is large, only the changed exported symbols,
- * the changed lines and the import block are kept (with their context), and each omission is
- * marked, so the model still sees what it tests.
- */
-export function numberedSource(module: ModuleAnalysis, source: string): string {
-  const lines = source.split(/\r?\n/)
-  const width = String(lines.length).length
-  const render = (index: number): string =>
-    `${String(index + 1).padStart(width)}| ${lines[index] ?? ''}`
-  if (lines.length <= MAX_FULL_SOURCE_LINES) return lines.map((_, i) => render(i)).join('\n')
-
-  const keep = new Array<boolean>(lines.length).fill(false)
-  const mark = (start: number, end: number): void => {
-    for (let i = Math.max(1, start); i <= Math.min(lines.length, end); i++) keep[i - 1] = true
-  }
-  // The import block: the first lines up to the last import declaration.
-  let lastImport = 0
-  lines.forEach((line, i) => {
-    if (/^\s*import\s|^\s*(const|let|var)\s+\w+\s*=\s*require\(/.test(line)) lastImport = i + 1
-  })
-  mark(1, Math.min(lastImport, 60))
-  const changedSymbols = module.exports.filter((e) => e.changed)
-  for (const symbol of changedSymbols) mark(symbol.lines.start - 3, symbol.lines.end + 1)
-  for (const range of module.changedLines)
-    mark(range.start - CONTEXT_LINES, range.end + CONTEXT_LINES)
-  if (!keep.includes(true)) mark(1, MAX_FULL_SOURCE_LINES)
-
-  const out: string[] = []
-  let kept = 0
-  let skippedFrom: number | undefined
-  for (let i = 0; i < lines.length; i++) {
-    if (keep[i] && kept < MAX_CUT_SOURCE_LINES) {
-      if (skippedFrom !== undefined)
-        out.push(`${' '.repeat(width)}  … lines ${skippedFrom + 1}-${i} omitted …`)
-      skippedFrom = undefined
-      out.push(render(i))
-      kept++
-    } else if (skippedFrom === undefined) skippedFrom = i
-  }
-  if (skippedFrom !== undefined)
-    out.push(`${' '.repeat(width)}  … lines ${skippedFrom + 1}-${lines.length} omitted …`)
-  return out.join('\n')
-}
-
 function symbolSummary(symbol: ExportedSymbol): string {
   const parts: string[] = []
   const head = `${symbol.kind} ${symbol.name}${symbol.changed ? ' (changed in this PR)' : ''}`
