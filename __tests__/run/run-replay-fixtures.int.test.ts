@@ -69,69 +69,77 @@ describe('recorded stand-in sessions replay through the whole run', () => {
   if (all.length === 0)
     it.todo('record a stand-in session (bench/llm-standin.ts, bench/standin-to-fixture.ts)')
 
-  it.each(all)(
-    '$package@$version $module: every recorded request is asked again and answered, and the kept tests pass',
-    async (fixture) => {
-      const sandbox = await createGitSandbox('tm-replay-fixture-')
-      try {
-        const root = join(sandbox.root, 'repo')
-        await cp(join(FIXTURES, fixture.name, 'repo'), root, { recursive: true })
-        const moduleSource = await readFile(join(root, fixture.module))
-        await rm(join(root, fixture.module))
-        await symlink(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir')
-        git(root, 'init', '--quiet', '--initial-branch=main')
-        git(root, 'add', '--all', '--force', ':!node_modules')
-        git(root, 'commit', '--quiet', '--no-verify', '-m', 'base')
-        git(root, 'checkout', '--quiet', '-b', 'feature')
-        await writeFile(join(root, fixture.module), moduleSource)
-        git(root, 'add', '--force', fixture.module)
-        git(root, 'commit', '--quiet', '--no-verify', '-m', 'the pull request')
+  if (all.length > 0)
+    it.each(all)(
+      '$package@$version $module: every recorded request is asked again and answered, and the kept tests pass',
+      async (fixture) => {
+        const sandbox = await createGitSandbox('tm-replay-fixture-')
+        try {
+          const root = join(sandbox.root, 'repo')
+          await cp(join(FIXTURES, fixture.name, 'repo'), root, { recursive: true })
+          const moduleSource = await readFile(join(root, fixture.module))
+          await rm(join(root, fixture.module))
+          await symlink(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir')
+          git(root, 'init', '--quiet', '--initial-branch=main')
+          git(root, 'add', '--all', '--force', ':!node_modules')
+          git(root, 'commit', '--quiet', '--no-verify', '-m', 'base')
+          git(root, 'checkout', '--quiet', '-b', 'feature')
+          await writeFile(join(root, fixture.module), moduleSource)
+          git(root, 'add', '--force', fixture.module)
+          git(root, 'commit', '--quiet', '--no-verify', '-m', 'the pull request')
 
-        const resolved = resolveConfig({
-          overrides: {
-            repo: root,
-            base: 'main',
-            head: 'HEAD',
-            llm: { provider: 'replay', replayFile: join(FIXTURES, fixture.name, 'session.json') }
-          }
-        })
-        const report = await run({ resolved, secrets: {}, events: new EventBus(), runId: 'replay' })
-        expect(ReportSchema.safeParse(report).success).toBe(true)
-        const module = report.modules.find((m) => m.path === fixture.module)
-        const missing = (module?.candidates ?? []).filter(
-          (c) => c.verdict.status === 'rejected' && /REPLAY_MISSING/.test(c.verdict.reason)
-        )
-        // a request the recording lacks: the prompts changed, so record the fixture again
-        expect(missing).toEqual([])
-        expect(module?.funnel?.calls).toBe(fixture.calls.generate)
-        expect(report.totals.llm.costUsd).toBe(0)
-        const delivered = report.tests.filter((t) => t.module === fixture.module).map((t) => t.path)
-        if (delivered.length > 0) {
-          const vitest = spawnSync(
-            process.execPath,
-            [
-              join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs'),
-              'run',
-              ...delivered,
-              '--root',
-              root
-            ],
-            {
-              cwd: root,
-              encoding: 'utf8',
-              env: { ...process.env, NODE_OPTIONS: '', CI: '1', NO_COLOR: '1' },
-              timeout: 300_000
+          const resolved = resolveConfig({
+            overrides: {
+              repo: root,
+              base: 'main',
+              head: 'HEAD',
+              llm: { provider: 'replay', replayFile: join(FIXTURES, fixture.name, 'session.json') }
             }
+          })
+          const report = await run({
+            resolved,
+            secrets: {},
+            events: new EventBus(),
+            runId: 'replay'
+          })
+          expect(ReportSchema.safeParse(report).success).toBe(true)
+          const module = report.modules.find((m) => m.path === fixture.module)
+          const missing = (module?.candidates ?? []).filter(
+            (c) => c.verdict.status === 'rejected' && /REPLAY_MISSING/.test(c.verdict.reason)
           )
-          expect({
-            exit: vitest.status,
-            output: vitest.status === 0 ? '' : vitest.stdout + vitest.stderr
-          }).toEqual({ exit: 0, output: '' })
+          // a request the recording lacks: the prompts changed, so record the fixture again
+          expect(missing).toEqual([])
+          expect(module?.funnel?.calls).toBe(fixture.calls.generate)
+          expect(report.totals.llm.costUsd).toBe(0)
+          const delivered = report.tests
+            .filter((t) => t.module === fixture.module)
+            .map((t) => t.path)
+          if (delivered.length > 0) {
+            const vitest = spawnSync(
+              process.execPath,
+              [
+                join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs'),
+                'run',
+                ...delivered,
+                '--root',
+                root
+              ],
+              {
+                cwd: root,
+                encoding: 'utf8',
+                env: { ...process.env, NODE_OPTIONS: '', CI: '1', NO_COLOR: '1' },
+                timeout: 300_000
+              }
+            )
+            expect({
+              exit: vitest.status,
+              output: vitest.status === 0 ? '' : vitest.stdout + vitest.stderr
+            }).toEqual({ exit: 0, output: '' })
+          }
+        } finally {
+          await sandbox.cleanup()
         }
-      } finally {
-        await sandbox.cleanup()
-      }
-    },
-    900_000
-  )
+      },
+      900_000
+    )
 })
