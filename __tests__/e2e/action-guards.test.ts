@@ -95,6 +95,40 @@ ${test}`
     }
   })
 
+  it('SECURITY 36: regexes in PR source that are pathological to sample cost at most the seeds time limit; the run ends with its comment and ledger entry', async () => {
+    scenario = await createScenario()
+    await scenario.dev.checkout('feature')
+    await scenario.dev.commit('parsers with pathological regexes', {
+      'src/codes.ts': `/** Whether a code is valid: three guards, each pathological to sample. */
+export function isCode(code: string): boolean {
+  if (/^(?:){99999999999999}x$/.test(code)) return false
+  if (/^a{400000000}$/.test(code)) return false
+  // Sampling gives 'a' x 30 then 'b': the lookahead then backtracks for hours.
+  if (/^(?=(a+)+$)a{30}b$/.test(code)) return false
+  return code.length === 4
+}
+`
+    })
+    await scenario.dev.git('push', '-q', 'origin', 'feature')
+    const started = Date.now()
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('synchronize'),
+      FAST
+    )
+    if (result.exitCode !== 0) console.log(result.stdout, result.stderr)
+    expect(result.exitCode).toBe(0)
+    // Far below the job's wall-time budget (20 minutes): the backtracking alone would take hours.
+    expect(Date.now() - started).toBeLessThan(170_000)
+    expect(result.stdout).toMatch(/src\/codes\.ts gave no seeds \(timeout\); explored without them/)
+    const report = await readReport(result.outputs['report-path'])
+    expect(report.modules.map((m) => m.path)).toContain('src/codes.ts')
+    expect(stickies(scenario)).toHaveLength(1)
+    expect(decodeState(stickies(scenario)[0]?.body ?? '')?.ledger.runs.map((r) => r.id)).toEqual([
+      'gh-4242-1'
+    ])
+  })
+
   it('SECURITY 38: usage with a non-numeric cached count and negative tokens charges the reservation; spend is a number and the ledger has the run', async () => {
     scenario = await createScenario()
     openai = await FakeOpenAiServer.start({

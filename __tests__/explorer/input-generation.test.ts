@@ -212,6 +212,15 @@ describe('sampleRegex', () => {
     }
   })
 
+  it('SECURITY 36: gives nothing, at once, for repetitions too long to sample', () => {
+    for (const source of [
+      '^(?:){99999999999999}x$',
+      '^a{400000000}$',
+      '(?:(?:(?:(?:(?:(?:){80}){80}){80}){80}){80})'
+    ])
+      expect(sampleRegex(source)).toEqual([])
+  })
+
   it('gives nothing for syntax it does not understand', () => {
     expect(sampleRegex('(a)\\1')).toEqual([])
   })

@@ -8,9 +8,15 @@ import type {
 } from '../../../analysis/module-model.js'
 import { runExplorerChild } from './child-launch.js'
 import { selectByCoverageGain, inRanges } from './greedy-selection.js'
-import type { ChildMessage, ChildModuleSpec, Program, ProgramResult, Step } from './protocol.js'
+import type {
+  ChildMessage,
+  ChildModuleSpec,
+  Program,
+  ProgramResult,
+  SourceSeeds,
+  Step
+} from './protocol.js'
 import { orderForRendering, renderTestFile, subjectOf } from './render-tests.js'
-import { extractLiterals, extractPropertyHints, extractPropertyValues } from './source-literals.js'
 import { isWritable } from './render-literal.js'
 
 /**
@@ -59,6 +65,8 @@ export type ExploreResult =
       /** Changed-line units covered / all changed-line units. */
       readonly changed: CoverageFigure
       readonly droppedAsUnstable: number
+      /** Why the source gave no seeds (a regex that took too long to sample), if it did not. */
+      readonly seedsProblem?: string
     }
   | { readonly status: 'failed'; readonly reason: string }
 
@@ -294,6 +302,39 @@ function outcomeKey(result: ProgramResult): string {
   return JSON.stringify({ outcomes, states, getters, hazards: hazards ?? [] })
 }
 
+/** How long the source of one module may take to yield its seeds (SECURITY 36). */
+export const SEEDS_TIMEOUT_MS = 10_000
+
+/**
+ * The module's seeds, computed in the explorer child: sampling a regex written in PR source can
+ * take forever, and in our own process it would block the event loop past every deadline. A child
+ * that does not answer in time is killed, and the module is explored without seeds.
+ */
+export async function seedsFromSource(
+  module: Pick<ModuleAnalysis, 'path' | 'language' | 'exports'>,
+  source: string,
+  signal?: AbortSignal
+): Promise<SourceSeeds & { readonly problem?: string }> {
+  const run = await runExplorerChild(
+    { mode: 'seeds', source, language: module.language, exports: module.exports },
+    { timeoutMs: SEEDS_TIMEOUT_MS, signal, env: REPLAY_ENVIRONMENTS[0] }
+  )
+  const found = run.messages.find((m) => m.type === 'seeds')
+  if (found?.type === 'seeds') {
+    const { type: _type, ...seeds } = found
+    return seeds
+  }
+  const why =
+    run.sandbox.status === 'exited'
+      ? run.sandbox.stderr.trim().split('\n').slice(-1).join('') || 'no answer'
+      : run.sandbox.status
+  return {
+    literals: [],
+    propertyHints: {},
+    problem: `the literals and regexes of ${module.path} gave no seeds (${why}); explored without them`
+  }
+}
+
 /** Explores one module and returns the rendered test file with its measured coverage. */
 export async function exploreModule(
   module: ModuleAnalysis,
@@ -302,12 +343,13 @@ export async function exploreModule(
   options: ExploreOptions,
   signal?: AbortSignal
 ): Promise<ExploreResult> {
+  const seeds = await seedsFromSource(module, source, signal)
   const spec: ChildModuleSpec = {
     file: join(repoRoot, module.path),
     exports: module.exports,
-    literals: extractLiterals(source, module.language, module.exports),
-    propertyHints: extractPropertyHints(source),
-    propertyValues: extractPropertyValues(source),
+    literals: seeds.literals,
+    propertyHints: seeds.propertyHints,
+    ...(seeds.propertyValues ? { propertyValues: seeds.propertyValues } : {}),
     enumNames: [
       ...module.exports.filter((e) => e.kind === 'enum').map((e) => e.name),
       ...(module.testStyle.exports === 'named' ? siblingEnumImports(module).keys() : [])
@@ -470,6 +512,7 @@ export async function exploreModule(
       covered: changedUnits.filter(([unit]) => covered.has(unit)).length,
       total: changedUnits.length
     },
-    droppedAsUnstable: dropped
+    droppedAsUnstable: dropped,
+    ...(seeds.problem ? { seedsProblem: seeds.problem } : {})
   }
 }

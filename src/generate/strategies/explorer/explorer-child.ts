@@ -25,6 +25,12 @@ export async function runExplorerChild(requestPath: string): Promise<void> {
   // Our own output is not explored code: the guard lets it through.
   const write = (message: ChildMessage) =>
     asOwnWork(() => appendFileSync(request.outputFile, JSON.stringify(message) + '\n'))
+  if (request.mode === 'seeds') {
+    // Loaded here only: the other modes never need TypeScript's scanner.
+    const { sourceSeeds } = await import('./source-literals.js')
+    write({ type: 'seeds', ...sourceSeeds(request.source, request.language, request.exports) })
+    return
+  }
   const clock = performance.now.bind(performance)
   const started = clock()
   quietProcess()

@@ -66,6 +66,11 @@ export function createExplorerStrategy(options: ExplorerStrategyOptions = {}): S
         })
         return { status: 'no-code', reason: result.reason }
       }
+      if (result.seedsProblem)
+        context.events.emit('log', {
+          level: 'warning',
+          message: `explorer: ${result.seedsProblem}`
+        })
       context.events.emit('log', {
         level: 'debug',
         message:

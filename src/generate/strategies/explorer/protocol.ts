@@ -130,10 +130,28 @@ export interface ReplayRequest {
   readonly outputFile: string
 }
 
-export type ChildRequest = ExploreRequest | ReplayRequest
+/**
+ * Seeds from the module's source text: its literals, samples of its regexes, the properties read
+ * off its parameters. Sampling a regex from PR source can take forever (`/^(?:){99999999999999}x$/`),
+ * so it runs in the child under a time limit, never in the action's own event loop (SECURITY 36).
+ * The module is not loaded.
+ */
+export interface SeedsRequest {
+  readonly mode: 'seeds'
+  readonly source: string
+  readonly language: 'ts' | 'js'
+  readonly exports: readonly ExportedSymbol[]
+  readonly outputFile: string
+}
+
+export type ChildRequest = ExploreRequest | ReplayRequest | SeedsRequest
+
+/** What a seeds request found: the source-derived fields of a ChildModuleSpec. */
+export type SourceSeeds = Pick<ChildModuleSpec, 'literals' | 'propertyHints' | 'propertyValues'>
 
 /** Lines written by the child, one JSON object per line. */
 export type ChildMessage =
+  | ({ readonly type: 'seeds' } & SourceSeeds)
   | {
       readonly type: 'loaded'
       /** Every coverage unit of the module with its 1-based source line. */

@@ -9,6 +9,13 @@ import { seededRandom } from './exploration-engine.js'
 
 const MAX_SAMPLES_PER_REGEX = 4
 const MAX_REGEXES = 12
+/** Longer samples are not used as seeds. */
+const MAX_SAMPLE_LENGTH = 80
+/**
+ * Repetitions one sample may take in all: nested counted groups (`((){80}){80}`...) multiply, and
+ * PR source may hold any of them (SECURITY 36).
+ */
+const MAX_REPETITIONS = 10_000
 
 class Unsupported extends Error {}
 
@@ -20,13 +27,18 @@ function chooser(seed: number): (n: number) => number {
 
 class Sampler {
   private index = 0
+  /** Repetitions taken so far, shared with the samplers of nested groups. */
+  private readonly spent: { repetitions: number }
 
   constructor(
     private readonly pattern: string,
     private readonly choose: (n: number) => number,
     /** Variant 0 takes first alternatives and fewest repetitions. */
-    private readonly plain: boolean
-  ) {}
+    private readonly plain: boolean,
+    spent?: { repetitions: number }
+  ) {
+    this.spent = spent ?? { repetitions: 0 }
+  }
 
   run(): string {
     const out = this.alternation()
@@ -73,12 +85,20 @@ class Sampler {
       }
     }
     if (this.peek() === '?') this.index += 1
+    // A sample longer than MAX_SAMPLE_LENGTH is dropped anyway; `(?:){99999999999999}` or
+    // `a{400000000}` would otherwise loop or allocate for ever.
+    if (min > MAX_SAMPLE_LENGTH) throw new Unsupported('repetition')
     // At least one repetition where allowed, so optional parts get exercised too.
     const count = this.plain
       ? Math.max(min, Math.min(1, max))
       : min + this.choose(Math.min(max, min + 3) - min + 1)
     let out = ''
-    for (let i = 0; i < count; i += 1) out += atom()
+    for (let i = 0; i < count; i += 1) {
+      this.spent.repetitions += 1
+      if (this.spent.repetitions > MAX_REPETITIONS) throw new Unsupported('too many repetitions')
+      out += atom()
+      if (out.length > MAX_SAMPLE_LENGTH) throw new Unsupported('too long')
+    }
     return out
   }
 
@@ -119,7 +139,12 @@ class Sampler {
           first = false
           return value
         }
-        return new Sampler(this.pattern.slice(start, end), this.choose, this.plain).run()
+        return new Sampler(
+          this.pattern.slice(start, end),
+          this.choose,
+          this.plain,
+          this.spent
+        ).run()
       }
     }
     if (c === '[') return this.characterClass()
@@ -265,7 +290,7 @@ export function sampleRegex(source: string, flags = ''): string[] {
   ) {
     try {
       const sample = new Sampler(source, chooser(variant), variant === 0).run()
-      if (sample.length <= 80 && regex.test(sample)) out.add(sample)
+      if (sample.length <= MAX_SAMPLE_LENGTH && regex.test(sample)) out.add(sample)
     } catch {
       return [...out]
     }

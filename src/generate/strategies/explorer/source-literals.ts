@@ -1,6 +1,6 @@
 import ts from 'typescript'
 import type { ExportedSymbol } from '../../../analysis/module-model.js'
-import type { Repr } from './protocol.js'
+import type { Repr, SourceSeeds } from './protocol.js'
 import { regexLiterals, sampleRegex } from './regex-samples.js'
 
 /**
@@ -11,6 +11,22 @@ import { regexLiterals, sampleRegex } from './regex-samples.js'
 
 const MAX_LITERALS = 40
 const MAX_LITERAL_LENGTH = 80
+
+/**
+ * Everything the explorer seeds from the source text. Evaluates PR input (its regexes), so it runs
+ * in the explorer child under a time limit (`explore-module.ts`), never in the action's process.
+ */
+export function sourceSeeds(
+  source: string,
+  language: 'ts' | 'js',
+  exports: readonly ExportedSymbol[]
+): SourceSeeds {
+  return {
+    literals: extractLiterals(source, language, exports),
+    propertyHints: extractPropertyHints(source),
+    propertyValues: extractPropertyValues(source)
+  }
+}
 
 /** Literals of the source, most frequent first, deduplicated. */
 export function extractLiterals(
