@@ -18,7 +18,7 @@
  * Targets: median >= 60% statements and >= 40% branches, every delivered file passing. Packages
  * run one after another (the runner children already use the machine's cores).
  */
-import { existsSync, realpathSync } from 'node:fs'
+import { existsSync, realpathSync, statSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -321,6 +321,10 @@ async function main(): Promise<void> {
       `unknown package '${unknown.join("', '")}': choose from ${PACKAGES.map((p) => p.id).join(', ')}`
     )
   const packages = wanted.length > 0 ? PACKAGES.filter((p) => wanted.includes(p.id)) : PACKAGES
+  // The figures belong to the dist/ that ran: say which commit it was built from.
+  console.log(
+    `testmaster ${git(REPO_ROOT, 'rev-parse', '--short', 'HEAD')}, dist/cli.js built ${statSync(CLI).mtime.toISOString()}`
+  )
   const rows: Row[] = []
   for (const spec of packages) {
     const row = await benchPackage(spec)
