@@ -147,6 +147,18 @@ export const PACKAGES: readonly PackageSpec[] = [
     dependencies: { diacritics: '1.3.0' }
   },
   {
+    id: 'jsonfile',
+    source: { npm: 'jsonfile@6.1.0' },
+    kind: 'CJS, callbacks and promises over the file system',
+    shape: 'jest',
+    module: { from: 'index.js', to: 'index.js' },
+    files: [
+      ['utils.js', 'utils.js'],
+      ['README.md', 'README.md']
+    ],
+    dependencies: { universalify: '2.0.1' }
+  },
+  {
     id: 'dateformat',
     source: { github: 'felixge/node-dateformat', ref: 'v5.0.3' },
     kind: 'ESM syntax via babel, date masks',
