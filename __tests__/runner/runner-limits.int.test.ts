@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { readFile } from 'node:fs/promises'
+import { randomUUID } from 'node:crypto'
 import { createTestRunner } from '../../src/runner/create-test-runner.js'
 import type { TestRunner } from '../../src/runner/test-runner.js'
 import {
@@ -7,7 +7,7 @@ import {
   type FixtureName,
   type FixtureProject
 } from '../helpers/fixture-project.js'
-import { itWithProc, waitDead } from '../helpers/processes.js'
+import { itWithProc, processesWith, untilNone } from '../helpers/processes.js'
 
 const RUN_TIMEOUT_MS = 30_000
 const OUTPUT_CAP = 256 * 1024
@@ -18,14 +18,15 @@ const CASES: ReadonlyArray<{ fixture: FixtureName; framework: 'jest' | 'vitest';
     { fixture: 'vitest-esm', framework: 'vitest', header: "import { it, expect } from 'vitest'\n" }
   ]
 
-/** Test-file lines that start a process in a session of its own and write its pid to `pidFile`. */
-function detachedProcess(pidFile: string): string {
+/**
+ * Test-file lines that start a process in a session of its own with `token` on its command line
+ * (how the test finds it from outside the sandbox's pid namespace).
+ */
+function detachedProcess(token: string): string {
   return `import { spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
 function leaveBehind() {
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' })
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', ${JSON.stringify(token)}], { detached: true, stdio: 'ignore' })
   child.unref()
-  writeFileSync(${JSON.stringify(pidFile)}, String(child.pid))
 }
 `
 }
@@ -93,10 +94,10 @@ describe.each(CASES)('runner limits on $fixture', ({ fixture, framework, header 
   itWithProc(
     'SECURITY 20: a detached process a flooding test started is killed with the warm process',
     async () => {
-      const pidFile = project.path('flood-detached.pid')
+      const token = `tm-flood-${randomUUID()}`
       const flood = await project.write(
         'tests/flood-detached.test.js',
-        `${header}${detachedProcess(pidFile)}it('floods', () => {
+        `${header}${detachedProcess(token)}it('floods', () => {
   leaveBehind()
   const chunk = 'x'.repeat(1 << 20)
   for (let i = 0; i < 10; i++) process.stdout.write(chunk)
@@ -105,17 +106,17 @@ describe.each(CASES)('runner limits on $fixture', ({ fixture, framework, header 
       )
       const result = await runner.run({ testFiles: [flood], timeoutMs: RUN_TIMEOUT_MS })
       expect(result.status).toBe('crashed')
-      expect(await waitDead(Number(await readFile(pidFile, 'utf8')))).toBe(true)
+      expect(await untilNone(() => processesWith(token))).toEqual([])
     }
   )
 
   itWithProc(
     'SECURITY 20: a detached process a passing test left behind is killed when the runner closes',
     async () => {
-      const pidFile = project.path('left-behind.pid')
+      const token = `tm-left-behind-${randomUUID()}`
       const leaves = await project.write(
         'tests/left-behind.test.js',
-        `${header}${detachedProcess(pidFile)}it('leaves', () => {
+        `${header}${detachedProcess(token)}it('leaves', () => {
   leaveBehind()
 })
 `
@@ -124,10 +125,12 @@ describe.each(CASES)('runner limits on $fixture', ({ fixture, framework, header 
       try {
         const result = await own.run({ testFiles: [leaves], timeoutMs: RUN_TIMEOUT_MS })
         expect(result.status === 'completed' && result.files[0]?.status).toBe('passed')
+        // It outlived its test: the warm process serves on, and it with it.
+        expect(processesWith(token)).toHaveLength(1)
       } finally {
         await own.close()
       }
-      expect(await waitDead(Number(await readFile(pidFile, 'utf8')))).toBe(true)
+      expect(await untilNone(() => processesWith(token))).toEqual([])
     }
   )
 

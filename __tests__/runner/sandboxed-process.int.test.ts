@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals'
-import { readFileSync } from 'node:fs'
+import { randomUUID } from 'node:crypto'
 import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,7 +11,13 @@ import {
   spawnSandboxed
 } from '../../src/runner/sandboxed-process.js'
 import { RunnerError } from '../../src/errors.js'
-import { itWithProc, waitDead } from '../helpers/processes.js'
+import {
+  itWithProc,
+  processesIn,
+  processesWith,
+  untilNone,
+  untilSome
+} from '../helpers/processes.js'
 
 const node = process.execPath
 
@@ -27,19 +33,18 @@ async function waitGone(pid: number): Promise<boolean> {
   return false
 }
 
-/** Running (not zombie) according to /proc. */
-function pidAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))
-  } catch {
-    return false
-  }
+/**
+ * A child script that starts a grandchild in a session of its own, `token` on its command line
+ * (how the test finds it from outside any pid namespace), and prints its pid.
+ */
+function detachedGrandchild(token: string): string {
+  return `const {spawn}=require("child_process");const c=spawn(process.execPath,["-e","setInterval(()=>{},1000)",${spelledApart(token)}],{detached:true,stdio:"ignore"});c.unref();console.log(c.pid);`
 }
 
-/** A child script that starts a grandchild in a session of its own and prints its pid. */
-const DETACHED_GRANDCHILD =
-  'const {spawn}=require("child_process");const c=spawn(process.execPath,["-e","setInterval(()=>{},1000)"],{detached:true,stdio:"ignore"});c.unref();console.log(c.pid);'
+/** `token` as a JS expression that builds it, so the script's own command line does not hold it. */
+function spelledApart(token: string): string {
+  return `${JSON.stringify(token.slice(0, 3))}+${JSON.stringify(token.slice(3))}`
+}
 
 describe('runSandboxed', () => {
   it('returns exit code, stdout and stderr of a finished process', async () => {
@@ -131,24 +136,18 @@ describe('runSandboxed', () => {
   })
 
   it('SECURITY 20: an endless loop with forked children is killed at the limit with its whole group', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tm-sandbox-'))
-    try {
-      const pidFile = join(dir, 'grandchild.pid')
-      const result = await runSandboxed({
-        command: node,
-        args: script(
-          `const {spawn}=require("child_process");const c=spawn(process.execPath,["-e","setInterval(()=>{},1000)"],{stdio:"ignore"});require("fs").writeFileSync(${JSON.stringify(pidFile)},String(c.pid));for(;;){}`
-        ),
-        cwd: dir,
-        timeoutMs: 3000
-      })
-      expect(result.status).toBe('timeout')
-      const grandchild = Number(await readFile(pidFile, 'utf8'))
-      expect(await waitGone(result.pid)).toBe(true)
-      expect(pidAlive(grandchild)).toBe(false)
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
+    const token = `tm-loop-${randomUUID()}`
+    const result = await runSandboxed({
+      command: node,
+      args: script(
+        `const {spawn}=require("child_process");spawn(process.execPath,["-e","setInterval(()=>{},1000)",${spelledApart(token)}],{stdio:"ignore"});for(;;){}`
+      ),
+      cwd: tmpdir(),
+      timeoutMs: 3000
+    })
+    expect(result.status).toBe('timeout')
+    expect(await waitGone(result.pid)).toBe(true)
+    expect(await untilNone(() => processesWith(token))).toEqual([])
   })
 
   it('SECURITY 20: 100 MB of output is truncated at the cap and the group killed', async () => {
@@ -171,32 +170,35 @@ describe('runSandboxed', () => {
   itWithProc(
     'SECURITY 20: a detached grandchild (its own session) is killed at the time limit too',
     async () => {
-      const result = await runSandboxed({
+      const token = `tm-detached-${randomUUID()}`
+      const running = runSandboxed({
         command: node,
-        args: script(`${DETACHED_GRANDCHILD}setInterval(()=>{},1000)`),
+        args: script(`${detachedGrandchild(token)}setInterval(()=>{},1000)`),
         cwd: tmpdir(),
         timeoutMs: 3000
       })
+      // It really ran, in a session of its own: the group kill alone would miss it.
+      const seen = await untilSome(() => processesWith(token))
+      expect(seen.length).toBeGreaterThan(0)
+      const result = await running
       expect(result.status).toBe('timeout')
-      const grandchild = Number(result.stdout.trim())
-      expect(grandchild).toBeGreaterThan(0)
-      // It really had left the group: the group kill alone would have missed it.
-      expect(grandchild).not.toBe(result.pid)
-      expect(await waitDead(grandchild)).toBe(true)
+      expect(await untilNone(() => processesWith(token))).toEqual([])
     }
   )
 
   itWithProc(
     'SECURITY 20: a detached process left behind by a child that exited normally does not survive the run',
     async () => {
+      const token = `tm-left-${randomUUID()}`
       const result = await runSandboxed({
         command: node,
-        args: script(DETACHED_GRANDCHILD),
+        args: script(detachedGrandchild(token)),
         cwd: tmpdir(),
         timeoutMs: 10_000
       })
       expect(result).toMatchObject({ status: 'exited', exitCode: 0 })
-      expect(await waitDead(Number(result.stdout.trim()))).toBe(true)
+      expect(Number(result.stdout.trim())).toBeGreaterThan(0)
+      expect(await untilNone(() => processesWith(token))).toEqual([])
     }
   )
 
@@ -225,15 +227,15 @@ describe('runSandboxed', () => {
           args: [tree, '0'],
           cwd: dir,
           env: { PID_FILE: pidFile },
+          writable: [dir],
           // Long enough for all 63 to start on a loaded 2-core machine before the limit hits.
           timeoutMs: 8000
         })
         expect(result.status).toBe('timeout')
         const pids = (await readFile(pidFile, 'utf8')).trim().split('\n').map(Number)
         expect(pids).toHaveLength(63)
-        const survivors: number[] = []
-        for (const pid of pids) if (!(await waitDead(pid))) survivors.push(pid)
-        expect(survivors).toEqual([])
+        // `sleep` replaced every shell: none may be left, whatever its pid namespace.
+        expect(await untilNone(() => processesIn(dir))).toEqual([])
       } finally {
         await rm(dir, { recursive: true, force: true })
       }
@@ -241,24 +243,19 @@ describe('runSandboxed', () => {
   )
 
   it('kills the stragglers a finished leader left in its group', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tm-sandbox-'))
-    try {
-      const pidFile = join(dir, 'bg.pid')
-      const result = await runSandboxed({
-        command: node,
-        args: script(
-          `const {spawn}=require("child_process");const c=spawn(process.execPath,["-e","setInterval(()=>{},1000)"],{stdio:"ignore"});c.unref();require("fs").writeFileSync(${JSON.stringify(pidFile)},String(c.pid))`
-        ),
-        cwd: dir,
-        timeoutMs: 10_000
-      })
-      expect(result.status).toBe('exited')
-      const background = Number(await readFile(pidFile, 'utf8'))
-      expect(await waitGone(result.pid)).toBe(true)
-      expect(pidAlive(background)).toBe(false)
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
+    const token = `tm-straggler-${randomUUID()}`
+    const result = await runSandboxed({
+      command: node,
+      args: script(
+        `const {spawn}=require("child_process");const c=spawn(process.execPath,["-e","setInterval(()=>{},1000)",${spelledApart(token)}],{stdio:"ignore"});c.unref();console.log(c.pid)`
+      ),
+      cwd: tmpdir(),
+      timeoutMs: 10_000
+    })
+    expect(result.status).toBe('exited')
+    expect(Number(result.stdout.trim())).toBeGreaterThan(0)
+    expect(await waitGone(result.pid)).toBe(true)
+    expect(await untilNone(() => processesWith(token))).toEqual([])
   })
 
   it('reports an abort as a result and kills the group', async () => {
@@ -291,23 +288,34 @@ describe('spawnSandboxed', () => {
   itWithProc(
     'SECURITY 20: marks the child, and a detached grandchild dies when the child is killed',
     async () => {
+      const token = `tm-spawned-${randomUUID()}`
       const child = spawnSandboxed({
         command: node,
         args: script(
-          `${DETACHED_GRANDCHILD}console.log(process.env.${SANDBOX_MARKER_VARIABLE});setInterval(()=>{},1000)`
+          `${detachedGrandchild(token)}console.log(process.env.${SANDBOX_MARKER_VARIABLE});setInterval(()=>{},1000)`
         ),
         cwd: tmpdir()
       })
       const exited = new Promise((resolve) => child.once('exit', resolve))
       let out = ''
       child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()))
-      while (out.split('\n').length < 3) await new Promise((r) => setTimeout(r, 20))
-      const [grandchild, marker] = out.trim().split('\n')
-      expect(marker).toMatch(/^[0-9a-f-]{36}$/)
-      expect(markedProcesses(marker!).sort()).toEqual([child.pid, Number(grandchild)].sort())
-      child.kill('SIGKILL')
-      await exited
-      expect(await waitDead(Number(grandchild))).toBe(true)
+      let marker: string | undefined
+      try {
+        while (out.split('\n').length < 3) await new Promise((r) => setTimeout(r, 20))
+        marker = out.trim().split('\n')[1]
+        expect(marker).toMatch(/^[0-9a-f-]{36}$/)
+        // The child we spawned and the grandchild that left its session both carry the marker.
+        const grandchildren = await untilSome(() => processesWith(token))
+        expect(grandchildren).toHaveLength(1)
+        const marked = markedProcesses(marker!)
+        expect(marked).toContain(child.pid)
+        expect(marked).toContain(grandchildren[0])
+      } finally {
+        child.kill('SIGKILL')
+        await exited
+      }
+      expect(await untilNone(() => processesWith(token))).toEqual([])
+      expect(await untilNone(() => markedProcesses(marker!))).toEqual([])
     }
   )
 })

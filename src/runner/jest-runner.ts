@@ -29,6 +29,8 @@ const RUNS_PER_PROCESS = 100
 export class JestRunner extends SerialRunner {
   readonly framework = 'jest' as const
   private process: WarmProcess<JestRunPayload> | undefined
+  /** The warm process's own writable directory: one per process, a subdirectory per run. */
+  private exchangeDir: string | undefined
 
   private constructor(
     cwd: string,
@@ -48,8 +50,12 @@ export class JestRunner extends SerialRunner {
     if (this.process && (this.process.exited || this.process.served >= RUNS_PER_PROCESS)) {
       await this.stopProcess()
     }
-    const warm = this.process ?? (this.process = this.startProcess())
-    const dir = await mkdtemp(join(tmpdir(), 'testmaster-jest-'))
+    if (!this.process) {
+      this.exchangeDir = await mkdtemp(join(tmpdir(), 'testmaster-jest-'))
+      this.process = this.startProcess(this.exchangeDir)
+    }
+    const warm = this.process
+    const dir = await mkdtemp(join(this.exchangeDir ?? tmpdir(), 'run-'))
     try {
       const coverageOf = request.coverageOf ?? []
       const payload: JestRunPayload = {
@@ -89,7 +95,7 @@ export class JestRunner extends SerialRunner {
     }
   }
 
-  private startProcess(): WarmProcess<JestRunPayload> {
+  private startProcess(exchangeDir: string): WarmProcess<JestRunPayload> {
     return WarmProcess.start<JestRunPayload>({
       script: childScriptPath('warm-jest'),
       config: {},
@@ -104,7 +110,8 @@ export class JestRunner extends SerialRunner {
         NODE_ENV: 'test',
         JEST_WORKER_ID: undefined
       },
-      maxOutputBytes: this.outputLimit
+      maxOutputBytes: this.outputLimit,
+      writable: [exchangeDir]
     })
   }
 
@@ -114,7 +121,10 @@ export class JestRunner extends SerialRunner {
 
   private async stopProcess(): Promise<void> {
     const warm = this.process
+    const dir = this.exchangeDir
     this.process = undefined
+    this.exchangeDir = undefined
     await warm?.stop()
+    if (dir) await rm(dir, { recursive: true, force: true })
   }
 }

@@ -4,13 +4,15 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import { messageOf, RunnerError } from '../errors.js'
+import { isolatedCommand, type SandboxView } from './isolation.js'
 import { scrubEnvironment } from './scrub-environment.js'
 
 export { scrubEnvironment, isSecretName } from './scrub-environment.js'
 
 /**
  * Child processes for untrusted code (the target repository's tests, generated tests, explored
- * modules): their own process group, a scrubbed environment, a wall-time limit and an output cap.
+ * modules): isolated where the host allows it (a bubblewrap sandbox: see isolation.ts), in their
+ * own process group, with a scrubbed environment, a wall-time limit and an output cap.
  * When the limit or the cap is hit, or the caller aborts, and again when the run ends, the whole
  * group is killed, so a test that forks or spawns leaves nothing behind. A process that left the
  * group (`detached: true`, setsid) is found by the sandbox's marker variable, which every
@@ -29,6 +31,15 @@ export interface SandboxedOptions {
   /** Written to stdin, which is then closed. Without it stdin is closed at once. */
   readonly input?: string
   readonly signal?: AbortSignal
+  /**
+   * Host paths the child may read (each widened to its repository, `.git` hidden); default the cwd.
+   * The system, Node and our own package are always readable.
+   */
+  readonly readable?: readonly string[]
+  /** Host paths the child may write; writes anywhere else fail or land in a private tmpfs. */
+  readonly writable?: readonly string[]
+  /** Tool scratch directories in the readable trees: writable in the sandbox, discarded after. */
+  readonly scratch?: readonly string[]
 }
 
 interface SandboxedResultBase {
@@ -80,17 +91,41 @@ function installExitHook(): void {
   })
 }
 
-/** The environment of a sandboxed child: ours and the caller's, scrubbed, plus a fresh marker. */
-function sandboxEnvironment(extra: NodeJS.ProcessEnv | undefined): {
+/**
+ * What to spawn for a sandboxed child: the command inside the isolation in force, and its
+ * environment (ours and the caller's, scrubbed, plus a fresh marker).
+ */
+function sandboxLaunch(
+  options: Pick<
+    SandboxedOptions,
+    'command' | 'args' | 'cwd' | 'env' | 'readable' | 'writable' | 'scratch'
+  >
+): {
+  readonly command: string
+  readonly args: string[]
   readonly env: NodeJS.ProcessEnv
   readonly marker: string
 } {
   const marker = randomUUID()
   const env = {
-    ...scrubEnvironment({ ...process.env, ...extra }),
+    ...scrubEnvironment({ ...process.env, ...options.env }),
     [SANDBOX_MARKER_VARIABLE]: marker
   }
-  return { env, marker }
+  const view: SandboxView = {
+    readable: options.readable ?? [options.cwd],
+    writable: options.writable ?? [],
+    scratch: options.scratch ?? []
+  }
+  return {
+    ...isolatedCommand({
+      command: options.command,
+      args: options.args,
+      cwd: options.cwd,
+      env,
+      view
+    }),
+    marker
+  }
 }
 
 /** Kills a process group with SIGKILL; a group already gone is fine. */
@@ -212,11 +247,16 @@ export function groupAlive(pgid: number): boolean {
  * Spawn failures (command not found) surface as the child's `error` event.
  */
 export function spawnSandboxed(
-  options: Pick<SandboxedOptions, 'command' | 'args' | 'cwd' | 'env'> & { ipc?: boolean }
+  options: Pick<
+    SandboxedOptions,
+    'command' | 'args' | 'cwd' | 'env' | 'readable' | 'writable' | 'scratch'
+  > & {
+    ipc?: boolean
+  }
 ): ChildProcess {
   installExitHook()
-  const { env, marker } = sandboxEnvironment(options.env)
-  const child = spawn(options.command, [...options.args], {
+  const { command, args, env, marker } = sandboxLaunch(options)
+  const child = spawn(command, args, {
     cwd: options.cwd,
     env,
     detached: true,
@@ -255,18 +295,20 @@ export function runSandboxed(options: SandboxedOptions): Promise<SandboxedResult
       return
     }
     installExitHook()
-    const { env, marker } = sandboxEnvironment(options.env)
     let child: ChildProcess
+    let marker: string
     try {
-      child = spawn(options.command, [...options.args], {
+      const launch = sandboxLaunch(options)
+      marker = launch.marker
+      child = spawn(launch.command, launch.args, {
+        env: launch.env,
         cwd: options.cwd,
-        env,
         detached: true,
         stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
         windowsHide: true
       })
     } catch (error) {
-      reject(spawnError(options, error))
+      reject(error instanceof RunnerError ? error : spawnError(options, error))
       return
     }
     const pid = child.pid ?? 0

@@ -104,7 +104,13 @@ export class VitestRunner extends SerialRunner {
       // The repo's own test script's Node flags; vitest's workers inherit them.
       nodeArgs: testScriptNodeFlags(this.cwd),
       env: { ...this.options.env, FORCE_COLOR: '0', NO_COLOR: '1' },
-      maxOutputBytes: this.outputLimit
+      maxOutputBytes: this.outputLimit,
+      writable: [dir],
+      // Vite bundles the config into .vite-temp and keeps its caches in .vite.
+      scratch: [
+        join(this.cwd, 'node_modules', '.vite-temp'),
+        join(this.cwd, 'node_modules', '.vite')
+      ]
     })
     return { process: warm, coverageGlobs: new Set(globs), config, dir }
   }

@@ -33,6 +33,10 @@ export interface WarmProcessOptions {
   /** Node flags before the script (e.g. `--experimental-vm-modules`). */
   readonly nodeArgs?: readonly string[]
   readonly maxOutputBytes: number
+  /** Directories the process writes (its reports and coverage); the package itself is read-only. */
+  readonly writable: readonly string[]
+  /** Tool scratch directories in the package: writable in the sandbox, discarded after. */
+  readonly scratch?: readonly string[]
 }
 
 /**
@@ -71,8 +75,9 @@ export function childScriptPath(name: string): string {
 }
 
 /**
- * A long-lived framework process of ours (warm-jest.ts, warm-vitest.ts) in its own process group
- * with a scrubbed environment, serving one request at a time over IPC. Any request that ends
+ * A long-lived framework process of ours (warm-jest.ts, warm-vitest.ts) in the sandbox (see
+ * sandboxed-process.ts), serving one request at a time over IPC (the channel's descriptor passes
+ * through bubblewrap like stdio). Any request that ends
  * other than `done` or `failed` leaves the process dead or killed: the owner starts another.
  */
 export class WarmProcess<Payload> {
@@ -101,6 +106,8 @@ export class WarmProcess<Payload> {
       ],
       cwd: options.cwd,
       ...(options.env ? { env: options.env } : {}),
+      writable: options.writable,
+      ...(options.scratch ? { scratch: options.scratch } : {}),
       ipc: true
     })
     this.pid = this.child.pid ?? 0

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -43,7 +43,12 @@ async function buildChildFromSource(): Promise<string> {
       if (name.endsWith('.ts')) hash.update(name).update(readFileSync(join(folder, name)))
     }
     const repoRoot = resolve(folder, '..', '..', '..', '..')
-    const cacheDir = join(repoRoot, 'node_modules', '.cache', 'testmaster-explorer')
+    // The real path: the child runs only as the main module, which Node names by its real path.
+    const cacheDir = join(
+      realpathSync(join(repoRoot, 'node_modules')),
+      '.cache',
+      'testmaster-explorer'
+    )
     const outfile = join(cacheDir, `explorer-child-${hash.digest('hex').slice(0, 16)}.mjs`)
     if (existsSync(outfile)) return outfile
     await mkdir(cacheDir, { recursive: true })
@@ -100,6 +105,8 @@ export async function runExplorerChild(
     readonly timeoutMs: number
     readonly signal?: AbortSignal
     readonly env?: NodeJS.ProcessEnv
+    /** The module's repository, shown read-only to the child; default: the module's own tree. */
+    readonly repoRoot?: string
   }
 ): Promise<ChildRun> {
   const dir = await mkdtemp(join(tmpdir(), 'testmaster-explorer-'))
@@ -116,7 +123,10 @@ export async function runExplorerChild(
       env: { NODE_ENV: 'test', ...options.env },
       timeoutMs: options.timeoutMs,
       maxOutputBytes: 256 * 1024,
-      signal: options.signal
+      signal: options.signal,
+      // The module's repository, read-only; only the request's own directory is writable.
+      readable: [options.repoRoot ?? dirname(request.module.file)],
+      writable: [dir]
     })
     const text = await readFile(outputFile, 'utf8')
     const messages: ChildMessage[] = []

@@ -364,7 +364,7 @@ export async function exploreModule(
       maxCallsPerSymbol: options.maxCallsPerSymbol,
       budgetMs: options.budgetMs
     },
-    { timeoutMs: options.budgetMs + 15_000, signal, env: REPLAY_ENVIRONMENTS[0] }
+    { timeoutMs: options.budgetMs + 15_000, signal, env: REPLAY_ENVIRONMENTS[0], repoRoot }
   )
   const loadError = explored.messages.find((m) => m.type === 'load-error')
   if (loadError?.type === 'load-error')
@@ -440,7 +440,8 @@ export async function exploreModule(
           {
             timeoutMs: options.callTimeoutMs * selected.length * 3 + 15_000,
             signal,
-            env: REPLAY_ENVIRONMENTS[i % REPLAY_ENVIRONMENTS.length]
+            env: REPLAY_ENVIRONMENTS[i % REPLAY_ENVIRONMENTS.length],
+            repoRoot
           }
         )
       )
