@@ -123,6 +123,28 @@ describe('outlineModule', () => {
     expect(names(source)).toHaveLength(31)
   })
 
+  it('reads a short object of functions, an export default object, and shows module-level code whole', () => {
+    expect(names('module.exports = {\n  inc(a) {\n    return a + 1\n  }\n}\n')).toEqual([
+      'method module.exports.inc'
+    ])
+    expect(names('export default {\n  dec: (a) => a - 1\n}\n', 'src/x.mjs')).toEqual([
+      'method default.dec'
+    ])
+    const script = "const x = Number(process.argv[2])\nif (x > 1) console.log('big')\n"
+    expect(names(script)).toEqual([])
+    expect(planFocus('src/script.js', script)).toMatchObject({
+      whole: true,
+      units: [{ name: 'the whole module' }]
+    })
+  })
+
+  it('finds no unit in a CommonJS barrel either', () => {
+    const barrel =
+      "'use strict'\nmodule.exports = require('./lib/index.js')\nexports.extra = require('./extra')\n"
+    expect(outlineModule('index.js', barrel).ownLogic).toBe(false)
+    expect(planFocus('index.js', barrel).units).toEqual([])
+  })
+
   it('finds no unit in a barrel, and the LLM gets no call for it', () => {
     const barrel =
       "export * from './a.js'\nexport { b } from './b.js'\nexport type { C } from './c.js'\n"

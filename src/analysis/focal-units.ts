@@ -46,6 +46,11 @@ export interface ModuleOutline {
   readonly ownerHeads: ReadonlyMap<string, readonly LineRange[]>
   /** Lines in no unit and no type: imports, requires, wrappers, constants, short module code. */
   readonly header: readonly LineRange[]
+  /**
+   * False for a barrel: nothing but imports, re-exports (`export * from`, `module.exports =
+   * require(…)`) and types, so there is no code of its own to test.
+   */
+  readonly ownLogic: boolean
 }
 
 /** Module-level code longer than this is a unit of its own instead of header. */
@@ -105,11 +110,41 @@ export function outlineModule(path: string, source: string): ModuleOutline {
   }
   return {
     lineCount,
+    ownLogic: units.length > 0 || file.statements.some((s) => !isReExportOrType(s)),
     units: units.sort((a, b) => a.lines.start - b.lines.start),
     types: collected.types,
     ownerHeads: collected.ownerHeads,
     header
   }
+}
+
+/** Imports, re-exports, types and directives: what a barrel is made of. */
+function isReExportOrType(statement: ts.Statement): boolean {
+  if (
+    ts.isImportDeclaration(statement) ||
+    ts.isImportEqualsDeclaration(statement) ||
+    ts.isExportDeclaration(statement) ||
+    ts.isInterfaceDeclaration(statement) ||
+    ts.isTypeAliasDeclaration(statement)
+  )
+    return true
+  if (!ts.isExpressionStatement(statement)) return false
+  const expression = skipOuter(statement.expression)
+  if (ts.isStringLiteral(expression)) return true // 'use strict'
+  // module.exports = require('./x'), exports.a = require('./a')
+  return (
+    ts.isBinaryExpression(expression) &&
+    expression.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    isRequireCall(skipOuter(expression.right))
+  )
+}
+
+function isRequireCall(node: ts.Expression): boolean {
+  return (
+    ts.isCallExpression(node) &&
+    ts.isIdentifier(node.expression) &&
+    node.expression.text === 'require'
+  )
 }
 
 function scriptKindOf(path: string): ts.ScriptKind {
@@ -151,6 +186,17 @@ function collectStatement(file: ts.SourceFile, statement: ts.Statement, out: Col
   }
   if (ts.isExpressionStatement(statement)) {
     collectExpression(file, statement, out)
+    return
+  }
+  if (ts.isExportAssignment(statement)) {
+    // export default function / class / { methods }
+    const value = skipOuter(statement.expression)
+    if (isFunctionValue(value))
+      out.units.push(unitOf(file, statement, 'default', 'function', value.body))
+    else if (ts.isClassExpression(value)) collectClass(file, value, 'default', out, statement)
+    else if (ts.isObjectLiteralExpression(value) && hasFunctionValues(value))
+      collectObjectMethods(file, value, 'default', out, statement)
+    else addLongCode(file, statement, out)
     return
   }
   if (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) return
@@ -215,7 +261,7 @@ function collectVariables(
       out.units.push(unitOf(file, holder, name, 'function', init.body))
     } else if (ts.isClassExpression(init)) {
       collectClass(file, init, name, out, holder)
-    } else if (ts.isObjectLiteralExpression(init) && isLong(file, holder)) {
+    } else if (ts.isObjectLiteralExpression(init) && hasFunctionValues(init)) {
       collectObjectMethods(file, init, name, out, holder)
     } else if (
       ts.isPropertyAccessExpression(init) &&
@@ -278,7 +324,7 @@ function collectExpression(
         out.units.push(unitOf(file, statement, name, 'function', bodyOf(value)))
         return
       }
-      if (ts.isObjectLiteralExpression(value) && isLong(file, statement)) {
+      if (ts.isObjectLiteralExpression(value) && hasFunctionValues(value)) {
         collectObjectMethods(file, value, path.join('.'), out, statement)
         return
       }
@@ -342,6 +388,17 @@ function collectObjectMethods(
     })
   }
   if (!found) addLongCode(file, holder, out)
+}
+
+/** An object literal with methods or function-valued properties (a namespace of functions). */
+function hasFunctionValues(object: ts.ObjectLiteralExpression): boolean {
+  return object.properties.some(
+    (p) =>
+      ts.isMethodDeclaration(p) ||
+      ts.isGetAccessor(p) ||
+      ts.isSetAccessor(p) ||
+      (ts.isPropertyAssignment(p) && isFunctionValue(skipOuter(p.initializer)))
+  )
 }
 
 function addLongCode(file: ts.SourceFile, node: ts.Node, out: Collected): void {

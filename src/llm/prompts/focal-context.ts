@@ -50,7 +50,9 @@ export function planFocus(path: string, source: string): FocalPlan {
   const outline = outlineModule(path, source)
   const lines = source.split(/\r?\n/)
   const wholeTokens = countTokens(numbered(lines, [{ start: 1, end: lines.length }]))
-  const whole = wholeTokens <= FOCAL_SOURCE_TOKENS && outline.units.length > 0
+  // Code of its own but no unit to split it by (module-level statements only): shown whole.
+  const whole =
+    outline.ownLogic && (wholeTokens <= FOCAL_SOURCE_TOKENS || outline.units.length === 0)
   const units: FocalUnit[] = whole
     ? [
         {
@@ -62,7 +64,9 @@ export function planFocus(path: string, source: string): FocalPlan {
           memberReferences: []
         }
       ]
-    : [...outline.units]
+    : outline.ownLogic
+      ? [...outline.units]
+      : []
   const tokens = new Map<string, number>()
   for (const unit of units) tokens.set(unit.name, countTokens(numbered(lines, [unit.lines])))
   return { outline, whole, units, tokens, lines }
