@@ -223,6 +223,24 @@ describe('renderTestFile: one matcher per throwing call', () => {
   })
 })
 
+describe('renderTestFile: floats', () => {
+  it('asserts a fractional result with toBeCloseTo, written as a reader would', () => {
+    const program: Program = {
+      steps: [{ op: 'call', target: 'add', args: [lit(num(0.1)), lit(num(0.2))] }]
+    }
+    const { code } = renderTestFile(
+      [
+        {
+          program,
+          result: result([{ status: 'returned', value: toRepr(0.1 + 0.2), awaited: false }])
+        }
+      ],
+      options
+    )
+    expect(code).toContain('expect(add(0.1, 0.2)).toBeCloseTo(0.3)\n')
+  })
+})
+
 describe('literals', () => {
   it('quotes as Prettier would and keeps special numbers', () => {
     expect(quote("it's")).toBe('"it\'s"')

@@ -144,6 +144,17 @@ function runtimeMethods(value: unknown, staticOnly: boolean): MethodPlan[] {
   return out
 }
 
+/**
+ * Static methods of an export that are not also exports of their own: `module.exports = SemVer`
+ * with `exports.valid = valid` puts every function on the class too, and each is explored once,
+ * under its own name.
+ */
+function ownStatics(value: unknown, namespace: ModuleNamespace): MethodPlan[] {
+  return runtimeMethods(value, true).filter(
+    (m) => namespace[m.name] !== (value as Record<string, unknown>)[m.name]
+  )
+}
+
 /** Everything in the module that can be explored, from the analysis plus what loading it shows. */
 export function callableSymbols(
   exports: readonly ExportedSymbol[],
@@ -168,7 +179,7 @@ export function callableSymbols(
           signature?.parameters ?? unknownParameters(functionArity(value), value),
           value
         ),
-        methods: [...runtimeMethods(value, false), ...runtimeMethods(value, true)]
+        methods: [...runtimeMethods(value, false), ...ownStatics(value, namespace)]
       })
       names.add(symbol.name)
     } else if (
@@ -204,7 +215,7 @@ export function callableSymbols(
             ]
           : []
       )
-      const extra = [...runtimeMethods(value, false), ...runtimeMethods(value, true)].filter(
+      const extra = [...runtimeMethods(value, false), ...ownStatics(value, namespace)].filter(
         (m) => !declared.some((d) => d.name === m.name && d.static === m.static)
       )
       out.push({
@@ -257,18 +268,15 @@ export function callableSymbols(
       if (methods.length > 0) out.push({ name, kind: 'namespace', parameters: [], methods })
       continue
     }
-    if (
-      name === 'default' &&
-      Object.values(namespace).some((other) => other === value && other !== namespace.default)
-    )
-      continue
+    // `module.exports = SemVer` with `exports.SemVer = SemVer`: explored once, by its name.
+    if (name === 'default' && out.some((symbol) => namespace[symbol.name] === value)) continue
     if (isClassValue(value)) {
       out.push({
         name,
         kind: 'class',
         callableWithoutNew: isCallableWithoutNew(value),
         parameters: unknownParameters(functionArity(value), value),
-        methods: [...runtimeMethods(value, false), ...runtimeMethods(value, true)]
+        methods: [...runtimeMethods(value, false), ...ownStatics(value, namespace)]
       })
     } else {
       const statics = runtimeMethods(value, true).filter(

@@ -13,10 +13,12 @@ import type {
   ChildModuleSpec,
   Program,
   ProgramResult,
+  Repr,
   SourceSeeds,
   Step
 } from './protocol.js'
 import { orderForRendering, renderTestFile, subjectOf } from './render-tests.js'
+import { materialLiterals } from './module-material.js'
 import { isWritable } from './render-literal.js'
 
 /**
@@ -335,6 +337,30 @@ export async function seedsFromSource(
   }
 }
 
+/** Literals the module's own delimiters build (its first two) lead; its material comes next. */
+const LEADING_SOURCE_LITERALS = 2
+const LEADING_MATERIAL = 6
+
+/**
+ * The module's literals with the values of its material (examples, README, existing tests,
+ * formats) placed early: every parameter's first candidates then include values a reviewer knows.
+ */
+export function withMaterial(own: readonly Repr[], material: readonly Repr[]): Repr[] {
+  const ordered = [
+    ...own.slice(0, LEADING_SOURCE_LITERALS),
+    ...material.slice(0, LEADING_MATERIAL),
+    ...own.slice(LEADING_SOURCE_LITERALS),
+    ...material.slice(LEADING_MATERIAL)
+  ]
+  const seen = new Set<string>()
+  return ordered.filter((repr) => {
+    const key = JSON.stringify(repr)
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
 /** Explores one module and returns the rendered test file with its measured coverage. */
 export async function exploreModule(
   module: ModuleAnalysis,
@@ -347,7 +373,7 @@ export async function exploreModule(
   const spec: ChildModuleSpec = {
     file: join(repoRoot, module.path),
     exports: module.exports,
-    literals: seeds.literals,
+    literals: withMaterial(seeds.literals, materialLiterals({ module, repoRoot, source })),
     propertyHints: seeds.propertyHints,
     ...(seeds.propertyValues ? { propertyValues: seeds.propertyValues } : {}),
     enumNames: [

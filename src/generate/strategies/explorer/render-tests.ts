@@ -87,6 +87,17 @@ function isMisuseMessage(message: string): boolean {
   return MISUSE_MESSAGE.test(message)
 }
 
+/**
+ * A float result as a reader would write it (`0.3`, not `0.30000000000000004`), for `toBeCloseTo`:
+ * the last bits of a float depend on the order of operations, not on the rule under test.
+ */
+function fractionOf(repr: Repr): string | undefined {
+  if (repr.t !== 'number') return undefined
+  const value = Number(repr.v)
+  if (!Number.isFinite(value) || Number.isInteger(value)) return undefined
+  return String(Number(value.toPrecision(12)))
+}
+
 function lowerFirst(name: string): string {
   return name.charAt(0).toLowerCase() + name.slice(1)
 }
@@ -288,6 +299,8 @@ class TestWriter {
     if (repr.t === 'number' && repr.v === 'NaN') return [`expect(${subject}).toBeNaN()`]
     if (repr.t === 'undefined') return [`expect(${subject}).toBeUndefined()`]
     if (repr.t === 'null') return [`expect(${subject}).toBeNull()`]
+    const fraction = fractionOf(repr)
+    if (fraction !== undefined) return [`expect(${subject}).toBeCloseTo(${fraction})`]
     if (['number', 'string', 'boolean', 'bigint'].includes(repr.t))
       return [`expect(${subject}).toBe(${renderRepr(repr)})`]
     if (isWritable(repr)) return [`expect(${subject}).toEqual(${renderRepr(repr)})`]
