@@ -128,17 +128,10 @@ function analyzeModulesSync(
         : undefined
       results.set(
         file.path,
-        analyzeOne(
-          file,
-          sourceFile,
-          declaration,
-          project,
-          modeller,
-          relativePath,
-          pkg,
-          index,
-          { ...options, repoRoot: root }
-        )
+        analyzeOne(file, sourceFile, declaration, project, modeller, relativePath, pkg, index, {
+          ...options,
+          repoRoot: root
+        })
       )
     }
   }
