@@ -125,7 +125,8 @@ export async function runExplorerChild(
       maxOutputBytes: 256 * 1024,
       signal: options.signal,
       // The module's repository, read-only; only the request's own directory is writable.
-      readable: [options.repoRoot ?? dirname(request.module.file)],
+      // (A seeds request reads nothing but its own request file.)
+      readable: [options.repoRoot ?? ('module' in request ? dirname(request.module.file) : dir)],
       writable: [dir]
     })
     const text = await readFile(outputFile, 'utf8')
