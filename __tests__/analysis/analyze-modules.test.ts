@@ -356,3 +356,51 @@ describe('analyzeModules on JavaScript with JSDoc', () => {
     expect(sig(greeter.members?.[0]?.signature)).toBe('(name: string) => string')
   })
 })
+
+describe('symbol-keyed members', () => {
+  it('never appear under TypeScript internal names (__@name@id): they are left out', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises')
+    const { tmpdir } = await import('node:os')
+    const root = await mkdtemp(join(tmpdir(), 'tm-symbols-'))
+    try {
+      await writeFile(join(root, 'package.json'), '{ "name": "symbols", "type": "module" }\n')
+      await writeFile(
+        join(root, 'tsconfig.json'),
+        '{ "compilerOptions": { "strict": true, "target": "ES2022", "module": "ESNext", "moduleResolution": "Bundler" } }\n'
+      )
+      const source = [
+        "export const protocolRelative: unique symbol = Symbol('protocolRelative')",
+        "const matcher: unique symbol = Symbol('matcher')",
+        'export interface Options {',
+        '  [protocolRelative]?: boolean',
+        '  strict?: boolean',
+        '}',
+        'export function parse(input: string, options: Options = {}): string {',
+        '  return options.strict ? input.trim() : input',
+        '}',
+        'export class Pattern {',
+        '  [matcher](text: string): boolean {',
+        '    return text.length > 0',
+        '  }',
+        '  *[Symbol.iterator](): Generator<string> {',
+        "    yield 'a'",
+        '  }',
+        '  test(text: string): boolean {',
+        '    return this[matcher](text)',
+        '  }',
+        '}',
+        ''
+      ].join('\n')
+      await writeFile(join(root, 'parse.ts'), source)
+      const [module] = await analyzeModules(root, [
+        { path: 'parse.ts', status: 'added', binary: false, lines: [{ start: 1, end: 20 }] }
+      ])
+      expect(JSON.stringify(module)).not.toContain('__@')
+      expect(byName(module, 'Pattern').members?.map((m) => m.name)).toEqual(['test'])
+      const options = byName(module, 'parse').signatures?.[0]?.parameters[1]?.type
+      expect(formatTypeModel(options ?? { kind: 'never' })).toBe('Options { strict?: boolean }')
+    } finally {
+      await rm(root, { recursive: true, force: true })
+    }
+  })
+})

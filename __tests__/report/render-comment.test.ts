@@ -161,6 +161,24 @@ describe('renderSummary and renderTerminal', () => {
     )
   })
 
+  it("shows a rejected candidate's code with --verbose only", () => {
+    const report = sampleReport()
+    const [math, ...rest] = report.modules
+    const withCode = {
+      ...math!,
+      candidates: math!.candidates.map((c) =>
+        c.verdict.status === 'rejected'
+          ? { ...c, code: "it('adds', () => {\n  add(1, 2)\n})\n" }
+          : c
+      )
+    }
+    const modules = [withCode, ...rest]
+    expect(renderTerminal({ ...report, modules }, { verbose: true })).toContain(
+      "rejected src/math.ts c2 at asserts: no mutant killed\n      it('adds', () => {\n        add(1, 2)\n      })\n"
+    )
+    expect(renderTerminal({ ...report, modules })).not.toContain('add(1, 2)')
+  })
+
   it('prints no LLM cost for the offline explorer, not even an estimate in a dry run', () => {
     const report = sampleReport()
     const dry = renderTerminal({

@@ -13,7 +13,7 @@ import type {
   MemberModel,
   SignatureModel
 } from './module-model.js'
-import type { TypeModeller } from './type-model.js'
+import { isInternalSymbolName, type TypeModeller } from './type-model.js'
 
 export interface ExportContext {
   readonly checker: ts.TypeChecker
@@ -351,6 +351,7 @@ function describeClass(
     const isStatic = hasModifier(member, ts.SyntaxKind.StaticKeyword)
     const changed = intersects(lineRangeOf(member), changedLines)
     const memberName = memberSymbol.getName()
+    if (isInternalSymbolName(memberName)) continue
     if (ts.isMethodDeclaration(member)) {
       // One entry per method name: overload declarations repeat it.
       if (

@@ -180,7 +180,11 @@ export class TypeModeller {
     }
 
     const callSignatures = type.getCallSignatures()
-    const properties = this.checker.getPropertiesOfType(type)
+    // Symbol-keyed members have only TypeScript's internal names (`__@matcher@163`), which are
+    // no property anyone can write: they are left out.
+    const properties = this.checker
+      .getPropertiesOfType(type)
+      .filter((property) => !isInternalSymbolName(property.getName()))
     if (callSignatures.length > 0 && properties.length === 0) {
       const last = callSignatures[callSignatures.length - 1]
       if (last)
@@ -426,4 +430,12 @@ export function formatTypeModel(model: TypeModel): string {
     default:
       return model.kind
   }
+}
+
+/**
+ * Whether `name` is TypeScript's internal name for a symbol-keyed member (`__@iterator@12`,
+ * `__@matcher@163`): never valid in generated code, so such members are skipped.
+ */
+export function isInternalSymbolName(name: string): boolean {
+  return name.startsWith('__@') || name.startsWith('__#')
 }

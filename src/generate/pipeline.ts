@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { basename, extname, relative, sep } from 'node:path'
+import { basename, extname, join, relative, sep } from 'node:path'
 import type { CoverageMapData } from 'istanbul-lib-coverage'
 import type { LineRange, ModuleAnalysis } from '../analysis/module-model.js'
 import { coverageFigures } from '../coverage/coverage-figures.js'
@@ -13,6 +13,7 @@ import type { CandidateReport, FunnelStage, ModuleReport } from '../report/repor
 import { checkStability } from '../runner/stability.js'
 import type { RunResult, TestRunner } from '../runner/test-runner.js'
 import { checkCompiles } from './gates/1-compiles.js'
+import { formatLikeRepository } from './repository-style.js'
 import { checkKillsMutant, type MutantCheck } from './gates/6-asserts.js'
 import { checkAssertsStatically } from './gates/6-asserts-statically.js'
 import type { FailureEvidence, GenerationContext, ProposedTest, Strategy } from './strategy.js'
@@ -361,7 +362,9 @@ export async function processModule(
           mutantsKilled: result.mutantsKilled,
           mutantsTried: result.mutantsTried,
           ...(proposed.target ? { target: proposed.target } : {}),
-          ...(result.reached ? { reached: result.reached } : {})
+          ...(result.reached ? { reached: result.reached } : {}),
+          // A rejected candidate's code stays in the report, so its reason can be checked.
+          ...(result.verdict.status === 'rejected' ? { code: capCode(proposed.code) } : {})
         })
         events.emit('candidate:verdict', {
           module: module.path,
@@ -429,7 +432,12 @@ async function writeMerged(
   signal: AbortSignal
 ): Promise<{ testFile: NonNullable<ModuleOutcome['testFile']>; onlyFirst: boolean }> {
   let onlyFirst = false
-  let code = mergeTestFiles(codes, finalPath)
+  const style = {
+    repoRoot: job.repoRoot,
+    packageRoot: join(job.repoRoot, job.module.package.root),
+    signal
+  }
+  let code = await formatLikeRepository(mergeTestFiles(codes, finalPath), finalPath, style)
   await writeTestFile(finalPath, code)
   if (codes.length > 1) {
     const check = await job.runner.run({
@@ -440,7 +448,7 @@ async function writeMerged(
     const failure = firstFailure(check, finalPath)
     if (failure) {
       onlyFirst = true
-      code = codes[0] ?? ''
+      code = await formatLikeRepository(codes[0] ?? '', finalPath, style)
       await writeTestFile(finalPath, code)
       let seen = 0
       candidates.forEach((c, index) => {
@@ -461,6 +469,15 @@ async function writeMerged(
     testFile: { path: relative(job.repoRoot, finalPath).split('\\').join('/'), code },
     onlyFirst
   }
+}
+
+/** Rejected code kept per candidate in the report (characters). */
+const MAX_REJECTED_CODE = 20_000
+
+function capCode(code: string): string {
+  return code.length > MAX_REJECTED_CODE
+    ? `${code.slice(0, MAX_REJECTED_CODE)}\n// … cut at ${MAX_REJECTED_CODE} characters`
+    : code
 }
 
 interface CandidateResult {

@@ -149,6 +149,14 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
         out.push(
           `  ${paint(31, 'rejected')} ${clean(m.path)} ${clean(c.id)} at ${c.verdict.gate}: ${clean(c.verdict.reason)}`
         )
+        if (options.verbose && c.code) {
+          out.push(
+            ...clean(c.code)
+              .trimEnd()
+              .split('\n')
+              .map((line) => `      ${line}`)
+          )
+        }
       }
     }
   }

@@ -70,7 +70,9 @@ export const CandidateReportSchema = z.object({
   /** The part of a large module the candidate was written for (its focal units). */
   target: z.string().optional(),
   /** The last gate it passed; absent when the strategy gave no code. */
-  reached: FunnelStageSchema.optional()
+  reached: FunnelStageSchema.optional(),
+  /** A rejected candidate's code as proposed (cut at 20,000 characters), to check its reason. */
+  code: z.string().optional()
 })
 export type CandidateReport = z.infer<typeof CandidateReportSchema>
 

@@ -1,11 +1,13 @@
 import ts from 'typescript'
 import type { Verdict } from '../verdict.js'
 import { rejected } from '../verdict.js'
+import { typeErrors } from './type-check.js'
 
 /**
- * Gate 1: the candidate parses as the language of its file. Type errors are left to the test run
- * (ts-jest and vitest report them with context the healer can use); syntax errors stop here
- * without paying a framework start.
+ * Gate 1: the candidate parses as the language of its file and, in a TypeScript repository,
+ * type-checks against the repository's own tsconfig and types (see type-check.ts): vitest would
+ * run a test with type errors that the repository's `tsc` then rejects. Either kind of error
+ * stops here without paying a framework start, and goes to the healer with the tsc error lines.
  */
 export function checkCompiles(
   code: string,
@@ -23,7 +25,15 @@ export function checkCompiles(
   const errors = (result.diagnostics ?? []).filter(
     (d) => d.category === ts.DiagnosticCategory.Error
   )
-  if (errors.length === 0) return { ok: true }
+  if (errors.length === 0) {
+    const typeErrorLines = typeErrors(code, fileName)
+    if (typeErrorLines.length === 0) return { ok: true }
+    return {
+      ok: false,
+      message: typeErrorLines.join('\n'),
+      verdict: rejected('compiles', typeErrorLines[0] ?? 'type error')
+    }
+  }
   const message = errors
     .slice(0, 5)
     .map((d) => {
