@@ -8,7 +8,8 @@
  * decides whether they pass and how much of the changed module they cover.
  *
  *   npm run bench -- real-packages                              every package (needs a built dist/)
- *   node --import tsx bench/real-packages.ts bytes fecha        some of them
+ *   npm run bench -- real-packages bytes fecha                  some of them
+ *   node --import tsx bench/real-packages.ts bytes fecha        the same, without run-all
  *
  * Environment: BENCH_KEEP=1 keeps the temp repositories; BENCH_CACHE (default: a folder in the
  * temp dir) keeps downloads between runs; BENCH_GIT_MIRRORS is the folder of git mirrors for the
