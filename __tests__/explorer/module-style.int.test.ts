@@ -112,6 +112,38 @@ describe('the explorer’s test file passes under the repo’s own runner', () =
   )
 
   it(
+    'a TypeScript default export compiled to CommonJS is explored as the repo’s tests import it',
+    async () => {
+      const root = await copyShape('ts-jest-cjs')
+      await writeFile(
+        join(root, 'src', 'area.ts'),
+        [
+          '/** Area of a rectangle. */',
+          'export default function area(width: number, height: number): number {',
+          "  if (width < 0 || height < 0) throw new RangeError('negative side')",
+          '  return width * height',
+          '}',
+          '',
+          '/** Perimeter of a rectangle. */',
+          'export function perimeter(width: number, height: number): number {',
+          '  return 2 * (width + height)',
+          '}',
+          ''
+        ].join('\n')
+      )
+      const { code, testPath } = await explore(root, 'src/area.ts')
+      // Node's own import() gives module.exports as the default: calls would read area.default(...)
+      expect(code).toMatch(/^import area, \{ perimeter \} from '\.\.\/src\/area'$/m)
+      expect(code).toMatch(/expect\(area\(\d+, \d+\)\)\.toBe\(\d+\)/)
+      expect(code).not.toContain('area.default')
+      const run = await npxJest(root, testPath)
+      expect(run.exitCode).toBe(0)
+      expect(run.passed).toBeGreaterThan(1)
+    },
+    TIMEOUT
+  )
+
+  it(
     'TypeScript loads with the repo’s own tsconfig: its ES2020 target keeps assign semantics for class fields, as ts-jest does',
     async () => {
       const root = await copyShape('ts-jest-cjs')

@@ -379,7 +379,8 @@ export async function exploreModule(
     enumNames: [
       ...module.exports.filter((e) => e.kind === 'enum').map((e) => e.name),
       ...(module.testStyle.exports === 'named' ? siblingEnumImports(module).keys() : [])
-    ]
+    ],
+    importedByName: module.testStyle.exports === 'named'
   }
   const explored = await runExplorerChild(
     {

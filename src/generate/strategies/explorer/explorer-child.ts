@@ -1,5 +1,6 @@
 import { appendFileSync, readdirSync, readFileSync, realpathSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
+import { esModuleView } from './esm-view.js'
 import { callableSymbols, ExplorationEngine } from './exploration-engine.js'
 import {
   registerExplorerHooks,
@@ -38,7 +39,8 @@ export async function runExplorerChild(requestPath: string): Promise<void> {
   const instrumented = registerExplorerHooks(request.module.file)
   let namespace: ModuleNamespace
   try {
-    namespace = (await import(pathToFileURL(request.module.file).href)) as ModuleNamespace
+    const loaded = (await import(pathToFileURL(request.module.file).href)) as ModuleNamespace
+    namespace = request.module.importedByName ? esModuleView(loaded) : loaded
   } catch (error) {
     write({
       type: 'load-error',

@@ -108,6 +108,11 @@ export interface ChildModuleSpec {
   readonly propertyValues?: Readonly<Record<string, readonly string[]>>
   /** Enums a test can name (exported by the module or by a sibling it imports them from). */
   readonly enumNames?: readonly string[]
+  /**
+   * The module is written with `export` and tests import it by name: a CommonJS build of it is
+   * seen through the frameworks' interop (`default` is `exports.default`; see esm-view.ts).
+   */
+  readonly importedByName?: boolean
 }
 
 export interface ExploreRequest {
