@@ -12,8 +12,9 @@
  *   node --import tsx bench/real-packages.ts bytes fecha        the same, without run-all
  *
  * Environment: BENCH_KEEP=1 keeps the temp repositories; BENCH_CACHE (default: a folder in the
- * temp dir) keeps downloads between runs; BENCH_GIT_MIRRORS is the folder of git mirrors for the
- * packages taken from GitHub (`<owner>+<name>/repo`); BENCH_RUN_TIMEOUT_S bounds one `run`
+ * temp dir) keeps downloads between runs; the packages taken from GitHub come from
+ * bench/real-packages/sources/ (their files at the pinned ref), else from BENCH_GIT_MIRRORS, a folder
+ * of git mirrors (`<owner>+<name>/repo`); BENCH_RUN_TIMEOUT_S bounds one `run`
  * (default 900 s); BENCH_JSON writes the rows as JSON to that file.
  *
  * Targets: median >= 60% statements and >= 40% branches, every delivered file passing. Packages

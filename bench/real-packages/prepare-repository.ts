@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, readdirSync } from 'node:fs'
 import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { PackageSpec, Shape, Source } from './package-set.js'
 
 export interface PreparedRepository {
@@ -106,6 +107,8 @@ async function materialise(source: Source, options: PrepareOptions): Promise<str
     if (packed.status !== 0 || !tarball)
       throw new Error(`npm pack ${source.npm} failed: ${lastLine(packed.stderr)}`)
     tar(['xzf', join(dir, tarball), '-C', join(dir, 'tree'), '--strip-components=1'])
+  } else if (existsSync(vendored(source))) {
+    tar(['xzf', vendored(source), '-C', join(dir, 'tree')])
   } else {
     const mirror = join(options.gitMirrors, source.github.replace('/', '+'), 'repo')
     if (!existsSync(mirror))
@@ -127,6 +130,17 @@ async function materialise(source: Source, options: PrepareOptions): Promise<str
   await writeFile(join(dir, '.complete'), '')
   return join(dir, 'tree')
 }
+
+/**
+ * The files of a GitHub source that the set uses, archived beside this file at the pinned ref
+ * (`git archive <ref> -- <paths>`), so the benchmark needs no GitHub access; a source not
+ * archived there is taken from a local git mirror.
+ */
+function vendored(source: { github: string; ref: string }): string {
+  return join(VENDORED, `${source.github.replace('/', '+')}@${source.ref}.tar.gz`)
+}
+
+const VENDORED = join(dirname(fileURLToPath(import.meta.url)), 'sources')
 
 function tar(args: string[]): void {
   const result = spawnSync('tar', args, { encoding: 'utf8' })
