@@ -30,6 +30,7 @@ import type { BaselineReport, ModuleReport, Report, StageReport } from './report
 import { createTestRunner } from './runner/create-test-runner.js'
 import type { TestRunner } from './runner/test-runner.js'
 import { TOOL_VERSION } from './version.js'
+import { isInsideDir } from './write-inside.js'
 
 /**
  * The one run both entries call: plan -> baseline -> generate (per module, concurrently) -> report.
@@ -488,7 +489,9 @@ export async function run(options: RunOptions): Promise<Report> {
     }
     // resolve, not join: an absolute session-dir (outside the work tree) is honoured as given.
     const sessionDir = resolve(repoRoot, settings.sessionDir)
-    await llm.writeSession(sessionDir, options.runId).catch((error: unknown) => {
+    // Inside the work tree the record stays inside it, whatever PR code made of the directory.
+    const within = isInsideDir(sessionDir, repoRoot) ? repoRoot : sessionDir
+    await llm.writeSession(sessionDir, options.runId, within).catch((error: unknown) => {
       // The record is an audit trail: failing to write it must not lose the tests or the spend.
       const message = `the LLM session record could not be written to ${sessionDir} (session-dir): ${messageOf(error)}`
       errors.push({ code: 'SESSION_RECORD_UNWRITABLE', message })

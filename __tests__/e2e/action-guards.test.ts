@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { existsSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, symlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FakeOpenAiServer } from '../helpers/fake-openai-server.js'
 import { decodeState } from '../../src/github/sticky-comment.js'
@@ -127,6 +127,63 @@ export function isCode(code: string): boolean {
     expect(decodeState(stickies(scenario)[0]?.body ?? '')?.ledger.runs.map((r) => r.id)).toEqual([
       'gh-4242-1'
     ])
+  })
+
+  it('SECURITY 39: a test dir swapped for a symlink after it was checked, and a tracked .testmaster symlink, receive nothing outside the repository', async () => {
+    scenario = await createScenario()
+    openai = await FakeOpenAiServer.start({ script: [{ content: 'no code here' }] })
+    const outside = join(scenario.sandbox.root, 'outside')
+    const sessionsOutside = join(scenario.sandbox.root, 'sessions-outside')
+    await mkdir(outside)
+    await mkdir(sessionsOutside)
+    const tests = join(scenario.workspace.dir, 'tests')
+    const counter = join(scenario.sandbox.root, 'cart-imports')
+    await scenario.dev.checkout('feature')
+    const cart = await readFile(join(scenario.dev.dir, 'src/cart.ts'), 'utf8')
+    // From its second import on (the baseline is the first; the explorer's comes after the test
+    // path was checked), the module swaps the test dir for a symlink leading out of the repository.
+    await scenario.dev.commit('a module that swaps the test dir', {
+      'src/cart.ts': `import { existsSync, lstatSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs'
+
+const seen = existsSync(${JSON.stringify(counter)}) ? Number(readFileSync(${JSON.stringify(counter)}, 'utf8')) : 0
+writeFileSync(${JSON.stringify(counter)}, String(seen + 1))
+if (seen >= 1) {
+  try {
+    if (!lstatSync(${JSON.stringify(tests)}).isSymbolicLink()) {
+      renameSync(${JSON.stringify(tests)}, ${JSON.stringify(`${tests}-moved-`)} + seen)
+      symlinkSync(${JSON.stringify(outside)}, ${JSON.stringify(tests)})
+    }
+  } catch {
+    try { symlinkSync(${JSON.stringify(outside)}, ${JSON.stringify(tests)}) } catch {}
+  }
+}
+${cart}`
+    })
+    await symlink(sessionsOutside, join(scenario.dev.dir, '.testmaster'))
+    await scenario.dev.git('add', '-f', '.testmaster')
+    await scenario.dev.git('commit', '-q', '-m', 'track .testmaster as a symlink')
+    await scenario.dev.git('push', '-q', 'origin', 'feature')
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('synchronize'),
+      { ...FAST, 'test-dir': 'tests', 'api-key': 'sk-e2e', 'base-url': openai.baseUrl }
+    )
+    if (result.exitCode !== 0) console.log(result.stdout, result.stderr)
+    expect(result.exitCode).toBe(0)
+    expect(Number(await readFile(counter, 'utf8'))).toBeGreaterThan(1)
+    expect(await readdir(outside)).toEqual([])
+    expect(await readdir(sessionsOutside)).toEqual([])
+    const report = await readReport(result.outputs['report-path'])
+    expect(report.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          code: 'SESSION_RECORD_UNWRITABLE',
+          message: expect.stringMatching(/\.testmaster is a symlink/) as unknown as string
+        })
+      ])
+    )
+    expect(stickies(scenario)).toHaveLength(1)
+    for (const test of report.tests) expect(test.path.startsWith('tests/')).toBe(true)
   })
 
   it('SECURITY 38: usage with a non-numeric cached count and negative tokens charges the reservation; spend is a number and the ledger has the run', async () => {

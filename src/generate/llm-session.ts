@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { Budget, type BudgetReport } from '../budget/budget.js'
 import { Deadline } from '../budget/deadline.js'
@@ -8,6 +7,7 @@ import type { EventBus } from '../events/event-bus.js'
 import { LlmClient, type ChatClient } from '../llm/client.js'
 import { ReplayClient } from '../llm/replay-client.js'
 import { SessionRecorder } from '../llm/session-record.js'
+import { writeFileInside } from '../write-inside.js'
 import type { LlmCallRecord, LlmUsage, Report } from '../report/report-schema.js'
 import { createLlmStrategy } from './strategies/llm-strategy.js'
 import type { Strategy } from './strategy.js'
@@ -25,7 +25,11 @@ export interface LlmSession {
   usageFor(module: string): LlmUsage
   calls(): LlmCallRecord[]
   budgetReport(unfinishedWork: boolean): Report['budget']
-  writeSession(dir: string, runId: string): Promise<void>
+  /**
+   * Writes the session record into `dir`, checked at write time to stay inside `within` with no
+   * symlink on the way (SECURITY 39).
+   */
+  writeSession(dir: string, runId: string, within: string): Promise<void>
   dispose(): void
 }
 
@@ -113,12 +117,15 @@ export async function createLlmSession(input: {
         exceeded: snapshot.exceeded || (unfinishedWork && stoppedBy !== undefined)
       }
     },
-    writeSession: async (dir, runId) => {
+    writeSession: async (dir, runId, within) => {
       if (!client || written) return
       written = true
-      await recorder.write(dir, runId)
+      await recorder.write(dir, runId, within)
       // The record is an audit trail, not part of the change: keep it out of `git add -A`.
-      await writeFile(join(dir, '.gitignore'), '*\n', { flag: 'wx' }).catch(() => undefined)
+      await writeFileInside(within, join(dir, '.gitignore'), '*\n', {
+        noSymlinks: true,
+        exclusive: true
+      }).catch(() => undefined)
     },
     dispose: () => deadline.dispose()
   }

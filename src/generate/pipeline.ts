@@ -438,7 +438,7 @@ async function writeMerged(
     signal
   }
   let code = await formatLikeRepository(mergeTestFiles(codes, finalPath), finalPath, style)
-  await writeTestFile(finalPath, code)
+  await writeTestFile(job.repoRoot, finalPath, code)
   if (codes.length > 1) {
     const check = await job.runner.run({
       testFiles: [finalPath],
@@ -449,7 +449,7 @@ async function writeMerged(
     if (failure) {
       onlyFirst = true
       code = await formatLikeRepository(codes[0] ?? '', finalPath, style)
-      await writeTestFile(finalPath, code)
+      await writeTestFile(job.repoRoot, finalPath, code)
       let seen = 0
       candidates.forEach((c, index) => {
         if (c.verdict.status !== 'accepted') return
@@ -529,7 +529,7 @@ async function evaluateCandidate(input: {
         failure = { gate: 'compiles', message: trimForHealer(compiled.message, job.repoRoot) }
       } else {
         reached = 'compiles'
-        await writeTestFile(path, test.code)
+        await writeTestFile(job.repoRoot, path, test.code)
         const result = await job.runner.run({
           testFiles: [path],
           coverageOf: [job.moduleFile],
@@ -659,6 +659,7 @@ async function evaluateCandidate(input: {
     if (settings.mutantGate) {
       const check = await checkKillsMutant({
         runner: job.runner,
+        repoRoot: job.repoRoot,
         module: job.module,
         moduleFile: job.moduleFile,
         source: job.source,
@@ -691,7 +692,7 @@ async function evaluateCandidate(input: {
       code: test.code
     }
   } finally {
-    await removeFile(path)
+    await removeFile(job.repoRoot, path)
   }
 }
 

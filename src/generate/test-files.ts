@@ -1,7 +1,8 @@
-import { lstat, mkdir, realpath, rm, writeFile } from 'node:fs/promises'
+import { lstat, realpath } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import ts from 'typescript'
 import { GenerationError } from '../errors.js'
+import { removeFileInside, UnsafeWriteError, writeFileInside } from '../write-inside.js'
 
 /**
  * Where generated tests are written. Paths come from our analysis (the module path and the
@@ -84,13 +85,31 @@ export function candidatePath(finalPath: string, id: string): string {
   return replaced === finalPath ? `${finalPath}-${id}.test.ts` : replaced
 }
 
-export async function writeTestFile(absolutePath: string, code: string): Promise<void> {
-  await mkdir(dirname(absolutePath), { recursive: true })
-  await writeFile(absolutePath, code.endsWith('\n') ? code : `${code}\n`, 'utf8')
+/**
+ * Writes a test (or mutant) file under the repository, checking at write time that it lands
+ * there: PR code runs between resolveTestPath's check and this write, and may have swapped a
+ * directory on the way for a symlink (SECURITY 39).
+ */
+export async function writeTestFile(
+  repoRoot: string,
+  absolutePath: string,
+  code: string
+): Promise<void> {
+  try {
+    await writeFileInside(repoRoot, absolutePath, code.endsWith('\n') ? code : `${code}\n`)
+  } catch (error) {
+    if (!(error instanceof UnsafeWriteError)) throw error
+    throw new GenerationError(
+      'UNSAFE_TEST_PATH',
+      error.message,
+      'a directory of the test path was replaced by a symlink while the tests ran; nothing was written'
+    )
+  }
 }
 
-export async function removeFile(absolutePath: string): Promise<void> {
-  await rm(absolutePath, { force: true })
+/** Removes a file we wrote, never through a directory swapped for a symlink. */
+export async function removeFile(repoRoot: string, absolutePath: string): Promise<void> {
+  await removeFileInside(repoRoot, absolutePath)
 }
 
 /**

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { LlmCallOutcomeSchema, type LlmCallRecord, type LlmUsage } from '../report/report-schema.js'
+import { writeFileInside } from '../write-inside.js'
 
 /**
  * The session record: every attempt of every LLM call, with the full conversation, kept for the
@@ -157,12 +158,16 @@ export class SessionRecorder {
   /**
    * Writes the full conversation record as `<dir>/session-<runId>.json` (`session.json` without a
    * run id) and returns its path. The record holds prompts and answers, never the API key.
+   * `within`: the directory the record must stay in, checked at write time, with no symlink on
+   * the way (a PR can track `.testmaster` as a symlink to anywhere: SECURITY 39); `dir` by default.
    */
-  async write(dir: string, runId?: string): Promise<string> {
-    await mkdir(dir, { recursive: true })
+  async write(dir: string, runId?: string, within: string = dir): Promise<string> {
+    if (within === dir) await mkdir(dir, { recursive: true })
     const safeId = runId?.replace(/[^A-Za-z0-9._-]/g, '_')
     const path = join(dir, safeId ? `session-${safeId}.json` : 'session.json')
-    await writeFile(path, `${JSON.stringify(this.toJSON(runId), null, 2)}\n`, 'utf8')
+    await writeFileInside(within, path, `${JSON.stringify(this.toJSON(runId), null, 2)}\n`, {
+      noSymlinks: true
+    })
     return path
   }
 }

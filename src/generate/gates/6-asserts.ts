@@ -121,6 +121,8 @@ export function redirectModuleSpecifiers(
 
 export async function checkKillsMutant(input: {
   runner: TestRunner
+  /** The repository root: every mutant file is written below it, checked at write time. */
+  repoRoot: string
   module: ModuleAnalysis
   moduleFile: string
   source: string
@@ -154,8 +156,8 @@ export async function checkKillsMutant(input: {
     if (!redirected) return { status: 'not-redirected', mutants: mutants.length }
     const mutantTest = input.testPath.replace(/(\.(test|spec)\.[cm]?[jt]sx?)$/, `-${mutant.id}$1`)
     try {
-      await writeTestFile(mutantFile, mutant.source)
-      await writeTestFile(mutantTest, redirected)
+      await writeTestFile(input.repoRoot, mutantFile, mutant.source)
+      await writeTestFile(input.repoRoot, mutantTest, redirected)
       const result = await input.runner.run({
         testFiles: [mutantTest],
         timeoutMs: input.timeoutMs,
@@ -172,8 +174,8 @@ export async function checkKillsMutant(input: {
           ))
       if (killed) return { status: 'killed', tried }
     } finally {
-      await removeFile(mutantFile)
-      await removeFile(mutantTest)
+      await removeFile(input.repoRoot, mutantFile)
+      await removeFile(input.repoRoot, mutantTest)
     }
   }
   return { status: 'survived', tried }
