@@ -3,6 +3,7 @@ import { LlmSchema } from '../../src/config/schema.js'
 import { estimateModuleCost } from '../../src/llm/estimate-cost.js'
 import { buildGeneratePrompt } from '../../src/llm/prompts/generate-prompt.js'
 import { buildHealPrompt, parseHealAnswer, trimFailure } from '../../src/llm/prompts/heal-prompt.js'
+import { planFocus } from '../../src/llm/prompts/focal-context.js'
 import { dataBlock, fenceFor } from '../../src/llm/prompts/prompt-parts.js'
 import { countPromptTokens } from '../../src/llm/token-count.js'
 import { DISCOUNT_SOURCE, discountModule } from './module-fixture.js'
@@ -123,6 +124,32 @@ describe('heal prompt', () => {
     expect(user!.content).toContain('Expected: 2')
     expect(user!.content).toContain('expect(1).toBe(2)')
     expect(user!.content).toContain('Math.round(price')
+  })
+
+  it('heals a test of a large module with the part it was written for, and names what it leaves out', () => {
+    const filler = Array.from(
+      { length: 300 },
+      (_, i) => `export function f${i}(x: number): number {\n  return x * ${i} + 1\n}\n`
+    ).join('\n')
+    const source = `${DISCOUNT_SOURCE}\n${filler}`
+    const plan = planFocus('src/discount.ts', source)
+    expect(plan.whole).toBe(false)
+    const selection = {
+      units: ['applyDiscount'],
+      label: 'applyDiscount',
+      lines: [{ start: 1, end: 9 }]
+    }
+    const user = buildHealPrompt({
+      module: discountModule({ lineCount: source.split('\n').length }),
+      source,
+      testCode: 'it("t", () => expect(1).toBe(2))',
+      failure: { gate: 'passes', message: 'Expected: 2' },
+      focus: { plan, selection },
+      uncoveredLines: [{ start: 1, end: source.split('\n').length }]
+    })[1]!.content
+    expect(user).toContain('Math.round(price')
+    expect(user).not.toContain('return x * 200 + 1')
+    expect(user).toMatch(/not yet covered, tested in other calls: f0 \(lines \d+-\d+\), f1 /)
   })
 
   it('parses verdicts leniently', () => {

@@ -60,7 +60,8 @@ export function buildHealPrompt(input: HealPromptInput): ChatMessage[] {
       'exports of the module (signatures and docs: the documented intent)',
       exportsSummary(module)
     ),
-    ...focusSections(module, input.source, input.focus, input.uncoveredLines ?? []).sections
+    ...focusSections(module, input.source, input.focus, input.uncoveredLines ?? module.changedLines)
+      .sections
   ]
   return [
     { role: 'system', content: HEAL_SYSTEM_PROMPT },
