@@ -66,10 +66,24 @@ describe('materialLiterals', () => {
     expect(result.code).toMatch(/parse\('(P1D|PT15M|PT2H|P1DT30M|P2W)'\)\)\.toBe\(\d+\)/)
   }, 120_000)
 
-  it("places the material right after the module's two leading literals", () => {
+  it("places the material right after the module's four leading literals", () => {
     const s = (v: string) => ({ t: 'string', v }) as const
     expect(
-      withMaterial([s('a{b,c}d'), s('x'), s('y'), s('z')], [s('P1D'), s('x'), s('PT2H')])
-    ).toEqual([s('a{b,c}d'), s('x'), s('P1D'), s('PT2H'), s('y'), s('z')])
+      withMaterial(
+        [s('a{b,c}d'), s('x'), s('y'), s('z'), s('w')],
+        [s('P1D'), s('x'), s('PT2H'), s('P2W'), s('PT1M'), s('P3D')]
+      )
+    ).toEqual([
+      s('a{b,c}d'),
+      s('x'),
+      s('y'),
+      s('z'),
+      s('P1D'),
+      s('PT2H'),
+      s('P2W'),
+      s('w'),
+      s('PT1M'),
+      s('P3D')
+    ])
   })
 })

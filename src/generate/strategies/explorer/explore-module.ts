@@ -337,9 +337,9 @@ export async function seedsFromSource(
   }
 }
 
-/** Literals the module's own delimiters build (its first two) lead; its material comes next. */
-const LEADING_SOURCE_LITERALS = 2
-const LEADING_MATERIAL = 6
+/** The module's first literals (delimiter groups, regex samples) lead; its material is next. */
+const LEADING_SOURCE_LITERALS = 4
+const LEADING_MATERIAL = 4
 
 /**
  * The module's literals with the values of its material (examples, README, existing tests,
