@@ -31,6 +31,7 @@ import { createTestRunner } from './runner/create-test-runner.js'
 import type { TestRunner } from './runner/test-runner.js'
 import { TOOL_VERSION } from './version.js'
 import { isInsideDir } from './write-inside.js'
+import type { SecretGuard } from './report/secret-guard.js'
 
 /**
  * The one run both entries call: plan -> baseline -> generate (per module, concurrently) -> report.
@@ -52,6 +53,8 @@ export interface RunOptions {
    * that now fail. `generate` (default) also keeps and heals them, then adds new candidates.
    */
   readonly mode?: 'generate' | 'heal'
+  /** Secrets to take out of LLM requests and the session record (SECURITY 37). */
+  readonly secretGuard?: SecretGuard
 }
 
 export type ProviderName = Report['provider']
@@ -209,6 +212,7 @@ export async function run(options: RunOptions): Promise<Report> {
     provider,
     settings,
     apiKey: options.secrets.apiKey,
+    ...(options.secretGuard ? { secretGuard: options.secretGuard } : {}),
     events,
     prSpentBeforeUsd: options.prSpentBeforeUsd,
     signal: options.signal

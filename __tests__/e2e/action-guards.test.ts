@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { FakeOpenAiServer } from '../helpers/fake-openai-server.js'
 import { decodeState } from '../../src/github/sticky-comment.js'
 import { ReportSchema } from '../../src/report/report-schema.js'
-import { createScenario, finishScenario, stickies, type Scenario } from './scenario.js'
+import { secretForms } from '../../src/report/secret-guard.js'
+import { createScenario, finishScenario, PR, stickies, type Scenario } from './scenario.js'
 
 /**
  * The red-team findings against the action's own process (SECURITY 34 and 36-40), each run as the
@@ -184,6 +185,81 @@ ${cart}`
     )
     expect(stickies(scenario)).toHaveLength(1)
     for (const test of report.tests) expect(test.path.startsWith('tests/')).toBe(true)
+  })
+
+  it('SECURITY 37: PR code returning the job token read from /proc (plain and base64) gets it into no comment, summary, check run, report or pushed commit', async () => {
+    scenario = await createScenario()
+    await scenario.dev.checkout('feature')
+    await scenario.dev.commit('a module that returns the token of the job', {
+      'src/settings.ts': `import { readFileSync } from 'node:fs'
+
+/** The token of the job, read from the environment of an ancestor process. */
+export function accessToken(): string {
+  let pid = process.ppid
+  for (let depth = 0; depth < 12 && pid > 1; depth++) {
+    try {
+      const found = readFileSync(\`/proc/\${pid}/environ\`, 'utf8')
+        .split('\\0')
+        .find((entry) => entry.startsWith('INPUT_GITHUB-TOKEN='))
+      if (found) return found.slice('INPUT_GITHUB-TOKEN='.length)
+      const stat = readFileSync(\`/proc/\${pid}/stat\`, 'utf8')
+      pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    } catch {
+      return 'unreadable'
+    }
+  }
+  return 'not found'
+}
+
+/** The same, base64-encoded (an output scan looking for the plain value misses it). */
+export function encodedToken(): string {
+  return Buffer.from('x' + accessToken()).toString('base64')
+}
+`
+    })
+    await scenario.dev.git('push', '-q', 'origin', 'feature')
+    const before = await scenario.remoteSha('refs/heads/feature')
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('synchronize'),
+      FAST
+    )
+    if (result.exitCode !== 0) console.log(result.stdout, result.stderr)
+    expect(result.exitCode).toBe(0)
+    const forms = secretForms('ghs_e2e_token_value')
+    const leaks = (surface: string, text: string) =>
+      forms.filter((form) => text.includes(form)).map((form) => `${surface}: ${form}`)
+    const reportText = await readFile(result.outputs['report-path'] ?? '', 'utf8')
+    const head = await scenario.remoteSha('refs/heads/feature')
+    const pushed =
+      head === before
+        ? ''
+        : await scenario.dev.git('--git-dir', scenario.origin, 'log', '-p', `${before}..${head}`)
+    expect([
+      ...leaks(
+        'comment',
+        scenario.gh
+          .commentsOn(PR)
+          .map((c) => c.body)
+          .join('\n')
+      ),
+      ...leaks('summary', result.summary),
+      ...leaks('check run', JSON.stringify(scenario.gh.checkRuns)),
+      ...leaks('report', reportText),
+      ...leaks('commit', pushed),
+      ...leaks('log', result.stdout.replace(/::add-mask::.*/g, ''))
+    ]).toEqual([])
+    const report = ReportSchema.parse(JSON.parse(reportText))
+    // Where the token was found is said, when the module could read it (no sandbox in the way).
+    for (const finding of report.secretsRedacted ?? [])
+      expect(['comment', 'check run', 'job summary', 'report', 'commit']).toContain(finding.surface)
+    if (report.secretsRedacted?.some((f) => f.surface === 'commit'))
+      expect(report.delivery).toMatchObject({
+        status: 'failed',
+        detail: expect.stringContaining(
+          'contain(s) a secret value of this job'
+        ) as unknown as string
+      })
   })
 
   it('SECURITY 38: usage with a non-numeric cached count and negative tokens charges the reservation; spend is a number and the ledger has the run', async () => {

@@ -5,6 +5,7 @@ import { apiError } from '../github/client.js'
 import type { PullRequestInfo, RepoRef } from '../github/trigger-event.js'
 import { createVerifiedCommit } from '../github/verified-commit.js'
 import type { Report } from '../report/report-schema.js'
+import type { SecretGuard } from '../report/secret-guard.js'
 
 /**
  * Delivers the accepted tests, before any comment is written (so an API failure later never loses
@@ -30,6 +31,8 @@ export interface DeliverOptions {
   readonly currentHeadSha?: () => Promise<string>
   /** Test hook: called before each push attempt. */
   readonly beforePush?: CommitAndPushOptions['beforePush']
+  /** A test holding a secret value in any form is never pushed (SECURITY 37). */
+  readonly secretGuard?: SecretGuard
 }
 
 export interface Delivered {
@@ -171,6 +174,16 @@ export async function deliverTests(options: DeliverOptions): Promise<Delivered> 
     const detail = `the pull request head moved from ${options.pinnedSha.slice(0, 12)} to ${current.slice(0, 12)} while TestMaster ran; nothing was pushed`
     return {
       report: withDelivery(report, { mode, status: 'head-moved', detail }),
+      testsInComment: true,
+      notes
+    }
+  }
+  const leaking = report.tests.filter((t) => options.secretGuard?.contains(t.code))
+  if (leaking.length > 0) {
+    options.secretGuard?.note('commit', leaking.length)
+    const detail = `${leaking.map((t) => t.path).join(', ')} contain(s) a secret value of this job; nothing was pushed`
+    return {
+      report: withDelivery(report, { mode, status: 'failed', detail }),
       testsInComment: true,
       notes
     }

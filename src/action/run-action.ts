@@ -14,6 +14,7 @@ import { createProgressListener } from '../events/progress-listener.js'
 import { isBotOnlyCommit } from '../git/bot-commits.js'
 import { checkoutDetached, fetchPullRequest } from '../git/pull-request-checkout.js'
 import { guardRunnerFiles } from './runner-command-files.js'
+import { SecretGuard } from '../report/secret-guard.js'
 import { recordFailedRunSpend } from './failed-run.js'
 import { cancelOnTermination } from '../cancellation.js'
 import { checkRunContent, postCheckRun } from '../github/check-run.js'
@@ -200,6 +201,8 @@ function shaMatches(requested: string | undefined, actual: string): boolean {
 async function execute(options: RunActionOptions): Promise<string | undefined> {
   const env = options.env ?? process.env
   const inputs = readInputs()
+  // Every secret the job holds, searched for in everything that leaves (SECURITY 37).
+  const guard = SecretGuard.fromEnvironment(env, [inputs.apiKey, inputs.githubToken])
   const event = await readEvent(env)
   const trigger = triggerFrom(event)
   if (!trigger) return undefined
@@ -339,7 +342,8 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
       prSpentBeforeUsd,
       headSha: pinned,
       mode: trigger.command?.name === 'heal' ? 'heal' : 'generate',
-      signal: cancellation.signal
+      signal: cancellation.signal,
+      secretGuard: guard
     })
   } catch (error) {
     if (spentUpToUsd > 0) {
@@ -368,6 +372,7 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
       pinnedSha: pinned,
       workspace,
       runId,
+      secretGuard: guard,
       ...(trigger.command
         ? {
             currentHeadSha: async () =>
@@ -410,14 +415,22 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
       { ...context, notes },
       { ...state, ledger },
       effective.settings,
-      notes
+      notes,
+      guard
     )
   )
   await group('Post the budget gate check run', () =>
-    tryCheckRun(client, trigger.repo, pinned, checkRunContent(report))
+    tryCheckRun(
+      client,
+      trigger.repo,
+      pinned,
+      guard.redactDeep(checkRunContent(report), 'check run')
+    )
   )
-  const reportPath = await writeReport(report, effective.settings, env, workspace)
-  await core.summary.addRaw(renderSummary(report, { ...context, notes })).write()
+  await core.summary
+    .addRaw(guard.redact(renderSummary(report, { ...context, notes }), 'job summary'))
+    .write()
+  const reportPath = await writeReport(report, effective.settings, env, workspace, guard)
   setOutputs(report, reportPath, commentUrl)
   await finishReaction(
     client,
@@ -704,7 +717,8 @@ async function writeStickyComment(
   context: Parameters<typeof renderComment>[1],
   state: StickyState,
   settings: Readonly<Settings>,
-  notes: string[]
+  notes: string[],
+  guard: SecretGuard
 ): Promise<string | undefined> {
   if (sticky && !commentWanted(settings.github.commentMode, true, report)) {
     core.info('Nothing changed since the last comment (comment-mode on-change).')
@@ -715,7 +729,7 @@ async function writeStickyComment(
       client,
       repo,
       number,
-      buildStickyBody(renderComment(report, context), state),
+      guard.redact(buildStickyBody(renderComment(report, context), state), 'comment'),
       sticky
     )
     core.info(`TestMaster comment ${outcome.status}: ${outcome.htmlUrl}`)
@@ -750,7 +764,8 @@ async function writeReport(
   report: Report,
   settings: Readonly<Settings>,
   env: NodeJS.ProcessEnv,
-  workspace: string
+  workspace: string,
+  guard: SecretGuard
 ): Promise<string> {
   const path = settings.reportPath
     ? isAbsolute(settings.reportPath)
@@ -758,7 +773,15 @@ async function writeReport(
       : join(workspace, settings.reportPath)
     : join(env.RUNNER_TEMP || tmpdir(), `testmaster-report-${report.runId}.json`)
   await mkdir(dirname(path), { recursive: true })
-  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`)
+  const redacted = guard.redactDeep(report, 'report')
+  // The report says where secrets were found, its own copy included.
+  const findings = guard.findings()
+  const written = findings.length > 0 ? { ...redacted, secretsRedacted: findings } : redacted
+  await writeFile(path, `${JSON.stringify(written, null, 2)}\n`)
+  if (findings.length > 0)
+    core.warning(
+      `A secret value was found and redacted in: ${findings.map((f) => `${f.surface} (${f.count})`).join(', ')}`
+    )
   return path
 }
 

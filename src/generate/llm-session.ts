@@ -7,6 +7,7 @@ import type { EventBus } from '../events/event-bus.js'
 import { LlmClient, type ChatClient } from '../llm/client.js'
 import { ReplayClient } from '../llm/replay-client.js'
 import { SessionRecorder } from '../llm/session-record.js'
+import { SecretGuard } from '../report/secret-guard.js'
 import { writeFileInside } from '../write-inside.js'
 import type { LlmCallRecord, LlmUsage, Report } from '../report/report-schema.js'
 import { createLlmStrategy } from './strategies/llm-strategy.js'
@@ -40,8 +41,11 @@ export async function createLlmSession(input: {
   events: EventBus
   prSpentBeforeUsd?: number
   signal?: AbortSignal
+  secretGuard?: SecretGuard
 }): Promise<LlmSession> {
   const { settings } = input
+  // The caller's guard (the action's: every secret of the job), else one for the key we hold.
+  const secretGuard = input.secretGuard ?? SecretGuard.fromEnvironment(process.env, [input.apiKey])
   const deadline = Deadline.fromMinutes(settings.budget.timeMinutes, { parent: input.signal })
   const budget = new Budget({
     runUsd: settings.budget.runUsd,
@@ -70,7 +74,8 @@ export async function createLlmSession(input: {
         budget,
         recorder,
         events: input.events,
-        reasoningEffort: DEPTH_PROFILES[settings.depth].reasoningEffort
+        reasoningEffort: DEPTH_PROFILES[settings.depth].reasoningEffort,
+        secretGuard
       })
       // Warns of an announced shutdown date; in the background, so a slow models route costs
       // nothing. A dry run contacts no endpoint at all.
@@ -120,7 +125,7 @@ export async function createLlmSession(input: {
     writeSession: async (dir, runId, within) => {
       if (!client || written) return
       written = true
-      await recorder.write(dir, runId, within)
+      await recorder.write(dir, runId, within, (text) => secretGuard.redact(text, 'session record'))
       // The record is an audit trail, not part of the change: keep it out of `git add -A`.
       await writeFileInside(within, join(dir, '.gitignore'), '*\n', {
         noSymlinks: true,

@@ -1,3 +1,4 @@
+import type { SecretGuard } from '../report/secret-guard.js'
 import OpenAI, {
   APIConnectionError,
   APIConnectionTimeoutError,
@@ -95,6 +96,11 @@ export interface LlmClientOptions {
   readonly reasoningEffort?: 'low' | 'medium' | 'high'
   /** Backoff for 5xx and dropped connections (429s use `retry-after`). */
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number }
+  /**
+   * Secrets redacted from every request before it is sent or recorded: a heal prompt quotes test
+   * output, which PR code controls (SECURITY 37).
+   */
+  readonly secretGuard?: SecretGuard
 }
 
 /** Models that accept `reasoning_effort` (reasoning models); others reject the parameter. */
@@ -233,8 +239,17 @@ export class LlmClient implements ChatClient {
    * outcomes: they are results. Each attempt is reserved (waiting while only calls in flight stand
    * in the way), sent, and settled; a refused reservation ends the call without sending it.
    */
-  async complete(request: CompletionRequest): Promise<CompletionResult> {
-    const { llm, budget } = this.options
+  async complete(asked: CompletionRequest): Promise<CompletionResult> {
+    const { llm, budget, secretGuard } = this.options
+    const request: CompletionRequest = secretGuard
+      ? {
+          ...asked,
+          messages: asked.messages.map((m) => ({
+            ...m,
+            content: secretGuard.redact(m.content, 'LLM request')
+          }))
+        }
+      : asked
     const callId = this.recorder.newCallId()
     const maxOutputTokens = request.maxOutputTokens ?? llm.maxOutputTokens
     const promptTokens = countPromptTokens(request.messages, llm.model)

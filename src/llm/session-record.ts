@@ -160,14 +160,25 @@ export class SessionRecorder {
    * run id) and returns its path. The record holds prompts and answers, never the API key.
    * `within`: the directory the record must stay in, checked at write time, with no symlink on
    * the way (a PR can track `.testmaster` as a symlink to anywhere: SECURITY 39); `dir` by default.
+   * `redact` takes the secrets out of the text first (SECURITY 37).
    */
-  async write(dir: string, runId?: string, within: string = dir): Promise<string> {
+  async write(
+    dir: string,
+    runId?: string,
+    within: string = dir,
+    redact: (text: string) => string = (text) => text
+  ): Promise<string> {
     if (within === dir) await mkdir(dir, { recursive: true })
     const safeId = runId?.replace(/[^A-Za-z0-9._-]/g, '_')
     const path = join(dir, safeId ? `session-${safeId}.json` : 'session.json')
-    await writeFileInside(within, path, `${JSON.stringify(this.toJSON(runId), null, 2)}\n`, {
-      noSymlinks: true
-    })
+    await writeFileInside(
+      within,
+      path,
+      redact(`${JSON.stringify(this.toJSON(runId), null, 2)}\n`),
+      {
+        noSymlinks: true
+      }
+    )
     return path
   }
 }

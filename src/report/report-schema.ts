@@ -311,6 +311,10 @@ export const ReportSchema = z.object({
     z.object({ module: z.string().optional(), code: z.string(), message: z.string() })
   ),
   /** Generated test sources per module (for comment delivery and the artifact). */
-  tests: z.array(z.object({ module: z.string(), path: z.string(), code: z.string() }))
+  tests: z.array(z.object({ module: z.string(), path: z.string(), code: z.string() })),
+  /** Where a secret value was found (and redacted, or a commit blocked) before leaving the runner. */
+  secretsRedacted: z
+    .array(z.object({ surface: z.string(), count: z.number().int().positive() }))
+    .optional()
 })
 export type Report = z.infer<typeof ReportSchema>
