@@ -95,4 +95,21 @@ describe('defaultExportName', () => {
       )
     ).toBe('leftPad')
   })
+
+  it('names a CommonJS module.exports as its source does', () => {
+    const module = moduleAnalysis({
+      path: 'index.js',
+      testStyle: {
+        language: 'js',
+        loader: 'require',
+        exports: 'whole',
+        wholeImport: 'default',
+        main: { kind: 'constructor', name: 'EventEmitter' },
+        evidence: []
+      }
+    })
+    expect(defaultExportName(module, new Set(['EventEmitter', 'prefixed']), true)).toBe(
+      'EventEmitter'
+    )
+  })
 })

@@ -181,11 +181,11 @@ describe('the explorer’s test file passes under the repo’s own runner', () =
   )
 
   it(
-    'a CommonJS JavaScript package: module.exports = fn is required, plain npx jest passes',
+    'a CommonJS JavaScript package: module.exports = fn is required under its own name, plain npx jest passes',
     async () => {
       const root = await copyShape('js-cjs')
       const temperature = await explore(root, 'src/temperature.js')
-      expect(temperature.code).toContain("const temperature = require('../src/temperature')")
+      expect(temperature.code).toContain("const convert = require('../src/temperature')")
       const strings = await explore(root, 'src/strings.js')
       expect(strings.code).toContain("const strings = require('../src/strings')")
       for (const { code } of [temperature, strings]) expect(code).not.toMatch(/^import /m)

@@ -71,7 +71,7 @@ const SHAPE_CASES: readonly Shape[] = [
   {
     name: 'js-cjs',
     changed: 'src/temperature.js',
-    importLine: /^const temperature = require\('\.\.\/src\/temperature'\)$/m
+    importLine: /^const convert = require\('\.\.\/src\/temperature'\)$/m
   }
 ]
 

@@ -220,7 +220,10 @@ export function defaultExportName(
 ): string {
   const camel = (text: string) =>
     text.replace(/[^A-Za-z0-9_$]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())
-  const declared = module.exports.find((e) => e.name === 'default')?.localName
+  // A CommonJS module.exports is named as its source names it: `EventEmitter`, `tinycolor`.
+  const declared =
+    module.exports.find((e) => e.name === 'default')?.localName ??
+    (module.testStyle.exports === 'whole' ? module.testStyle.main?.name : undefined)
   const parts = module.path.split('/')
   let base = (parts[parts.length - 1] ?? '').replace(/\.[^.]+$/, '')
   if (base === 'index' || base === 'main' || base === 'mod') {
