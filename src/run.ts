@@ -28,6 +28,7 @@ import { createLlmSession, type LlmSession } from './generate/llm-session.js'
 import { evaluateGate, finalizeReport, settingsForReport, totalsOf } from './report/build-report.js'
 import type { BaselineReport, ModuleReport, Report, StageReport } from './report/report-schema.js'
 import { createTestRunner } from './runner/create-test-runner.js'
+import { currentIsolation } from './runner/isolation.js'
 import type { TestRunner } from './runner/test-runner.js'
 import { TOOL_VERSION } from './version.js'
 import { isInsideDir } from './write-inside.js'
@@ -191,6 +192,10 @@ export async function run(options: RunOptions): Promise<Report> {
   const stages = new Stages(events)
   const provider = chooseProvider(settings, options.secrets.apiKey)
   const profile = DEPTH_PROFILES[settings.depth]
+  // Probed once per process; a run without a sandbox says so in every rendering of the report.
+  const isolation = currentIsolation()
+  if (isolation.mechanism === 'none')
+    events.log('warning', `the tests run without a sandbox: ${isolation.detail}`)
 
   const repo = await GitRepository.open(repoRoot)
   if (options.headSha) {
@@ -510,6 +515,7 @@ export async function run(options: RunOptions): Promise<Report> {
       ...settingsForReport(settings, clamps),
       provider,
       model: provider === 'explorer' ? undefined : settings.llm.model,
+      sandbox: isolation,
       repo: {
         base,
         head,

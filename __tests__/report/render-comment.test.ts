@@ -190,3 +190,33 @@ describe('renderSummary and renderTerminal', () => {
     expect(dry).not.toMatch(/estimated \$/)
   })
 })
+
+describe('the sandbox in the renderings', () => {
+  it('names the mechanism in the comment details, the summary and the terminal', () => {
+    const report = sampleReport()
+    for (const text of [renderComment(report), renderSummary(report, {})]) {
+      expect(text).toContain('- sandbox: bubblewrap 0.8.0: own PID and network namespaces')
+      expect(text).not.toContain('without a sandbox')
+    }
+    expect(renderTerminal(report)).toContain(
+      'sandbox: bubblewrap 0.8.0: own PID and network namespaces'
+    )
+  })
+
+  it('a run without a sandbox says so right under the verdict, with the reason', () => {
+    const report = sampleReport({
+      sandbox: { mechanism: 'none', detail: 'bubblewrap (bwrap) is not installed' }
+    })
+    for (const text of [renderComment(report), renderSummary(report, {})]) {
+      const lines = text.split('\n').filter((l) => l.trim() !== '')
+      const verdict = lines.findIndex((l) => l.includes('**TestMaster**'))
+      expect(lines[verdict + 1]).toBe(
+        "> ⚠️ The tests ran without a sandbox (bubblewrap \\(bwrap\\) is not installed): the pull request's code and the generated tests could read this job's environment and reach the network. Install bubblewrap on the runner to isolate them."
+      )
+      expect(text).toContain('- sandbox: none (bubblewrap \\(bwrap\\) is not installed)')
+    }
+    expect(renderTerminal(report)).toContain(
+      'warning: the tests ran without a sandbox: bubblewrap (bwrap) is not installed'
+    )
+  })
+})

@@ -24,6 +24,10 @@ export function sampleReport(patch: Partial<Report> = {}): Report {
     clamps: [],
     provider: 'openai',
     model: 'gpt-5-mini',
+    sandbox: {
+      mechanism: 'bubblewrap',
+      detail: 'bubblewrap 0.8.0: own PID and network namespaces'
+    },
     repo: { base: 'main', head: 'HEAD', baseSha: 'a'.repeat(40), headSha: 'b'.repeat(40) },
     plan: { modules: [], skipped: [], estimatedCostUsd: 0.05 },
     stages: [

@@ -17,6 +17,7 @@ import { guardRunnerFiles } from './runner-command-files.js'
 import { SecretGuard } from '../report/secret-guard.js'
 import { recordFailedRunSpend } from './failed-run.js'
 import { cancelOnTermination } from '../cancellation.js'
+import { currentIsolation, isolationRefusal } from '../runner/isolation.js'
 import { checkRunContent, postCheckRun } from '../github/check-run.js'
 import { createGitHubClient, statusOf, type GitHubClient } from '../github/client.js'
 import { COMMAND_HELP, parseCommentCommand, type Command } from '../github/comment-commands.js'
@@ -252,6 +253,8 @@ async function execute(options: RunActionOptions): Promise<string | undefined> {
     const stop = await pullRequestGate(event, pr, settings)
     if (stop) return stop.failure
   }
+  const isolationStop = await isolationGate(client, trigger, event, pr, settings, inputs)
+  if (isolationStop) return isolationStop
   if (fetched.status === 'head-moved' || !shaMatches(trigger.requestedSha, pinned)) {
     const detail = `the pull request head is ${(fetched.status === 'head-moved' ? fetched.fetchedHeadSha : pinned).slice(0, 12)}, not the ${(trigger.requestedSha ?? pinned).slice(0, 12)} this run was asked for; nothing ran`
     core.warning(detail)
@@ -565,6 +568,41 @@ async function pullRequestGate(
     return {}
   }
   return undefined
+}
+
+/**
+ * No PR code runs with secrets it could take without a sandbox: modes that hand them to fork code
+ * refuse to start there (SECURITY 31-33). A same-repo PR still runs (its author can change the
+ * workflow anyway) with a warning here and in the comment. Returns the failure when refused.
+ */
+async function isolationGate(
+  client: GitHubClient,
+  trigger: Trigger,
+  event: TriggerEvent,
+  pr: PullRequestInfo,
+  settings: Readonly<Settings>,
+  inputs: ActionInputs
+): Promise<string | undefined> {
+  const isolation = currentIsolation()
+  core.info(isolation.mechanism === 'none' ? 'Sandbox: none' : `Sandbox: ${isolation.detail}`)
+  const refusal = isolationRefusal(isolation, {
+    fork: pr.isFork,
+    llmKey: Boolean(inputs.apiKey) && settings.llm.provider !== 'explorer',
+    // A comment run carries the secrets and a write token; a fork's pull_request run has neither.
+    allowForks: trigger.command !== undefined && settings.github.allowForks,
+    pullRequestTarget: event.kind === 'pull_request_target'
+  })
+  if (!refusal) {
+    if (isolation.mechanism === 'none')
+      core.warning(`The tests run without a sandbox: ${isolation.detail}.`)
+    return undefined
+  }
+  await core.summary.addRaw(`## TestMaster\n\n${refusal}\n`).write()
+  if (trigger.commentId !== undefined) {
+    await tryReply(client, trigger.repo, pr.number, refusal)
+    await finishReaction(client, trigger, false)
+  }
+  return refusal
 }
 
 /**

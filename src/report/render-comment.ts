@@ -249,9 +249,22 @@ function renderBugs(report: Report): string | undefined {
   return details(`Possible bugs found (${lines.length})`, lines.join('\n'))
 }
 
+/** The visible warning of a run whose tests had no sandbox (the detail line is in the settings). */
+function renderNoSandbox(report: Report): string | undefined {
+  if (report.sandbox?.mechanism !== 'none') return undefined
+  return `> ⚠️ The tests ran without a sandbox (${escapeMarkdown(report.sandbox.detail)}): the pull request's code and the generated tests could read this job's environment and reach the network. Install bubblewrap on the runner to isolate them.`
+}
+
+function sandboxLine(sandbox: NonNullable<Report['sandbox']>): string {
+  return sandbox.mechanism === 'none'
+    ? `- sandbox: none (${escapeMarkdown(sandbox.detail)})`
+    : `- sandbox: ${escapeMarkdown(sandbox.detail)}`
+}
+
 function renderSettings(report: Report): string {
   const lines = [
     `- provider: ${report.provider}${report.model ? `, model ${escapeMarkdown(report.model)}` : ''}`,
+    ...(report.sandbox ? [sandboxLine(report.sandbox)] : []),
     `- depth: ${escapeMarkdown(typeof setting(report, 'depth') === 'string' ? (setting(report, 'depth') as string) : 'medium')}, config digest ${escapeMarkdown(report.configDigest)}`,
     `- run id: ${escapeMarkdown(report.runId)}, TestMaster ${escapeMarkdown(report.toolVersion)}`
   ]
@@ -286,6 +299,8 @@ function renderTests(report: Report): string | undefined {
 /** The sections shared by the comment and the job summary, in order. */
 export function renderReportSections(report: Report, context: MarkdownContext = {}): string[] {
   const sections = [renderVerdictLine(report)]
+  const noSandbox = renderNoSandbox(report)
+  if (noSandbox) sections.push(noSandbox)
   for (const note of context.notes ?? []) sections.push(`> ${escapeMarkdown(note)}`)
   const table = renderModuleTable(report)
   if (table) sections.push(table)

@@ -89,6 +89,8 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   )
   // The explorer makes no LLM call: a cost column of zeros would only be noise.
   const llm = report.provider !== 'explorer'
+  if (report.sandbox?.mechanism === 'none' && !dry)
+    out.push(paint(33, `warning: the tests ran without a sandbox: ${clean(report.sandbox.detail)}`))
   const uncommitted = report.repo.uncommitted ?? []
   if (uncommitted.length > 0) {
     const shown = uncommitted.slice(0, 5).map(clean).join(', ')
@@ -184,6 +186,8 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
       ? 'offline explorer: no LLM call, no cost'
       : `tokens ${t.llm.tokensIn} in / ${t.llm.tokensOut} out in ${t.llm.calls} call(s); spent ${usd(report.budget.spentUsd)} of ${usd(report.budget.limits.runUsd)}${report.budget.stoppedBy ? `; stopped by ${report.budget.stoppedBy}` : ''}`
   )
+  if (report.sandbox?.mechanism === 'bubblewrap')
+    out.push(`sandbox: ${clean(report.sandbox.detail)}`)
   out.push(
     `delivery ${report.delivery.mode}: ${report.delivery.status}${report.delivery.detail ? ` (${clean(report.delivery.detail)})` : ''}`
   )

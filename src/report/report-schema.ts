@@ -258,6 +258,11 @@ export const ReportSchema = z.object({
   ),
   provider: z.enum(['openai', 'explorer', 'replay']),
   model: z.string().optional(),
+  /**
+   * What isolated the processes that ran PR code and model-written code from the secrets and the
+   * network: `bubblewrap`, or `none` with the reason. Absent only in reports of older versions.
+   */
+  sandbox: z.object({ mechanism: z.enum(['bubblewrap', 'none']), detail: z.string() }).optional(),
   repo: z.object({
     base: z.string().optional(),
     head: z.string(),

@@ -124,9 +124,11 @@ export async function runExplorerChild(
       timeoutMs: options.timeoutMs,
       maxOutputBytes: 256 * 1024,
       signal: options.signal,
-      // The module's repository, read-only; only the request's own directory is writable.
-      // (A seeds request reads nothing but its own request file.)
-      readable: [options.repoRoot ?? ('module' in request ? dirname(request.module.file) : dir)],
+      // The module's repository, read-only (sampling the source needs none of it); only the
+      // request's own directory is writable.
+      readable: [
+        request.mode === 'seeds' ? dir : (options.repoRoot ?? dirname(request.module.file))
+      ],
       writable: [dir]
     })
     const text = await readFile(outputFile, 'utf8')
