@@ -127,7 +127,8 @@ const DISTINCT_OUTPUTS_PER_SUBJECT = 3
 function addDistinctOutputs(
   candidates: readonly Observation[],
   chosen: number[],
-  maxTests: number
+  maxTests: number,
+  classes: ReadonlySet<string>
 ): void {
   const shown = new Map<string, Set<string>>()
   const outputOf = (observation: Observation): string | undefined => {
@@ -151,7 +152,16 @@ function addDistinctOutputs(
   const added = new Map<string, number>()
   const picked = new Set(chosen)
   candidates.forEach((candidate, index) => {
-    if (chosen.length >= maxTests || picked.has(index) || candidate.program.steps.length !== 1)
+    // Constructions (with or without `new`) are left out: a new instance's state mostly echoes
+    // its arguments, and three of them make a dump of rows where one shows the rule.
+    const step = candidate.program.steps[0]
+    if (
+      chosen.length >= maxTests ||
+      picked.has(index) ||
+      candidate.program.steps.length !== 1 ||
+      step?.op === 'construct' ||
+      (step?.op === 'call' && classes.has(step.target))
+    )
       return
     const subject = subjectOf(candidate.program)
     if ((added.get(subject) ?? 0) >= DISTINCT_OUTPUTS_PER_SUBJECT) return
@@ -194,8 +204,14 @@ function parameterLookup(exports: readonly ExportedSymbol[]): (step: Step) => re
         (symbol?.type?.kind === 'function' ? symbol.type.signature : undefined)
       return names(signature?.parameters)
     }
-    if (step.op === 'construct')
-      return names(exports.find((e) => e.name === step.target)?.constructorSignature?.parameters)
+    if (step.op === 'construct') {
+      // An ES5 constructor is a function to the analysis: its own signature is the constructor's.
+      const symbol = exports.find((e) => e.name === step.target)
+      return names(
+        symbol?.constructorSignature?.parameters ??
+          symbol?.signatures?.[symbol.signatures.length - 1]?.parameters
+      )
+    }
     if (step.op === 'static') {
       const member = exports
         .find((e) => e.name === step.target)
@@ -446,7 +462,12 @@ export async function exploreModule(
       subjectsWithReturn.add(subject)
       chosen.push(index)
     })
-  addDistinctOutputs(candidates, chosen, options.maxTests)
+  addDistinctOutputs(
+    candidates,
+    chosen,
+    options.maxTests,
+    new Set(loaded.runtimeExports.flatMap(([name, kind]) => (kind === 'class' ? [name] : [])))
+  )
   let selected = orderForRendering(chosen.flatMap((i) => (candidates[i] ? [candidates[i]] : [])))
   if (selected.length === 0)
     return {
