@@ -29,6 +29,7 @@ import { evaluateGate, finalizeReport, settingsForReport, totalsOf } from './rep
 import type { BaselineReport, ModuleReport, Report, StageReport } from './report/report-schema.js'
 import { createTestRunner } from './runner/create-test-runner.js'
 import { currentIsolation } from './runner/isolation.js'
+import { RepoCommandRunner } from './runner/repo-command-runner.js'
 import type { TestRunner } from './runner/test-runner.js'
 import { TOOL_VERSION } from './version.js'
 import { isInsideDir } from './write-inside.js'
@@ -270,6 +271,8 @@ export async function run(options: RunOptions): Promise<Report> {
       stages.notRun('generate', 'dry run')
     } else if (plan.modules.length > 0) {
       const runners = new Map<string, TestRunner>()
+      // Per package, the repository's own test command: the final check before delivery.
+      const finalChecks = new Map<string, RepoCommandRunner>()
       try {
         const baselines = await stages.run(
           'baseline',
@@ -294,6 +297,13 @@ export async function run(options: RunOptions): Promise<Report> {
                 runners.set(
                   key,
                   await createTestRunner({
+                    framework,
+                    packageRoot: join(repoRoot, planned.analysis.package.root)
+                  })
+                )
+                finalChecks.set(
+                  key,
+                  RepoCommandRunner.create({
                     framework,
                     packageRoot: join(repoRoot, planned.analysis.package.root)
                   })
@@ -383,7 +393,9 @@ export async function run(options: RunOptions): Promise<Report> {
                   limit(async () => {
                     const module = planned.analysis
                     const framework = frameworkFor(settings, module)
-                    const runner = runners.get(`${module.package.root}\0${framework ?? ''}`)
+                    const key = `${module.package.root}\0${framework ?? ''}`
+                    const runner = runners.get(key)
+                    const finalCheck = finalChecks.get(key)
                     const baseline = baselines.get(module.path)
                     if (!runner || !baseline) return
                     if (llm.signal.aborted) {
@@ -415,7 +427,15 @@ export async function run(options: RunOptions): Promise<Report> {
                           baseline,
                           runner,
                           strategies,
-                          styleExample: await readStyleExample(repoRoot, module)
+                          styleExample: await readStyleExample(repoRoot, module),
+                          ...(finalCheck
+                            ? {
+                                finalCheck: {
+                                  runner: finalCheck,
+                                  description: finalCheck.description
+                                }
+                              }
+                            : {})
                         },
                         pipelineSettings,
                         events,
@@ -429,7 +449,8 @@ export async function run(options: RunOptions): Promise<Report> {
                       }
                       outcomes.set(module.path, report)
                       if (outcome.stoppedBy) cutShort = true
-                      if (outcome.testFile) tests.push({ module: module.path, ...outcome.testFile })
+                      for (const file of outcome.testFiles)
+                        tests.push({ module: module.path, ...file })
                       possibleBugs.push(...outcome.possibleBugs)
                       events.emit('module:end', {
                         module: module.path,
@@ -467,11 +488,19 @@ export async function run(options: RunOptions): Promise<Report> {
           () => `${tests.length} test file(s) written`
         )
       } finally {
-        await Promise.all([...runners.values()].map((r) => r.close()))
+        await Promise.all([...runners.values(), ...finalChecks.values()].map((r) => r.close()))
       }
     } else {
-      stages.notRun('baseline', 'no changed module to test')
-      stages.notRun('generate', 'no changed module to test')
+      const why =
+        plan.skipped.length > 0
+          ? `no changed module to test: all ${plan.skipped.length} changed file(s) skipped (${[
+              ...new Set(plan.skipped.map((s) => s.reason))
+            ]
+              .slice(0, 3)
+              .join('; ')})`
+          : 'no changed module to test'
+      stages.notRun('baseline', why)
+      stages.notRun('generate', why)
     }
 
     const modules = plan.modules.map(
@@ -494,6 +523,7 @@ export async function run(options: RunOptions): Promise<Report> {
         estimatedPromptTokens: llmCosts ? p.estimate.promptTokens : 0
       })),
       skipped: plan.skipped.map((s) => ({ path: s.path, reason: s.reason })),
+      ...(plan.included.length > 0 ? { included: plan.included } : {}),
       estimatedCostUsd
     }
     // resolve, not join: an absolute session-dir (outside the work tree) is honoured as given.

@@ -121,6 +121,57 @@ describe('selectModules', () => {
     ])
   })
 
+  it('includes a file a paths glob names explicitly, although a location or name rule skips it, and keeps the rule', () => {
+    const files = [
+      changed('dist/helpers.js'),
+      changed('dist/bundle.js'),
+      changed('vendor/shim.js'),
+      changed('tools/build.config.js'),
+      changed('lib/x.js'),
+      changed('dist/types.d.ts'),
+      changed('dist/helpers.test.js'),
+      changed('node_modules/x/index.js')
+    ]
+    const { modules, skipped, included } = selectModules(files, {
+      paths: [
+        'dist/helpers.js',
+        'vendor/**',
+        'tools/build.config.js',
+        '**/*.js',
+        'dist/**',
+        'node_modules/**'
+      ],
+      exclude: ['dist/bundle.js']
+    })
+    expect(modules.map((m) => m.path)).toEqual([
+      'dist/helpers.js',
+      'vendor/shim.js',
+      'tools/build.config.js',
+      'lib/x.js'
+    ])
+    expect(included).toEqual([
+      { path: 'dist/helpers.js', rule: 'generated or build output (under dist/)' },
+      { path: 'vendor/shim.js', rule: 'vendored file (under vendor/)' },
+      { path: 'tools/build.config.js', rule: 'tool configuration file' }
+    ])
+    // What is no source module at all stays out; so does what an exclude glob names.
+    expect(Object.fromEntries(skipped.map((s) => [s.path, s.reason]))).toEqual({
+      'dist/bundle.js': 'matches an exclude glob (dist/bundle.js)',
+      'dist/types.d.ts': 'declaration file (.d.ts)',
+      'dist/helpers.test.js': 'test file',
+      'node_modules/x/index.js': 'vendored file (under node_modules/)'
+    })
+  })
+
+  it('does not let a glob that names no directory override a location rule', () => {
+    const { modules, included } = selectModules([changed('dist/index.js')], {
+      paths: ['**/*.js'],
+      exclude: []
+    })
+    expect(modules).toEqual([])
+    expect(included).toEqual([])
+  })
+
   it('applies exclude globs, then restricts to the paths globs', () => {
     const files = [
       changed('src/a.ts'),

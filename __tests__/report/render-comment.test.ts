@@ -179,6 +179,66 @@ describe('renderSummary and renderTerminal', () => {
     expect(renderTerminal({ ...report, modules })).not.toContain('add(1, 2)')
   })
 
+  it('says, without being asked, why every changed file was skipped when nothing was tested', () => {
+    const sample = sampleReport()
+    const report = sampleReport({
+      modules: [],
+      totals: { ...sample.totals, accepted: 0, rejected: 0 },
+      plan: {
+        modules: [],
+        skipped: [
+          { path: 'dist/helpers.js', reason: 'generated or build output (under dist/)' },
+          { path: 'README.md', reason: 'not a TypeScript or JavaScript source file' }
+        ],
+        estimatedCostUsd: 0
+      }
+    })
+    const terminal = renderTerminal(report)
+    expect(terminal).toContain('nothing to test: every changed file was skipped (2)')
+    expect(terminal).toContain('skipped dist/helpers.js: generated or build output (under dist/)')
+    expect(terminal).toContain('skipped README.md: not a TypeScript or JavaScript source file')
+    for (const markdown of [renderComment(report), renderSummary(report)]) {
+      expect(markdown).toContain(
+        'no changed module to test in this pull request: every changed file was skipped (2, why below)'
+      )
+      expect(markdown).toContain('**Every changed file was skipped:**')
+      expect(markdown).toContain('- dist/helpers.js: generated or build output \\(under dist/\\)')
+    }
+  })
+
+  it('lists dropped tests with their error, candidates kept apart, and rules the paths overrode', () => {
+    const report = sampleReport()
+    const [module] = report.modules
+    const candidate = {
+      ...module!.candidates[0]!,
+      droppedTests: [
+        {
+          name: 'classify > zero',
+          gate: 'final-check' as const,
+          error: "expect(received).toBe(expected); Expected: 'positive'; Received: 'zero'"
+        }
+      ],
+      note: 'kept in its own file math.testmaster-2.test.ts: with c1: both mock ./dep, differently'
+    }
+    const withDrops = {
+      ...report,
+      modules: [{ ...module!, candidates: [candidate] }],
+      plan: {
+        ...report.plan,
+        included: [{ path: 'dist/helpers.js', rule: 'generated or build output (under dist/)' }]
+      }
+    }
+    const comment = renderComment(withDrops)
+    expect(comment).toContain('Tests dropped, files split, rules overridden (3)')
+    expect(comment).toContain("dropped test 'classify &gt; zero' at **final-check**: expect")
+    expect(comment).toContain('kept in its own file math.testmaster-2.test.ts')
+    expect(comment).toContain('dist/helpers.js: included by the configured paths')
+    const terminal = renderTerminal(withDrops)
+    expect(terminal).toContain(
+      "dropped src/math.ts c1 test 'classify > zero' at final-check: expect"
+    )
+  })
+
   it('prints no LLM cost for the offline explorer, not even an estimate in a dry run', () => {
     const report = sampleReport()
     const dry = renderTerminal({

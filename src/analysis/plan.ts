@@ -11,7 +11,7 @@ import type { GitRepository } from '../git/repository.js'
 import { analyzeModules } from './analyze-modules.js'
 import { isTestableKind } from './exported-symbols.js'
 import type { Framework, ModuleAnalysis, SkippedFile } from './module-model.js'
-import { selectModules } from './select-modules.js'
+import { selectModules, type IncludedFile } from './select-modules.js'
 
 export interface CostEstimate {
   readonly promptTokens: number
@@ -37,6 +37,8 @@ export interface Plan {
   readonly mergeBase: string
   readonly modules: PlannedModule[]
   readonly skipped: SkippedFile[]
+  /** Files the configured `paths` included although a built-in rule would skip them. */
+  readonly included: IncludedFile[]
 }
 
 export interface PlanInput {
@@ -137,7 +139,9 @@ export async function buildPlan(input: PlanInput): Promise<Plan> {
       estimate: input.estimate(analysis, source)
     })
   })
-  return { baseSha, headSha, mergeBase, modules: orderModules(planned), skipped }
+  const analysed = new Set(planned.map((m) => m.analysis.path))
+  const included = selection.included.filter((file) => analysed.has(file.path))
+  return { baseSha, headSha, mergeBase, modules: orderModules(planned), skipped, included }
 }
 
 /** What the plan's LLM calls would cost at worst: the sum of its modules' estimates. */

@@ -16,7 +16,8 @@ export const GENERATED_TEST_INFIX = '.testmaster.'
 
 /** Whether `path` is a test file TestMaster generated. */
 export function isGeneratedTestPath(path: string): boolean {
-  return /\.testmaster\.(?:test|spec)\.[cm]?[jt]sx?$/.test(path)
+  // `x.testmaster.test.ts`, and its numbered siblings for candidates that could not be merged.
+  return /\.testmaster(?:-\d+)?\.(?:test|spec)\.[cm]?[jt]sx?$/.test(path)
 }
 
 const TEST_FILE = /\.(?:test|spec)\.[cm]?[jt]sx?$/

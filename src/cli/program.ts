@@ -234,7 +234,8 @@ async function planCommand(flags: CommonFlags, deps: CliDeps): Promise<void> {
       estimate: m.estimate,
       ...m.analysis
     })),
-    skipped: plan.skipped
+    skipped: plan.skipped,
+    included: plan.included
   }
   if (flags.json) await writeJson(resolve(deps.cwd, flags.json), out)
   const unpriced = plan.modules.some((m) => m.estimate.priced === false)
@@ -258,6 +259,10 @@ async function planCommand(flags: CommonFlags, deps: CliDeps): Promise<void> {
     }
   }
   for (const s of plan.skipped) lines.push(`  skipped ${s.path}: ${s.reason}`)
+  for (const i of plan.included)
+    lines.push(
+      `  included ${i.path} by the configured paths, although the rule "${i.rule}" skips it`
+    )
   deps.stdout.write(`${lines.join('\n')}\n`)
 }
 

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises'
-import { basename, extname, join, relative, sep } from 'node:path'
+import { readdir, readFile } from 'node:fs/promises'
+import { basename, dirname, extname, join, relative, sep } from 'node:path'
 import type { CoverageMapData } from 'istanbul-lib-coverage'
 import type { LineRange, ModuleAnalysis } from '../analysis/module-model.js'
 import { coverageFigures } from '../coverage/coverage-figures.js'
@@ -12,24 +12,23 @@ import { funnelOf } from '../report/funnel.js'
 import type { CandidateReport, FunnelStage, ModuleReport } from '../report/report-schema.js'
 import { checkStability } from '../runner/stability.js'
 import type { RunResult, TestRunner } from '../runner/test-runner.js'
+import { deliverTests, numberedTestPath, type CandidateFate } from './deliver-tests.js'
+import { fileVerdict, type FailedTest, type FileVerdict } from './failing-tests.js'
 import { checkCompiles } from './gates/1-compiles.js'
 import { formatLikeRepository } from './repository-style.js'
 import { checkKillsMutant, type MutantCheck } from './gates/6-asserts.js'
 import { checkAssertsStatically } from './gates/6-asserts-statically.js'
 import type { FailureEvidence, GenerationContext, ProposedTest, Strategy } from './strategy.js'
-import {
-  candidatePath,
-  mergeTestFiles,
-  removeFile,
-  resolveTestPath,
-  writeTestFile
-} from './test-files.js'
-import { accepted, rejected, type Verdict } from './verdict.js'
+import { countTestBlocks, removeTests } from './test-blocks.js'
+import { candidatePath, removeFile, resolveTestPath, writeTestFile } from './test-files.js'
+import { accepted, rejected, type Gate, type Verdict } from './verdict.js'
 
 /**
  * The module pipeline: each candidate passes the gates in order (compiles, passes, heals, stable,
- * adds coverage, asserts) and its fate is kept. Accepted candidates of a module are merged into
- * one test file written at the path the analysis chose.
+ * adds coverage, asserts) and its fate is kept. A candidate whose tests partly fail loses those
+ * tests, not its place. Accepted candidates are merged one at a time into the file at the path the
+ * analysis chose (or a numbered sibling when they clash), and the files go through the
+ * repository's own test command before anything is delivered (deliver-tests.ts).
  */
 
 export interface PipelineSettings {
@@ -59,6 +58,11 @@ export interface ModuleJob {
   /** In order: the explorer first (free), then the LLM on what is still uncovered. */
   readonly strategies: readonly Strategy[]
   readonly styleExample?: { readonly path: string; readonly code: string }
+  /**
+   * The repository's own test command (a cold jest / vitest with its config and Node flags): the
+   * final check of the files before delivery. Without it, what the warm runner accepted is delivered.
+   */
+  readonly finalCheck?: { readonly runner: TestRunner; readonly description: string }
 }
 
 export interface PossibleBug {
@@ -70,8 +74,8 @@ export interface PossibleBug {
 
 export interface ModuleOutcome {
   readonly report: Omit<ModuleReport, 'llm' | 'durationMs'>
-  /** The merged test file, when at least one candidate was accepted. */
-  readonly testFile?: { readonly path: string; readonly code: string }
+  /** The test files delivered (repo-relative paths): the merged file and any numbered sibling. */
+  readonly testFiles: readonly { readonly path: string; readonly code: string }[]
   readonly possibleBugs: readonly PossibleBug[]
   /** Set when a budget limit stopped a strategy for this module. */
   readonly stoppedBy?: string
@@ -124,6 +128,27 @@ function passedTests(result: RunResult, file: string): string[] {
   return fileResult?.tests.filter((t) => t.status === 'passed').map((t) => t.name) ?? []
 }
 
+/** A rejection's reason: the real error line, never the framework's header. */
+function reasonOf(verdict: FileVerdict): string {
+  if (verdict.kind === 'file-failed') return verdict.reason
+  if (verdict.kind === 'passed') return 'passed'
+  const [first] = verdict.failed
+  const more =
+    verdict.failed.length > 1 ? ` (and ${verdict.failed.length - 1} more failing test(s))` : ''
+  return `'${first?.name ?? ''}': ${first?.error ?? 'failed'}${more}`
+}
+
+/** Tests of a rejected candidate: those the run saw, or those the file declares. */
+function testsSeen(verdict: FileVerdict | undefined, code: string, path: string): number {
+  const seen =
+    verdict?.kind === 'file-failed'
+      ? verdict.tests
+      : verdict
+        ? verdict.passed + (verdict.kind === 'some-failed' ? verdict.failed.length : 0)
+        : 0
+  return seen > 0 ? seen : countTestBlocks(code, path)
+}
+
 function contextFor(
   job: ModuleJob,
   union: CoverageMapData,
@@ -152,6 +177,36 @@ async function readPrevious(path: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * The test files TestMaster delivered for this module on earlier runs: the file at `finalPath`
+ * (id `previous`) and its numbered siblings (`previous-2`, ...), in that order.
+ */
+async function readPreviousFiles(
+  finalPath: string
+): Promise<{ readonly id: string; readonly code: string; readonly path: string }[]> {
+  const found: { id: string; code: string; path: string }[] = []
+  const main = await readPrevious(finalPath)
+  if (main !== undefined) found.push({ id: 'previous', code: main, path: finalPath })
+  let names: string[]
+  try {
+    names = await readdir(dirname(finalPath))
+  } catch {
+    return found
+  }
+  const present = new Set(names)
+  const numbers = [
+    ...new Set(names.map((name) => Number(/-(\d+)\.(?:test|spec)\.[cm]?[jt]sx?$/.exec(name)?.[1])))
+  ]
+    .filter((n) => n > 1 && present.has(basename(numberedTestPath(finalPath, n))))
+    .sort((a, b) => a - b)
+  for (const number of numbers) {
+    const path = numberedTestPath(finalPath, number)
+    const code = await readPrevious(path)
+    if (code !== undefined) found.push({ id: `previous-${number}`, code, path })
+  }
+  return found
+}
+
 /** Runs every strategy of a module through the gates. Never throws for a candidate's failure. */
 export async function processModule(
   job: ModuleJob,
@@ -163,8 +218,7 @@ export async function processModule(
   const changed = changedOrAll(job)
   const finalPath = await resolveTestPath(job.repoRoot, module.placement.testPath, settings.testDir)
   const candidates: CandidateReport[] = []
-  const acceptedCodes: string[] = []
-  const acceptedCoverage: CoverageMapData[] = []
+  const acceptedTests: { id: string; code: string; coverage: CoverageMapData; path?: string }[] = []
   const possibleBugs: PossibleBug[] = []
   let union = job.baseline
   let stoppedBy: string | undefined
@@ -174,8 +228,9 @@ export async function processModule(
 
   // Tests TestMaster committed on an earlier run are kept when they still pass, healed when they
   // fail (the code moved on under them), and the seed of this run's union, never overwritten.
-  const previous = await readPrevious(finalPath)
-  if (previous !== undefined) {
+  // Candidates kept in numbered siblings (x.testmaster-2.test.ts) come back the same way.
+  const previousFiles = await readPreviousFiles(finalPath)
+  for (const { id: previousId, code: previous, path: previousPath } of previousFiles) {
     const healer = job.strategies.find((s) => s.heal !== undefined)
     const started = Date.now()
     const result = await evaluateCandidate({
@@ -184,7 +239,7 @@ export async function processModule(
       healer,
       context: contextFor(job, union, events, signal),
       proposed: { code: previous, label: 'tests TestMaster committed earlier' },
-      id: 'previous',
+      id: previousId,
       finalPath,
       union,
       signal,
@@ -193,11 +248,19 @@ export async function processModule(
     if (result.possibleBug) possibleBugs.push(result.possibleBug)
     if (result.verdict.status === 'accepted' && result.coverage && result.code) {
       union = mergeCoverage(union, result.coverage)
-      acceptedCodes.push(result.code)
-      acceptedCoverage.push(result.coverage)
+      acceptedTests.push({
+        id: previousId,
+        code: result.code,
+        coverage: result.coverage,
+        path: previousPath
+      })
     }
     // Report them only when something happened to them: healed, or failing for good.
-    if (result.healingRounds > 0 || result.verdict.status === 'rejected') {
+    if (
+      result.healingRounds > 0 ||
+      result.verdict.status === 'rejected' ||
+      result.droppedTests.length > 0
+    ) {
       const strategy = healer?.name ?? job.strategies[0]?.name ?? 'explorer'
       const verdict =
         result.verdict.status === 'rejected'
@@ -207,18 +270,19 @@ export async function processModule(
             )
           : result.verdict
       candidates.push({
-        id: 'previous',
+        id: previousId,
         strategy,
         verdict,
         tests: result.tests,
         healingRounds: result.healingRounds,
         durationMs: Date.now() - started,
         addedLines: 0,
-        addedBranches: 0
+        addedBranches: 0,
+        ...(result.droppedTests.length > 0 ? { droppedTests: result.droppedTests } : {})
       })
       events.emit('candidate:verdict', {
         module: module.path,
-        candidate: 'previous',
+        candidate: previousId,
         strategy,
         verdict
       })
@@ -240,7 +304,7 @@ export async function processModule(
     patchBefore.lines.covered === patchBefore.lines.total &&
     patchBefore.branches.covered === patchBefore.branches.total
   const skipReason = settings.healOnly
-    ? previous === undefined
+    ? previousFiles.length === 0
       ? 'no tests generated by TestMaster to heal'
       : undefined
     : !settings.includeCovered &&
@@ -259,6 +323,7 @@ export async function processModule(
         coverageAfter: before,
         patchCoverageAfter: patchBefore
       },
+      testFiles: [],
       possibleBugs
     }
   }
@@ -266,7 +331,7 @@ export async function processModule(
   // Heal-only runs propose nothing new, except a free replacement for earlier tests that could not
   // be healed (no LLM, or healing failed): the explorer's regression tests of the code as it is now.
   const previousFailed = candidates.some(
-    (c) => c.id === 'previous' && c.verdict.status === 'rejected'
+    (c) => c.id.startsWith('previous') && c.verdict.status === 'rejected'
   )
   const strategies = !settings.healOnly
     ? job.strategies
@@ -281,7 +346,9 @@ export async function processModule(
       const context = {
         ...contextFor(job, union, events, signal, acceptedTitles),
         rejectedCandidates: candidates.flatMap((c) =>
-          c.strategy === strategy.name && c.id !== 'previous' && c.verdict.status === 'rejected'
+          c.strategy === strategy.name &&
+          !c.id.startsWith('previous') &&
+          c.verdict.status === 'rejected'
             ? [
                 `${c.target ? `${c.id} (${c.target})` : c.id}: rejected at ${c.verdict.gate}: ${c.verdict.reason}`
               ]
@@ -364,7 +431,8 @@ export async function processModule(
           ...(proposed.target ? { target: proposed.target } : {}),
           ...(result.reached ? { reached: result.reached } : {}),
           // A rejected candidate's code stays in the report, so its reason can be checked.
-          ...(result.verdict.status === 'rejected' ? { code: capCode(proposed.code) } : {})
+          ...(result.verdict.status === 'rejected' ? { code: capCode(proposed.code) } : {}),
+          ...(result.droppedTests.length > 0 ? { droppedTests: result.droppedTests } : {})
         })
         events.emit('candidate:verdict', {
           module: module.path,
@@ -374,8 +442,7 @@ export async function processModule(
         })
         if (result.verdict.status === 'accepted' && result.coverage && result.code) {
           union = mergeCoverage(union, result.coverage)
-          acceptedCodes.push(result.code)
-          acceptedCoverage.push(result.coverage)
+          acceptedTests.push({ id, code: result.code, coverage: result.coverage })
           acceptedTitles.push(...result.titles)
         }
       }
@@ -384,27 +451,37 @@ export async function processModule(
     }
   }
 
-  let testFile: ModuleOutcome['testFile']
-  if (acceptedCodes.length > 0) {
-    const merged = await writeMerged(job, settings, finalPath, acceptedCodes, candidates, signal)
-    testFile = merged.testFile
-    // Only the first candidate was kept: the "after" figures must not count the others.
-    if (merged.onlyFirst && acceptedCoverage[0])
-      union = mergeCoverage(job.baseline, acceptedCoverage[0])
+  let testFiles: ModuleOutcome['testFiles'] = []
+  if (acceptedTests.length > 0) {
+    const delivered = await deliver(job, settings, finalPath, acceptedTests, candidates, signal)
+    // A candidate the final check dropped was announced as accepted: announce its new fate.
+    for (const candidate of candidates) {
+      const first = acceptedTests.some((t) => t.id === candidate.id)
+      if (first && candidate.verdict.status === 'rejected')
+        events.emit('candidate:verdict', {
+          module: module.path,
+          candidate: candidate.id,
+          strategy: candidate.strategy,
+          verdict: candidate.verdict
+        })
+    }
+    testFiles = delivered.testFiles
+    union = delivered.coverage ?? union
   }
   const after = coverageFigures(union, job.moduleFile)
   const patchAfter = patchCoverage(union, job.moduleFile, changed)
-  const status = testFile
-    ? 'done'
-    : stoppedBy && candidates.length === 0
-      ? 'stopped-by-budget'
-      : 'done'
+  const status =
+    testFiles.length > 0
+      ? 'done'
+      : stoppedBy && candidates.length === 0
+        ? 'stopped-by-budget'
+        : 'done'
   return {
     report: {
       ...base,
       status,
       reason: stoppedBy ? `budget limit ${stoppedBy} reached` : undefined,
-      testFile: testFile?.path,
+      testFile: testFiles[0]?.path,
       candidates,
       coverageAfter: after,
       patchCoverageAfter: patchAfter,
@@ -416,58 +493,91 @@ export async function processModule(
           }
         : {})
     },
-    testFile,
+    testFiles,
     possibleBugs,
     stoppedBy
   }
 }
 
-/** Merges accepted candidates; if the merged file does not pass, keeps the first one alone. */
-async function writeMerged(
+/**
+ * Merges the accepted candidates into the files to deliver and runs those through the final check
+ * (deliver-tests.ts), then writes each candidate's fate into its report entry. When the final
+ * check cut tests, the "after" coverage is measured again on what is delivered.
+ */
+async function deliver(
   job: ModuleJob,
   settings: PipelineSettings,
   finalPath: string,
-  codes: readonly string[],
+  acceptedTests: readonly { id: string; code: string; coverage: CoverageMapData; path?: string }[],
   candidates: CandidateReport[],
   signal: AbortSignal
-): Promise<{ testFile: NonNullable<ModuleOutcome['testFile']>; onlyFirst: boolean }> {
-  let onlyFirst = false
+): Promise<{ testFiles: ModuleOutcome['testFiles']; coverage?: CoverageMapData }> {
   const style = {
     repoRoot: job.repoRoot,
     packageRoot: join(job.repoRoot, job.module.package.root),
     signal
   }
-  let code = await formatLikeRepository(mergeTestFiles(codes, finalPath), finalPath, style)
-  await writeTestFile(job.repoRoot, finalPath, code)
-  if (codes.length > 1) {
-    const check = await job.runner.run({
-      testFiles: [finalPath],
-      timeoutMs: settings.testTimeoutMs,
+  const delivery = await deliverTests({
+    accepted: acceptedTests.map(({ id, code, path }) => ({ id, code, ...(path ? { path } : {}) })),
+    finalPath,
+    repoRoot: job.repoRoot,
+    runner: job.runner,
+    format: (code, path) => formatLikeRepository(code, path, style),
+    ...(job.finalCheck ? { finalCheck: job.finalCheck } : {}),
+    // A cold start of the framework comes on top of the tests' own time.
+    timeoutMs: settings.testTimeoutMs * 2,
+    signal
+  })
+  const relativePath = (path: string): string => relative(job.repoRoot, path).split(sep).join('/')
+  candidates.forEach((candidate, index) => {
+    const fate = delivery.fates.get(candidate.id)
+    if (!fate || candidate.verdict.status !== 'accepted') return
+    const code = acceptedTests.find((t) => t.id === candidate.id)?.code ?? ''
+    candidates[index] = withFate(candidate, fate, relativePath, code)
+  })
+  const testFiles = delivery.files.map((file) => ({
+    path: relativePath(file.path),
+    code: file.code
+  }))
+  if (!delivery.lostTests) return { testFiles }
+  // Tests were cut: coverage "after" is what the delivered files cover, nothing more.
+  let coverage = job.baseline
+  if (delivery.files.length > 0) {
+    const measured = await job.runner.run({
+      testFiles: delivery.files.map((file) => file.path),
+      coverageOf: [job.moduleFile],
+      timeoutMs: settings.testTimeoutMs * 2,
       signal
     })
-    const failure = firstFailure(check, finalPath)
-    if (failure) {
-      onlyFirst = true
-      code = await formatLikeRepository(codes[0] ?? '', finalPath, style)
-      await writeTestFile(job.repoRoot, finalPath, code)
-      let seen = 0
-      candidates.forEach((c, index) => {
-        if (c.verdict.status !== 'accepted') return
-        if (seen++ > 0) {
-          candidates[index] = {
-            ...c,
-            verdict: rejected(
-              'passes',
-              `does not pass when merged with the other accepted tests: ${failure.split('\n')[0] ?? ''}`
-            )
-          }
-        }
-      })
+    if (measured.status === 'completed' && measured.coverage)
+      coverage = mergeCoverage(job.baseline, measured.coverage)
+    else {
+      const kept = acceptedTests.filter((t) => !delivery.fates.get(t.id)?.rejected)
+      for (const test of kept) coverage = mergeCoverage(coverage, test.coverage)
     }
   }
+  return { testFiles, coverage }
+}
+
+function withFate(
+  candidate: CandidateReport,
+  fate: CandidateFate,
+  relativePath: (path: string) => string,
+  code: string
+): CandidateReport {
+  const dropped = [
+    ...(candidate.droppedTests ?? []),
+    ...fate.dropped.map((t) => ({ name: t.name, gate: 'final-check' as const, error: t.error }))
+  ]
   return {
-    testFile: { path: relative(job.repoRoot, finalPath).split('\\').join('/'), code },
-    onlyFirst
+    ...candidate,
+    tests: fate.tests,
+    ...(fate.rejected
+      ? { verdict: rejected('final-check', fate.rejected), code: capCode(code) }
+      : {}),
+    ...(fate.file ? { testFile: relativePath(fate.file) } : {}),
+    ...(fate.note ? { note: fate.note } : {}),
+    ...(dropped.length > 0 ? { droppedTests: dropped } : {})
   }
 }
 
@@ -480,9 +590,12 @@ function capCode(code: string): string {
     : code
 }
 
+type DroppedTestReport = NonNullable<CandidateReport['droppedTests']>[number]
+
 interface CandidateResult {
   verdict: Verdict
   tests: number
+  droppedTests: DroppedTestReport[]
   /** Titles of its passing tests, for later calls to avoid. */
   titles: string[]
   /** The last gate it passed, for the funnel. */
@@ -517,88 +630,137 @@ async function evaluateCandidate(input: {
   let test = input.proposed
   let rounds = 0
   let reached: FunnelStage = 'answered'
-  const none = { tests: 0, titles: [], addedLines: 0, addedBranches: 0 }
+  // Tests cut out because they failed: the rest of the candidate goes on through the gates.
+  const droppedTests: DroppedTestReport[] = []
+  const none = { tests: 0, titles: [], addedLines: 0, addedBranches: 0, droppedTests }
+  const cut = (failed: readonly FailedTest[], gate: Gate, names: readonly string[]): boolean => {
+    const result = removeTests(test.code, path, names)
+    if (result.notFound.length > 0 || result.remaining === 0) return false
+    droppedTests.push(
+      ...names.map((name) => ({
+        name,
+        gate,
+        error: failed.find((t) => t.name === name)?.error ?? gate
+      }))
+    )
+    test = { ...test, code: result.code }
+    return true
+  }
   try {
     let coverage: CoverageMapData | undefined
     let tests = 0
     let titles: string[] = []
     for (;;) {
-      let failure: FailureEvidence | undefined
-      const compiled = checkCompiles(test.code, path)
-      if (!compiled.ok) {
-        failure = { gate: 'compiles', message: trimForHealer(compiled.message, job.repoRoot) }
-      } else {
-        reached = 'compiles'
-        await writeTestFile(job.repoRoot, path, test.code)
-        const result = await job.runner.run({
-          testFiles: [path],
-          coverageOf: [job.moduleFile],
-          timeoutMs: settings.testTimeoutMs,
-          signal
-        })
-        const message = firstFailure(result, path)
-        if (message === undefined && result.status === 'completed') {
-          coverage = result.coverage
-          titles = passedTests(result, path)
-          tests = titles.length
-          reached = 'passes'
-          break
+      for (;;) {
+        let failure: FailureEvidence | undefined
+        let verdict: FileVerdict | undefined
+        const compiled = checkCompiles(test.code, path)
+        if (!compiled.ok) {
+          failure = { gate: 'compiles', message: trimForHealer(compiled.message, job.repoRoot) }
+        } else {
+          reached = 'compiles'
+          await writeTestFile(job.repoRoot, path, test.code)
+          const result = await job.runner.run({
+            testFiles: [path],
+            coverageOf: [job.moduleFile],
+            timeoutMs: settings.testTimeoutMs,
+            signal
+          })
+          verdict = fileVerdict(result, path, job.repoRoot)
+          if (verdict.kind === 'passed' && result.status === 'completed') {
+            coverage = result.coverage
+            titles = passedTests(result, path)
+            tests = titles.length
+            reached = 'passes'
+            break
+          }
+          const message = firstFailure(result, path) ?? 'failed'
+          failure = { gate: 'passes', message: trimForHealer(message, job.repoRoot) }
         }
-        failure = { gate: 'passes', message: trimForHealer(message ?? 'failed', job.repoRoot) }
-      }
-      const gate = rounds === 0 ? failure.gate : 'heals'
-      if (!healer?.heal || rounds >= settings.healingRounds || signal.aborted) {
-        const reason =
-          rounds > 0
-            ? `still failing after ${rounds} healing round(s): ${firstLine(failure.message)}`
-            : firstLine(failure.message)
-        return { ...none, reached, verdict: rejected(gate, reason), healingRounds: rounds }
-      }
-      const healed = await healer.heal(context, test, failure)
-      rounds++
-      if (healed.status === 'possible-bug') {
-        return {
-          ...none,
-          reached,
-          healingRounds: rounds,
-          verdict: rejected('heals', `possible bug in the code, not healed: ${healed.assertion}`),
-          possibleBug: {
-            module: job.module.path,
-            test: id,
-            assertion: healed.assertion,
-            explanation: healed.explanation
+        const gate = rounds === 0 ? failure.gate : 'heals'
+        if (!healer?.heal || rounds >= settings.healingRounds || signal.aborted) {
+          // What healing could not fix costs the failing tests, not the passing ones.
+          if (
+            verdict?.kind === 'some-failed' &&
+            !signal.aborted &&
+            cut(
+              verdict.failed,
+              gate,
+              verdict.failed.map((t) => t.name)
+            )
+          )
+            continue
+          const cause = verdict ? reasonOf(verdict) : firstLine(failure.message)
+          const reason =
+            rounds > 0 ? `still failing after ${rounds} healing round(s): ${cause}` : cause
+          return {
+            ...none,
+            reached,
+            tests: testsSeen(verdict, test.code, path),
+            verdict: rejected(gate, reason),
+            healingRounds: rounds
           }
         }
-      }
-      if (healed.status === 'stopped') {
-        return {
-          ...none,
-          reached,
-          healingRounds: rounds,
-          verdict: rejected('heals', `healing stopped: ${healed.reason}`),
-          stoppedBy: healed.limit
+        const healed = await healer.heal(context, test, failure)
+        rounds++
+        if (healed.status === 'possible-bug') {
+          return {
+            ...none,
+            reached,
+            healingRounds: rounds,
+            verdict: rejected('heals', `possible bug in the code, not healed: ${healed.assertion}`),
+            possibleBug: {
+              module: job.module.path,
+              test: id,
+              assertion: healed.assertion,
+              explanation: healed.explanation
+            }
+          }
         }
-      }
-      if (healed.status === 'no-code') {
-        return {
-          ...none,
-          reached,
-          healingRounds: rounds,
-          verdict: rejected('heals', healed.reason)
+        if (healed.status === 'stopped') {
+          return {
+            ...none,
+            reached,
+            healingRounds: rounds,
+            verdict: rejected('heals', `healing stopped: ${healed.reason}`),
+            stoppedBy: healed.limit
+          }
         }
+        if (healed.status === 'no-code') {
+          return {
+            ...none,
+            reached,
+            healingRounds: rounds,
+            verdict: rejected('heals', healed.reason)
+          }
+        }
+        test = healed.test
       }
-      test = healed.test
-    }
 
-    const stability = await checkStability(
-      job.runner,
-      path,
-      settings.stabilityRuns,
-      settings.testTimeoutMs,
-      signal
-    )
-    if (stability.stable) reached = 'stable'
-    if (!stability.stable) {
+      const stability = await checkStability(
+        job.runner,
+        path,
+        settings.stabilityRuns,
+        settings.testTimeoutMs,
+        signal
+      )
+      if (stability.stable) {
+        reached = 'stable'
+        break
+      }
+      // Flaky tests go, and what is left runs the passes and stability gates again.
+      const unstable = stability.unstableTests ?? []
+      const error = firstLine(stability.reason)
+      if (
+        unstable.length > 0 &&
+        !signal.aborted &&
+        cut(
+          unstable.map((name) => ({ name, error })),
+          'stable',
+          unstable
+        )
+      )
+        continue
       return {
         ...none,
         reached,
@@ -647,6 +809,7 @@ async function evaluateCandidate(input: {
       reached,
       titles,
       tests,
+      droppedTests,
       healingRounds: rounds,
       addedLines: gain.addedLines,
       addedBranches: gain.addedBranches

@@ -6,7 +6,9 @@ export const GATES = [
   'heals',
   'stable',
   'adds-coverage',
-  'asserts'
+  'asserts',
+  /** Passes under the repository's own test command, as delivered (the final check). */
+  'final-check'
 ] as const
 export type Gate = (typeof GATES)[number]
 

@@ -92,7 +92,9 @@ export function renderVerdictLine(report: Report): string {
     return `✅ **TestMaster** added ${cases} test(s) for ${modules} module(s)${patch}, cost ${formatUsd(t.llm.costUsd)}`
   }
   if (report.modules.length === 0)
-    return 'ℹ️ **TestMaster**: no changed module to test in this pull request'
+    return report.plan.skipped.length > 0
+      ? `ℹ️ **TestMaster**: no changed module to test in this pull request: every changed file was skipped (${report.plan.skipped.length}, why below)`
+      : 'ℹ️ **TestMaster**: no changed module to test in this pull request'
   return `ℹ️ **TestMaster**: no new test accepted for ${report.modules.length} module(s)${patch}, cost ${formatUsd(t.llm.costUsd)}`
 }
 
@@ -240,6 +242,48 @@ function renderFunnels(report: Report): string | undefined {
   return lines.length > 0 ? details('LLM funnel per module', lines.join('\n')) : undefined
 }
 
+/** When nothing was tested, why each changed file was skipped: shown, not folded away. */
+function renderAllSkipped(report: Report): string | undefined {
+  if (report.modules.length > 0 || report.plan.skipped.length === 0) return undefined
+  const shown = report.plan.skipped.slice(0, MAX_SKIPPED_LISTED)
+  const lines = shown.map((s) => `- ${escapeMarkdown(s.path)}: ${escapeMarkdown(s.reason)}`)
+  if (report.plan.skipped.length > shown.length)
+    lines.push(`- … and ${report.plan.skipped.length - shown.length} more`)
+  return [
+    '**Every changed file was skipped:**',
+    '',
+    ...lines,
+    '',
+    'A file skipped for where it lives or how it is named (`dist/`, `vendor/`, `*.config.js`) is tested when `paths` names it.'
+  ].join('\n')
+}
+
+const MAX_SKIPPED_LISTED = 50
+
+/** Tests cut out of kept candidates, and candidates kept in a file of their own. */
+function renderDropped(report: Report): string | undefined {
+  const lines: string[] = []
+  for (const m of report.modules) {
+    for (const c of m.candidates) {
+      for (const d of c.droppedTests ?? [])
+        lines.push(
+          `- ${escapeMarkdown(m.path)} · ${escapeMarkdown(c.id)}: dropped test ${escapeMarkdown(`'${d.name}'`)} at **${d.gate}**: ${escapeMarkdown(d.error)}`
+        )
+      if (c.note)
+        lines.push(
+          `- ${escapeMarkdown(m.path)} · ${escapeMarkdown(c.id)}: ${escapeMarkdown(c.note)}`
+        )
+    }
+  }
+  for (const i of report.plan.included ?? [])
+    lines.push(
+      `- ${escapeMarkdown(i.path)}: included by the configured paths, although the rule "${escapeMarkdown(i.rule)}" skips it`
+    )
+  return lines.length > 0
+    ? details(`Tests dropped, files split, rules overridden (${lines.length})`, lines.join('\n'))
+    : undefined
+}
+
 function renderBugs(report: Report): string | undefined {
   if (report.possibleBugs.length === 0) return undefined
   const lines = report.possibleBugs.map(
@@ -306,10 +350,14 @@ export function renderReportSections(report: Report, context: MarkdownContext = 
   if (table) sections.push(table)
   sections.push(renderTotals(report, context))
   sections.push(renderDelivery(report))
+  const allSkipped = renderAllSkipped(report)
+  if (allSkipped) sections.push(allSkipped)
   const rejected = renderRejected(report)
   if (rejected) sections.push(rejected)
   const funnels = renderFunnels(report)
   if (funnels) sections.push(funnels)
+  const dropped = renderDropped(report)
+  if (dropped) sections.push(dropped)
   const bugs = renderBugs(report)
   if (bugs) sections.push(bugs)
   sections.push(renderSettings(report))

@@ -162,7 +162,27 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
       }
     }
   }
-  if (options.verbose) {
+  for (const m of report.modules) {
+    for (const c of m.candidates) {
+      for (const d of c.droppedTests ?? [])
+        out.push(
+          `  ${paint(33, 'dropped')} ${clean(m.path)} ${clean(c.id)} test '${clean(d.name)}' at ${d.gate}: ${clean(d.error)}`
+        )
+      if (c.note) out.push(`  ${clean(m.path)} ${clean(c.id)}: ${clean(c.note)}`)
+    }
+  }
+  for (const i of report.plan.included ?? [])
+    out.push(
+      `  included ${clean(i.path)} by the configured paths, although the rule "${clean(i.rule)}" skips it`
+    )
+  // A run that tests nothing says why, file by file, without being asked.
+  const nothingToTest = report.modules.length === 0 && report.plan.skipped.length > 0
+  if (nothingToTest) {
+    out.push(
+      `  nothing to test: every changed file was skipped (${report.plan.skipped.length}); give a file's path in --paths to include it despite a location rule`
+    )
+  }
+  if (options.verbose || nothingToTest) {
     for (const s of report.plan.skipped) out.push(`  skipped ${clean(s.path)}: ${clean(s.reason)}`)
   } else if (report.plan.skipped.length > 0) {
     out.push(

@@ -72,7 +72,18 @@ export const CandidateReportSchema = z.object({
   /** The last gate it passed; absent when the strategy gave no code. */
   reached: FunnelStageSchema.optional(),
   /** A rejected candidate's code as proposed (cut at 20,000 characters), to check its reason. */
-  code: z.string().optional()
+  code: z.string().optional(),
+  /**
+   * Tests cut out of the candidate because they failed (at the passes or stability gate, or the
+   * final check), with the error line; the rest of the candidate was re-run and kept.
+   */
+  droppedTests: z
+    .array(z.object({ name: z.string(), gate: z.enum(GATES), error: z.string() }))
+    .optional(),
+  /** Repo-relative path of the file its tests were delivered in. */
+  testFile: z.string().optional(),
+  /** Why it was delivered in a file of its own (merging clashed), when it was. */
+  note: z.string().optional()
 })
 export type CandidateReport = z.infer<typeof CandidateReportSchema>
 
@@ -278,6 +289,8 @@ export const ReportSchema = z.object({
   plan: z.object({
     modules: z.array(PlannedModuleSchema),
     skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+    /** Files the configured `paths` included although the built-in `rule` would skip them. */
+    included: z.array(z.object({ path: z.string(), rule: z.string() })).optional(),
     estimatedCostUsd: Usd
   }),
   stages: z.array(StageSchema),

@@ -2,7 +2,15 @@ import type { RunResult, TestFileResult, TestRunner } from './test-runner.js'
 
 export type StabilityResult =
   | { readonly stable: true; readonly durationMs: number }
-  | { readonly stable: false; readonly reason: string }
+  | {
+      readonly stable: false
+      readonly reason: string
+      /**
+       * The tests that failed or changed outcome, when the file itself ran each time: cutting
+       * them out may leave a stable file. Absent when the file as a whole failed or crashed.
+       */
+      readonly unstableTests?: readonly string[]
+    }
 
 /** One line per test: what a run's outcome is, for comparing runs. */
 function outcome(file: TestFileResult): Map<string, string> {
@@ -21,6 +29,24 @@ function firstDifference(a: Map<string, string>, b: Map<string, string>): string
         : `'${name}' ${before} then ${after}`
   }
   return undefined
+}
+
+/** The tests whose outcome differs between two runs (the file's own line left out). */
+function differingTests(a: Map<string, string>, b: Map<string, string>): string[] {
+  return [...new Set([...a.keys(), ...b.keys()])].filter(
+    (name) => name !== '<file>' && a.get(name) !== b.get(name)
+  )
+}
+
+/** Failing tests of a file that ran (not one that failed to load). */
+function failingTests(result: RunResult, testFile: string): string[] | undefined {
+  if (result.status !== 'completed') return undefined
+  const file = result.files.find((candidate) => candidate.file === testFile) ?? result.files[0]
+  if (!file || file.status === 'error') return undefined
+  const failed = file.tests.filter((test) => test.status === 'failed' || test.status === 'timeout')
+  return failed.length > 0 && failed.every((test) => test.name !== '')
+    ? failed.map((test) => test.name)
+    : undefined
 }
 
 function notPassing(result: RunResult, testFile: string): string | undefined {
@@ -56,7 +82,12 @@ export async function checkStability(
     const result = await runner.run({ testFiles: [testFile], timeoutMs, signal })
     const failure = notPassing(result, testFile)
     if (failure !== undefined) {
-      return { stable: false, reason: `run ${run} of ${runs}: ${failure}` }
+      const failing = failingTests(result, testFile)
+      return {
+        stable: false,
+        reason: `run ${run} of ${runs}: ${failure}`,
+        ...(failing ? { unstableTests: failing } : {})
+      }
     }
     if (result.status !== 'completed') continue
     slowest = Math.max(slowest, result.durationMs)
@@ -65,8 +96,16 @@ export async function checkStability(
     const current = outcome(file)
     if (reference) {
       const difference = firstDifference(reference, current)
-      if (difference)
-        return { stable: false, reason: `run ${run} of ${runs} differs: ${difference}` }
+      if (difference) {
+        const tests = differingTests(reference, current)
+        return {
+          stable: false,
+          reason: `run ${run} of ${runs} differs: ${difference}`,
+          ...(tests.length > 0 && !difference.startsWith('the file')
+            ? { unstableTests: tests }
+            : {})
+        }
+      }
     } else {
       reference = current
     }
