@@ -84,7 +84,18 @@ export class RepoCommandRunner extends SerialRunner {
         },
         timeoutMs: request.timeoutMs,
         maxOutputBytes: this.outputLimit,
-        signal: request.signal
+        signal: request.signal,
+        // The report is all it may write outside a private tmpfs.
+        writable: [dir],
+        ...(this.framework === 'vitest'
+          ? {
+              // Vite bundles the config into .vite-temp and keeps its caches in .vite.
+              scratch: [
+                join(this.cwd, 'node_modules', '.vite-temp'),
+                join(this.cwd, 'node_modules', '.vite')
+              ]
+            }
+          : {})
       })
       const output = `${outcome.stdout}${outcome.stderr}`
       const base = { durationMs: outcome.durationMs, output, outputTruncated: outcome.truncated }
