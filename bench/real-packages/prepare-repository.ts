@@ -57,15 +57,7 @@ export async function prepareRepository(
 
   await copyOtherFiles(spec, source, packageDir)
   await writeSetup(spec, source, root, packageDir, manifest)
-  const ownTools = TOOLS[spec.shape]
-  const tools = ownTools ? await installDependencies(ownTools, options) : options.toolsNodeModules
-  await symlink(tools, join(root, 'node_modules'), 'dir')
-  if (spec.dependencies)
-    await symlink(
-      await installDependencies(spec.dependencies, options),
-      join(workDir, 'node_modules'),
-      'dir'
-    )
+  await symlink(await nodeModules(spec, options), join(root, 'node_modules'), 'dir')
 
   const moduleTarget = join(packageDir, spec.module.to)
   await mkdir(dirname(moduleTarget), { recursive: true })
@@ -205,16 +197,29 @@ function listFiles(dir: string, prefix = ''): string[] {
 }
 
 /**
- * Test tools a shape needs in versions other than ours, installed once into the cache. ts-jest
- * projects get TypeScript 5, which the packages of the set declare: TypeScript 6 (ours) no longer
- * includes every @types package by default, so `describe` would not type-check under their
- * tsconfig files.
+ * The repository's node_modules, as `npm ci` would leave it (inside the repository, where a
+ * sandbox that shows only the repository still finds it): ours when the shape's tools are all it
+ * needs, else the shape's tools and the package's runtime dependencies installed together into
+ * the cache. ts-jest projects always get their own: TypeScript 5, which the packages of the set
+ * declare (TypeScript 6, ours, no longer includes every @types package by default, so `describe`
+ * would not type-check under their tsconfig files).
  */
-const TOOLS: Record<Shape, Record<string, string> | undefined> = {
+async function nodeModules(spec: PackageSpec, options: PrepareOptions): Promise<string> {
+  if (spec.shape !== 'ts-jest' && !spec.dependencies) return options.toolsNodeModules
+  return installDependencies({ ...TOOLS[spec.shape], ...spec.dependencies }, options)
+}
+
+/** The versions of our node_modules, and TypeScript 5 with ts-jest. */
+const TOOLS: Record<Shape, Record<string, string>> = {
   'ts-jest': { jest: '30.5.2', 'ts-jest': '29.4.15', typescript: '5.9.3', '@types/jest': '30.0.0' },
-  jest: undefined,
-  'babel-jest': undefined,
-  vitest: undefined
+  jest: { jest: '30.5.2' },
+  'babel-jest': {
+    jest: '30.5.2',
+    'babel-jest': '30.5.2',
+    '@babel/core': '7.29.13',
+    '@babel/preset-env': '7.29.14'
+  },
+  vitest: { vitest: '5.1.1', '@vitest/coverage-v8': '5.1.1' }
 }
 
 const DEV_DEPENDENCIES: Record<Shape, Record<string, string>> = {
