@@ -181,6 +181,67 @@ describe('the explorer’s test file passes under the repo’s own runner', () =
   )
 
   it(
+    'TypeScript is transpiled by the repo’s own compiler when it resolves one (a pinned version)',
+    async () => {
+      const root = await realpath(await mkdtemp(join(tmpdir(), 'tm-shape-own-ts-')))
+      temps.push(root)
+      await writeFile(join(root, 'package.json'), '{ "name": "own-ts", "private": true }\n')
+      await writeFile(
+        join(root, 'tsconfig.json'),
+        '{ "compilerOptions": { "target": "ES2022", "module": "commonjs", "strict": true } }\n'
+      )
+      await mkdir(join(root, 'src'))
+      await writeFile(
+        join(root, 'src', 'twice.ts'),
+        '/** Twice n. */\nexport function twice(n: number): number {\n  return n * 2\n}\n'
+      )
+      // The repository's own `typescript`: ours, marking what it compiles, as a pinned release
+      // with its own behaviour would.
+      const own = join(root, 'node_modules', 'typescript')
+      await mkdir(own, { recursive: true })
+      await writeFile(
+        join(own, 'package.json'),
+        '{ "name": "typescript", "version": "5.9.0-own", "main": "typescript.js" }\n'
+      )
+      await writeFile(
+        join(own, 'typescript.js'),
+        [
+          `const real = require(${JSON.stringify(join(REPO_ROOT, 'node_modules', 'typescript'))})`,
+          'module.exports = Object.create(real, {',
+          '  transpileModule: {',
+          '    value(source, options) {',
+          '      const output = real.transpileModule(source, options)',
+          "      output.outputText += '\\nexports.compiledBy = function compiledBy() { return \\'the repo typescript\\' }\\n'",
+          '      return output',
+          '    }',
+          '  }',
+          '})',
+          ''
+        ].join('\n')
+      )
+      const [module] = await analyzeModules(root, [
+        { path: 'src/twice.ts', status: 'modified', binary: false, lines: [{ start: 1, end: 4 }] }
+      ])
+      if (!module) throw new Error('no analysis')
+      const outcome = await createExplorerStrategy({ budgetMs: 4000 }).propose(
+        {
+          module,
+          repoRoot: root,
+          source: await readFile(join(root, 'src', 'twice.ts'), 'utf8'),
+          uncoveredLines: [],
+          signal: new AbortController().signal,
+          events: new EventBus()
+        },
+        1
+      )
+      expect(outcome.status).toBe('proposed')
+      const code = outcome.status === 'proposed' ? (outcome.tests[0]?.code ?? '') : ''
+      expect(code).toContain("expect(compiledBy()).toBe('the repo typescript')")
+    },
+    TIMEOUT
+  )
+
+  it(
     'a CommonJS JavaScript package: module.exports = fn is required under its own name, plain npx jest passes',
     async () => {
       const root = await copyShape('js-cjs')

@@ -1,5 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs'
-import { registerHooks, SourceMap, type SourceMapPayload } from 'node:module'
+import { createRequire, registerHooks, SourceMap, type SourceMapPayload } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import istanbul from 'istanbul-lib-instrument'
@@ -131,12 +131,47 @@ export function transpileOptions(file: string, format: 'module' | 'commonjs'): t
   }
 }
 
+/** The compiler of each resolved `typescript` path. */
+const compilers = new Map<string, typeof ts>()
+
+/**
+ * The TypeScript the repository's own ts-jest compiles `file` with (resolved from ts-jest, else
+ * from the file), so a repository pinned to another TypeScript than ours records what its own
+ * tests will see. Ours when it has none, or one without a JavaScript API (TypeScript 7).
+ */
+export function repoCompiler(file: string): typeof ts {
+  let resolved: string
+  try {
+    const fromFile = createRequire(file)
+    let fromTsJest: string | undefined
+    try {
+      fromTsJest = fromFile.resolve('ts-jest/package.json')
+    } catch {
+      // no ts-jest: the file's own resolution
+    }
+    resolved = (fromTsJest ? createRequire(fromTsJest) : fromFile).resolve('typescript')
+  } catch {
+    return ts
+  }
+  const known = compilers.get(resolved)
+  if (known) return known
+  let compiler: typeof ts = ts
+  try {
+    const loaded = createRequire(file)(resolved) as Partial<typeof ts>
+    if (typeof loaded.transpileModule === 'function') compiler = loaded as typeof ts
+  } catch {
+    // a broken install: ours
+  }
+  compilers.set(resolved, compiler)
+  return compiler
+}
+
 function transpile(
   file: string,
   source: string,
   format: 'module' | 'commonjs'
 ): { code: string; map?: SourceMapPayload } {
-  const output = ts.transpileModule(source, {
+  const output = repoCompiler(file).transpileModule(source, {
     fileName: file,
     compilerOptions: transpileOptions(file, format),
     reportDiagnostics: false
