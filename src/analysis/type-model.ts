@@ -16,12 +16,13 @@ const MAX_UNION_MEMBERS = 60
 /**
  * What modelling one module's types may cost. Depth and width limits alone still multiply (40
  * properties, four levels deep, each a new instantiation of a recursive conditional type), so the
- * modeller also counts the types it converts and watches the clock, and gives up on the module
- * when either runs out: a module whose types cannot be described in bounded time and memory is
- * skipped with a reason, instead of taking the whole run down.
+ * modeller also counts the types it converts and watches the clock. Past the count, composite
+ * types are named rather than expanded (the module is still tested; its prompt and the explorer
+ * see those types by name); past the clock, the module is skipped with a reason, instead of taking
+ * the whole run down.
  */
 export interface TypeBudget {
-  /** Types converted for one module. */
+  /** Types converted for one module before further ones are named, not expanded. */
   readonly maxTypes: number
   /** Wall time of one module's modelling. */
   readonly maxMs: number
@@ -55,13 +56,14 @@ export class TypeModeller {
     this.deadline = now + this.budget.maxMs
   }
 
-  /** Counts one conversion; throws TypeBudgetExceeded when the module's budget is spent. */
+  /** True once this module's type count is spent: further composite types are only named. */
+  get summarising(): boolean {
+    return this.converted > this.budget.maxTypes
+  }
+
+  /** Counts one conversion; throws TypeBudgetExceeded when the module's time is spent. */
   private charge(): void {
     this.converted += 1
-    if (this.converted > this.budget.maxTypes)
-      throw new TypeBudgetExceeded(
-        `its types are too large to describe (more than ${this.budget.maxTypes} types modelled)`
-      )
     // The clock is read every few conversions: each is cheap, the checker calls between them not.
     if (this.converted % 32 === 0 && Date.now() > this.deadline)
       throw new TypeBudgetExceeded(
@@ -131,7 +133,8 @@ export class TypeModeller {
     if (!(f & ts.TypeFlags.Object) && !type.isIntersection()) {
       return { kind: 'unresolved', text: this.text(type, node) }
     }
-    if (seen.has(type) || depth > MAX_DEPTH) return { kind: 'unresolved', text: shortText(type) }
+    if (seen.has(type) || depth > MAX_DEPTH || this.summarising)
+      return { kind: 'unresolved', text: shortText(type) }
     seen = new Set(seen).add(type)
 
     if (this.checker.isTupleType(type)) {
