@@ -12,6 +12,7 @@ export default tseslint.config(
       '*.config.*',
       'scripts/**',
       'bench/**/*.mjs',
+      '__tests__/**/*.mjs',
       'bench/tmp-*/**',
       '.ci/**'
     ]

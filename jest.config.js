@@ -11,6 +11,8 @@ const shared = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }]
   },
+  // The default timeout scaled by this machine's measured speed (helpers/calibrate-timeouts.mjs).
+  setupFilesAfterEnv: ['<rootDir>/__tests__/helpers/scaled-timeout.mjs'],
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/__tests__/fixtures/'],
   watchPathIgnorePatterns: ['<rootDir>/__tests__/fixtures/']
 }
@@ -40,5 +42,7 @@ export default {
       testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts']
     }
   ],
+  // One real jest run of a fixture, timed: every test timeout scales with it.
+  globalSetup: '<rootDir>/__tests__/helpers/calibrate-timeouts.mjs',
   testTimeout: 60000
 }

@@ -5,7 +5,7 @@ import commonjs from '@rollup/plugin-commonjs'
 import json from '@rollup/plugin-json'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import esbuild from 'rollup-plugin-esbuild'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 
@@ -36,6 +36,17 @@ function typescriptLib() {
           fileName: `typescript-lib/${file}`,
           source: readFileSync(join(libDir, file), 'utf8')
         })
+    }
+  }
+}
+
+// dist/cli.js is the package's bin: executable, so `npm link` and a clone's `./dist/cli.js` work
+// without changing the committed file's mode.
+function executableCli() {
+  return {
+    name: 'executable-cli',
+    writeBundle(options) {
+      chmodSync(join(options.dir ?? 'dist', 'cli.js'), 0o755)
     }
   }
 }
@@ -76,6 +87,7 @@ export default {
       ignore: ['@babel/preset-typescript', '@babel/preset-typescript/package.json']
     }),
     json(),
-    typescriptLib()
+    typescriptLib(),
+    executableCli()
   ]
 }

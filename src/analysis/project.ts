@@ -112,7 +112,7 @@ export class SourceFileCache {
  * holds it and finds nothing there: arrays, promises and maps would silently become `any`. The
  * build copies them to dist/typescript-lib; from source they are in the typescript package.
  */
-function defaultLibDirectory(): string {
+export function defaultLibDirectory(): string {
   const candidates = [
     fileURLToPath(new URL('./typescript-lib', import.meta.url)),
     dirname(ts.getDefaultLibFilePath({}))

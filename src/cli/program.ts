@@ -266,6 +266,16 @@ async function planCommand(flags: CommonFlags, deps: CliDeps): Promise<void> {
   deps.stdout.write(`${lines.join('\n')}\n`)
 }
 
+/** Where to look after the demo: the repository is left for the reader to open. */
+function demoEpilogue(root: string, report: Report): string {
+  const lines = ['', `The demo repository is kept at ${root}`, `  cd ${root}`]
+  lines.push('  git log --oneline --stat     # the base commit and the pull request')
+  for (const test of report.tests) lines.push(`  cat ${test.path}`)
+  lines.push('  git status                   # the generated tests, written but not committed')
+  lines.push(`Remove it with: rm -rf ${root}`, '')
+  return `${lines.join('\n')}\n`
+}
+
 /** Builds the CLI program; `run` and friends are injected through `deps` for tests. */
 export function buildProgram(deps: CliDeps, setExit: (code: number) => void): Command {
   const program = new Command('testmaster')
@@ -318,34 +328,40 @@ export function buildProgram(deps: CliDeps, setExit: (code: number) => void): Co
   program
     .command('demo')
     .description(
-      'create the demo repository in a temp dir and run the offline explorer on its pull request'
+      'create the demo repository in a temp dir, run the offline explorer on its pull request, and keep the repository to look at'
     )
-    .option('--keep', 'keep the demo repository and print its path')
+    .option('--clean', 'remove the demo repository afterwards')
+    .option('--keep', 'keep the demo repository (the default; kept for older scripts)')
     .option('--json <file>', 'write the JSON report to this file')
+    .option('--comment', 'print the PR comment markdown instead of the terminal summary')
     .option('--verbose', 'print every candidate')
-    .action(async (flags: { keep?: boolean; json?: string; verbose?: boolean }) => {
-      const demo = await createDemoRepository()
-      try {
-        deps.stderr.write(
-          `Demo repository: ${demo.root} (base ${demo.base.slice(0, 8)}, PR head ${demo.head.slice(0, 8)})\n`
-        )
-        const report = await runCommand(
-          {
-            repo: demo.root,
-            base: demo.base,
-            head: 'HEAD',
-            json: flags.json,
-            verbose: flags.verbose,
-            comment: true
-          },
-          deps,
-          { provider: 'explorer' }
-        )
-        gateExit(report)
-      } finally {
-        if (!flags.keep) await demo.remove()
+    .action(
+      async (flags: { clean?: boolean; json?: string; verbose?: boolean; comment?: boolean }) => {
+        const demo = await createDemoRepository()
+        let report: Report | undefined
+        try {
+          deps.stderr.write(
+            `Demo repository: ${demo.root} (base ${demo.base.slice(0, 8)}, PR head ${demo.head.slice(0, 8)})\n`
+          )
+          report = await runCommand(
+            {
+              repo: demo.root,
+              base: demo.base,
+              head: 'HEAD',
+              json: flags.json,
+              verbose: flags.verbose,
+              comment: flags.comment
+            },
+            deps,
+            { provider: 'explorer' }
+          )
+          gateExit(report)
+        } finally {
+          if (flags.clean) await demo.remove()
+        }
+        if (!flags.clean) deps.stdout.write(demoEpilogue(demo.root, report))
       }
-    })
+    )
   return program
 }
 

@@ -12,7 +12,7 @@
 import { readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import ts from 'typescript'
-import { findTsconfig, readCompilerOptions } from '../../analysis/project.js'
+import { defaultLibDirectory, findTsconfig, readCompilerOptions } from '../../analysis/project.js'
 
 const TYPESCRIPT_FILE = /\.[cm]?tsx?$/
 const HUMAN_TEST = /(?<!\.testmaster)\.(?:test|spec)\.[cm]?tsx?$/
@@ -66,6 +66,11 @@ function checkerFor(configPath: string): Checker {
     noUnusedParameters: false
   }
   const host = ts.createCompilerHost(options)
+  // Bundled, TypeScript's lib files are beside our chunks, not beside TypeScript (project.ts).
+  const libDirectory = defaultLibDirectory()
+  host.getDefaultLibLocation = () => libDirectory
+  host.getDefaultLibFileName = (libOptions) =>
+    join(libDirectory, ts.getDefaultLibFileName(libOptions))
   const checker: Checker = { options, host, files: new Map(), program: undefined }
   const examples = findRepositoryTests(dirname(configPath))
   const theirsCheck =
