@@ -7,12 +7,33 @@ import { decodeState } from '../../src/github/sticky-comment.js'
 import { ReportSchema } from '../../src/report/report-schema.js'
 import { secretForms } from '../../src/report/secret-guard.js'
 import { createScenario, finishScenario, PR, stickies, type Scenario } from './scenario.js'
+import { runActionProcess, type ActionRunResult } from '../helpers/action-env.js'
 
 /**
  * The red-team findings against the action's own process (SECURITY 34 and 36-40), each run as the
  * real attack against `node dist/index.js`, the fake GitHub and LLM servers and a bare remote.
  */
 const FAST = { depth: 'low', 'stability-runs': '1' }
+
+/**
+ * A pull_request run with the sandbox turned off, as on a runner where none can be had (a same-repo
+ * PR still runs there, with a warning): the PR's code then reaches the files and processes of the
+ * job, and the guards of the action's own process are what stands in its way.
+ */
+async function runWithoutSandbox(
+  s: Scenario,
+  inputs: Record<string, string>
+): Promise<ActionRunResult> {
+  return runActionProcess({
+    workspace: s.workspace.dir,
+    eventName: 'pull_request',
+    payload: await s.pullRequestPayload('synchronize'),
+    apiUrl: s.gh.url,
+    baseEnv: s.sandbox.env,
+    inputs,
+    extraEnv: { TESTMASTER_ISOLATION: 'none' }
+  })
+}
 
 describe('action e2e: guards around the action’s own process', () => {
   let scenario: Scenario | undefined
@@ -58,11 +79,9 @@ ${test}`
     })
     await scenario.dev.git('push', '-q', 'origin', 'feature')
     const before = await scenario.remoteSha('refs/heads/feature')
-    const result = await scenario.run(
-      'pull_request',
-      await scenario.pullRequestPayload('synchronize'),
-      FAST
-    )
+    const result = await runWithoutSandbox(scenario, FAST)
+    // The attack ran: the PR's code planted the filter where our git would have read it.
+    expect(await readFile(globalConfig, 'utf8')).toContain('[filter "pwn"]')
     const ran = existsSync(marker) ? await readFile(marker, 'utf8') : 'nothing ran'
     if (result.exitCode !== 0) console.log(result.stdout, result.stderr)
     expect(result.exitCode).toBe(0)
@@ -164,11 +183,12 @@ ${cart}`
     await scenario.dev.git('add', '-f', '.testmaster')
     await scenario.dev.git('commit', '-q', '-m', 'track .testmaster as a symlink')
     await scenario.dev.git('push', '-q', 'origin', 'feature')
-    const result = await scenario.run(
-      'pull_request',
-      await scenario.pullRequestPayload('synchronize'),
-      { ...FAST, 'test-dir': 'tests', 'api-key': 'sk-e2e', 'base-url': openai.baseUrl }
-    )
+    const result = await runWithoutSandbox(scenario, {
+      ...FAST,
+      'test-dir': 'tests',
+      'api-key': 'sk-e2e',
+      'base-url': openai.baseUrl
+    })
     if (result.exitCode !== 0) console.log(result.stdout, result.stderr)
     expect(result.exitCode).toBe(0)
     expect(Number(await readFile(counter, 'utf8'))).toBeGreaterThan(1)
@@ -219,11 +239,7 @@ export function encodedToken(): string {
     })
     await scenario.dev.git('push', '-q', 'origin', 'feature')
     const before = await scenario.remoteSha('refs/heads/feature')
-    const result = await scenario.run(
-      'pull_request',
-      await scenario.pullRequestPayload('synchronize'),
-      FAST
-    )
+    const result = await runWithoutSandbox(scenario, FAST)
     if (result.exitCode !== 0) console.log(result.stdout, result.stderr)
     expect(result.exitCode).toBe(0)
     const forms = secretForms('ghs_e2e_token_value')
