@@ -13,6 +13,7 @@ import { readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import ts from 'typescript'
 import { defaultLibDirectory, findTsconfig, readCompilerOptions } from '../../analysis/project.js'
+import { repositoryTypeScriptMajor, withTypeScript5Defaults } from './repository-compiler.js'
 
 const TYPESCRIPT_FILE = /\.[cm]?tsx?$/
 const HUMAN_TEST = /(?<!\.testmaster)\.(?:test|spec)\.[cm]?tsx?$/
@@ -54,7 +55,7 @@ function checkerFor(configPath: string): Checker {
   const known = checkers.get(configPath)
   if (known) return known
   const options: ts.CompilerOptions = {
-    ...readCompilerOptions(configPath),
+    ...repositoryOptions(configPath),
     noEmit: true,
     skipLibCheck: true,
     incremental: false,
@@ -79,6 +80,16 @@ function checkerFor(configPath: string): Checker {
   const calibrated: Checker = theirsCheck ? checker : { ...checker, options: undefined }
   checkers.set(configPath, calibrated)
   return calibrated
+}
+
+/**
+ * The tsconfig's options as the repository's own TypeScript reads them: under a TypeScript older
+ * than 6, what the tsconfig leaves out takes that version's defaults (repository-compiler.ts).
+ */
+function repositoryOptions(configPath: string): ts.CompilerOptions {
+  const options = readCompilerOptions(configPath)
+  const major = repositoryTypeScriptMajor(dirname(configPath))
+  return major !== undefined && major < 6 ? withTypeScript5Defaults(options) : options
 }
 
 /** Up to three TypeScript test files the repository wrote itself, near the tsconfig. */
