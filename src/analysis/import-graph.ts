@@ -64,33 +64,54 @@ export class ImportGraph {
     modulePath: string,
     tests: readonly string[]
   ): { test: string; via: 'direct' | 'package' }[] {
-    const found: { test: string; via: 'direct' | 'package' }[] = []
-    for (const test of tests) {
-      const reach = this.reach(test, modulePath)
-      if (reach) found.push({ test, via: reach })
-    }
-    return found
-  }
-
-  private reach(start: string, target: string): 'direct' | 'package' | undefined {
-    const seen = new Set<string>([start])
-    const queue = [start]
-    let viaPackage = false
+    // Follow imports forward from every test once, then walk back from the module: one pass over
+    // the graph per module, not one per test.
+    const importers = new Map<string, string[]>()
+    const reachesPackage = new Set<string>()
+    const seen = new Set<string>(tests)
+    const queue = [...tests]
     while (queue.length > 0 && seen.size < MAX_GRAPH_FILES) {
       const file = queue.shift() as string
       for (const edge of this.edgesOf(file)) {
         if ('anyModule' in edge) {
-          viaPackage = true
+          reachesPackage.add(file)
           continue
         }
-        if (edge.file === target) return 'direct'
+        const list = importers.get(edge.file)
+        if (list) list.push(file)
+        else importers.set(edge.file, [file])
         if (!seen.has(edge.file)) {
           seen.add(edge.file)
           queue.push(edge.file)
         }
       }
     }
-    return viaPackage ? 'package' : undefined
+    const reachesModule = new Set<string>()
+    const back = [modulePath]
+    while (back.length > 0) {
+      const file = back.pop() as string
+      for (const importer of importers.get(file) ?? []) {
+        if (!reachesModule.has(importer)) {
+          reachesModule.add(importer)
+          back.push(importer)
+        }
+      }
+    }
+    // A file that imports the package as a whole may reach the module, and so may its importers.
+    const mayReach = new Set<string>()
+    const fromPackage = [...reachesPackage]
+    while (fromPackage.length > 0) {
+      const file = fromPackage.pop() as string
+      if (mayReach.has(file)) continue
+      mayReach.add(file)
+      fromPackage.push(...(importers.get(file) ?? []))
+    }
+    const found: { test: string; via: 'direct' | 'package' }[] = []
+    for (const test of tests) {
+      if (reachesModule.has(test)) found.push({ test, via: 'direct' })
+      else if (mayReach.has(test)) found.push({ test, via: 'package' })
+    }
+    return found
   }
 
   private edgesOf(file: string): readonly Edge[] {
