@@ -135,6 +135,24 @@ describe('test placement', () => {
     expect(isGeneratedTestPath(placement.testPath)).toBe(true)
     expect(isGeneratedTestPath('src/x.test.ts')).toBe(false)
   })
+
+  it('gives a .cjs module an ESM test under vitest (it cannot be required): .mjs when the tests are', async () => {
+    await write({
+      'package.json': JSON.stringify({ name: 'p', type: 'module' }),
+      'src/pad.cjs': 'module.exports = { pad: (n) => String(n) }\n',
+      'test/slug.test.mjs': "import { it } from 'vitest'\n"
+    })
+    const index = TestIndex.build(root, '')
+    const input = { modulePath: 'src/pad.cjs', packageRoot: '', extensionRequired: true }
+    expect(placeTest(index, { ...input, framework: 'vitest' })).toMatchObject({
+      testPath: 'test/pad.testmaster.test.mjs',
+      importSpecifier: '../src/pad.cjs'
+    })
+    // jest requires it from a .cjs test, as the module is written
+    expect(placeTest(index, { ...input, framework: 'jest' }).testPath).toBe(
+      'test/pad.testmaster.test.cjs'
+    )
+  })
 })
 
 describe('existing tests through the import graph', () => {

@@ -261,7 +261,8 @@ export function placeTest(index: TestIndex, input: PlacementInput): TestPlacemen
   const conventions = index.conventions
   const ext = posix.extname(modulePath)
   const name = posix.basename(modulePath, ext)
-  const fileName = `${name}${GENERATED_TEST_INFIX}${conventions.suffix}${ext}`
+  const testExt = testExtension(ext, input.framework, conventions.testFiles)
+  const fileName = `${name}${GENERATED_TEST_INFIX}${conventions.suffix}${testExt}`
   const within = packageRoot === '' ? modulePath : modulePath.slice(packageRoot.length + 1)
   const withinDir = posix.dirname(within) === '.' ? '' : posix.dirname(within)
   const prefix = (path: string): string => (packageRoot === '' ? path : `${packageRoot}/${path}`)
@@ -301,6 +302,24 @@ export function placeTest(index: TestIndex, input: PlacementInput): TestPlacemen
     explicitImports: conventions.explicitImports ?? input.framework === 'vitest',
     existingTests: index.testsOf(modulePath)
   }
+}
+
+/**
+ * The generated test's extension: the module's own, except that a `.cjs` module under vitest gets
+ * an ESM test, as vitest itself cannot be `require`d (it ships ESM only; a `.cjs` test fails
+ * at its first line). `.mjs` when the package's own JavaScript tests are `.mjs`, else `.js`,
+ * which vitest runs as ESM whatever the package's `type`; the test imports the module by its
+ * `.cjs` name and gets its `module.exports` as the default.
+ */
+function testExtension(
+  moduleExt: string,
+  framework: Framework | undefined,
+  testFiles: readonly string[]
+): string {
+  if (moduleExt !== '.cjs' || framework !== 'vitest') return moduleExt
+  const mjs = testFiles.filter((file) => file.endsWith('.mjs')).length
+  const js = testFiles.filter((file) => /\.[cm]?jsx?$/.test(file)).length
+  return mjs > js - mjs ? '.mjs' : '.js'
 }
 
 /** `math.ts` as imported: `math.js` (NodeNext), `math.ts` (allowImportingTsExtensions) or `math`. */
