@@ -585,6 +585,8 @@ async function isolationGate(
 ): Promise<string | undefined> {
   const isolation = currentIsolation()
   core.info(isolation.mechanism === 'none' ? 'Sandbox: none' : `Sandbox: ${isolation.detail}`)
+  // A dry run plans and estimates only: no code of the PR runs.
+  if (settings.dryRun) return undefined
   const refusal = isolationRefusal(isolation, {
     fork: pr.isFork,
     llmKey: Boolean(inputs.apiKey) && settings.llm.provider !== 'explorer',
