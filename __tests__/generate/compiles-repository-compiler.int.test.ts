@@ -33,8 +33,36 @@ describe('add', () => {
 })
 `
 
-/** A ts-jest package (no tests of its own in TypeScript) whose compiler is `typescriptVersion`. */
-async function tsJestPackage(typescriptVersion: string): Promise<string> {
+const EXPLICIT = `import { describe, expect, it } from '@jest/globals'
+import { add } from '../src/math'
+
+describe('add', () => {
+  it('adds', () => {
+    expect(add(1, 2)).toBe(3)
+  })
+})
+`
+
+/** Passes TypeScript 5's default (strict off); TypeScript 6's (strict on) rejects it (TS7006). */
+const LOOSE = `import { add } from '../src/math'
+
+const twice = (n) => add(n, n)
+
+describe('twice', () => {
+  it('doubles', () => {
+    expect(twice(2)).toBe(4)
+  })
+})
+`
+
+/**
+ * A ts-jest package (no tests of its own in TypeScript) whose compiler is `typescriptVersion`,
+ * with the packages named in `installed` (from our node_modules).
+ */
+async function tsJestPackage(
+  typescriptVersion: string,
+  installed: readonly string[] = ['@types/jest']
+): Promise<string> {
   const root = await realpath(await mkdtemp(join(tmpdir(), 'testmaster-ts-jest-')))
   const files: Record<string, string> = {
     'package.json': JSON.stringify({
@@ -54,12 +82,10 @@ async function tsJestPackage(typescriptVersion: string): Promise<string> {
     await mkdir(dirname(join(root, path)), { recursive: true })
     await writeFile(join(root, path), text)
   }
-  await mkdir(join(root, 'node_modules', '@types'), { recursive: true })
-  await symlink(
-    join(REPO_ROOT, 'node_modules', '@types', 'jest'),
-    join(root, 'node_modules', '@types', 'jest'),
-    'dir'
-  )
+  for (const name of installed) {
+    await mkdir(dirname(join(root, 'node_modules', name)), { recursive: true })
+    await symlink(join(REPO_ROOT, 'node_modules', name), join(root, 'node_modules', name), 'dir')
+  }
   return root
 }
 
@@ -75,6 +101,12 @@ describe('gate 1 under a repository compiled by TypeScript 5', () => {
 
   it('accepts a candidate using the jest globals that @types/jest declares', () => {
     expect(checkCompiles(GLOBALS, join(root, '__tests__/math.testmaster.test.ts'))).toEqual({
+      ok: true
+    })
+  })
+
+  it('checks with TypeScript 5’s strict default (off) when the tsconfig is silent', () => {
+    expect(checkCompiles(LOOSE, join(root, '__tests__/twice.testmaster.test.ts'))).toEqual({
       ok: true
     })
   })
@@ -107,5 +139,30 @@ describe('gate 1 under a repository compiled by TypeScript 6', () => {
     expect(result.ok).toBe(false)
     if (result.ok) return
     expect(result.message).toContain(`${file}:3:1: error TS2593: Cannot find name 'describe'.`)
+  })
+})
+
+describe('gate 1 under TypeScript 5 in a jest package without @types/jest', () => {
+  let root: string
+
+  beforeAll(async () => {
+    root = await tsJestPackage('5.9.3', ['@jest/globals'])
+  })
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true })
+  })
+
+  it('accepts a candidate importing the jest API from @jest/globals', () => {
+    expect(checkCompiles(EXPLICIT, join(root, '__tests__/math.testmaster.test.ts'))).toEqual({
+      ok: true
+    })
+  })
+
+  it('rejects one using the globals, as the repository’s ts-jest does (TS2582)', () => {
+    const file = join(root, '__tests__/globals.testmaster.test.ts')
+    const result = checkCompiles(GLOBALS, file)
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(result.message).toContain(`${file}:3:1: error TS2582: Cannot find name 'describe'.`)
   })
 })
