@@ -1,6 +1,6 @@
 /**
  * Delivered test files in the repository's own style: formatted with the repository's own
- * prettier and its config, then `eslint --fix` when the repository configures eslint, so its own
+ * prettier and its config (without one, given the quotes and semicolons of its own tests), then `eslint --fix` when the repository configures eslint, so its own
  * `prettier --check` and lint pass on them. Both tools are the repository's (resolved from the
  * package, never ours), and both run its code (plugins, JavaScript configs): they run in the
  * sandbox like its tests. A tool that is missing, fails or times out leaves the code as it was:
@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative } from 'node:path'
 import { runSandboxed } from '../runner/sandboxed-process.js'
+import { applyTestStyle, learnRepositoryTestStyle } from './test-style.js'
 
 const TOOL_TIMEOUT_MS = 60_000
 const MAX_OUTPUT_BYTES = 8 * 1024 * 1024
@@ -55,6 +56,9 @@ export async function formatLikeRepository(
         options,
         (stdout) => stdout
       )) ?? styled
+  } else {
+    // No prettier to ask: the repository's own tests are the style guide.
+    styled = applyTestStyle(styled, filePath, learnRepositoryTestStyle(options.packageRoot))
   }
   const eslint = resolveBin(options.packageRoot, 'eslint', 'bin/eslint.js')
   if (eslint && hasConfigUpTo(options.packageRoot, options.repoRoot, ESLINT_CONFIGS)) {
