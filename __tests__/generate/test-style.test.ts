@@ -1,6 +1,14 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import ts from 'typescript'
-import { applyTestStyle, learnTestStyle } from '../../src/generate/test-style.js'
+import {
+  applyTestStyle,
+  findOwnTestFiles,
+  learnRepositoryTestStyle,
+  learnTestStyle
+} from '../../src/generate/test-style.js'
 
 /** What a string literal evaluates to, read back from the rewritten code. */
 function literals(code: string): string[] {
@@ -124,6 +132,13 @@ describe('applyTestStyle: semicolons', () => {
     )
   })
 
+  it("moves the no-semicolon style's leading guard up to the end of the line before", () => {
+    const code = 'const a = f()\n;[1].forEach(g)\n;(h as () => void)()\n'
+    expect(applyTestStyle(code, 'x.test.ts', DOUBLE_SEMI)).toBe(
+      'const a = f();\n[1].forEach(g);\n(h as () => void)();\n'
+    )
+  })
+
   it('returns code that does not parse unchanged', () => {
     const code = "const a = 'x\n"
     expect(applyTestStyle(code, 'x.test.ts', DOUBLE_SEMI)).toBe(code)
@@ -143,5 +158,33 @@ describe('learnTestStyle', () => {
     expect(learnTestStyle([{ path: 'a.test.js', code: "f('a')\n" }])).toEqual({})
     const mixed = 'f(\'a\'); f("b"); f(\'c\'); f("d")\ng()\nh()\n'
     expect(learnTestStyle([{ path: 'a.test.js', code: mixed }])).toEqual({})
+  })
+})
+
+describe('learnRepositoryTestStyle', () => {
+  it("learns from the repository's own test files only, never TestMaster's or node_modules'", () => {
+    const root = mkdtempSync(join(tmpdir(), 'tm-test-style-'))
+    try {
+      const write = (path: string, code: string): void => {
+        mkdirSync(join(root, path, '..'), { recursive: true })
+        writeFileSync(join(root, path), code)
+      }
+      const double = 'it("a", () => { expect(f("x")).toBe("y"); });\n'
+      const single = "it('a', () => { expect(f('x')).toBe('y') })\n"
+      write('tests/own.test.js', double)
+      write('src/__tests__/other.ts', double)
+      write('tests/own.testmaster.test.js', single)
+      write('tests/own.testmaster.1.test.js', single)
+      write('node_modules/dep/dep.test.js', single)
+      write('node_modules/dep/dep2.test.js', single)
+      write('node_modules/dep/dep3.test.js', single)
+      expect(findOwnTestFiles(root).map((p) => p.slice(root.length + 1))).toEqual([
+        'src/__tests__/other.ts',
+        'tests/own.test.js'
+      ])
+      expect(learnRepositoryTestStyle(root)).toEqual({ quote: '"', semicolons: true })
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
   })
 })
