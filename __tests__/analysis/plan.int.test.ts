@@ -317,3 +317,37 @@ describe('buildPlan on a monorepo', () => {
     ).toEqual(['s: string', 'n?: number'])
   })
 })
+
+describe('buildPlan with paths that name a file a built-in rule skips', () => {
+  it('plans a hand-written file under dist/ when paths names it, and says which rule it overrode', async () => {
+    const work = await createWorkRepo(sandbox, {
+      'package.json': json({
+        name: 'app',
+        scripts: { test: 'jest' },
+        devDependencies: { jest: '*' }
+      }),
+      'dist/helpers.js': 'module.exports = { twice: (n) => n * 2 }\n'
+    })
+    const base = await work.sha()
+    await work.commit('change', {
+      'dist/helpers.js': 'module.exports = { twice: (n) => n * 2, thrice: (n) => n * 3 }\n',
+      'dist/bundle.js': 'module.exports = { all: () => 1 }\n'
+    })
+    const repo = await GitRepository.open(work.dir)
+    const plan = (paths: string[]): Promise<Plan> =>
+      buildPlan({ repo, base, head: 'HEAD', paths, exclude: [], estimate })
+
+    const byDefault = await plan([])
+    expect(byDefault.modules).toEqual([])
+    expect(byDefault.skipped).toEqual([
+      { path: 'dist/bundle.js', reason: 'generated or build output (under dist/)' },
+      { path: 'dist/helpers.js', reason: 'generated or build output (under dist/)' }
+    ])
+
+    const named = await plan(['dist/helpers.js'])
+    expect(named.modules.map((m) => m.analysis.path)).toEqual(['dist/helpers.js'])
+    expect(named.included).toEqual([
+      { path: 'dist/helpers.js', rule: 'generated or build output (under dist/)' }
+    ])
+  })
+})
