@@ -499,6 +499,9 @@ export async function processModule(
   }
 }
 
+/** Time a cold jest or vitest may take to start, on top of the tests' own limit. */
+const FRAMEWORK_START_ALLOWANCE_MS = 60_000
+
 /**
  * Merges the accepted candidates into the files to deliver and runs those through the final check
  * (deliver-tests.ts), then writes each candidate's fate into its report entry. When the final
@@ -524,8 +527,8 @@ async function deliver(
     runner: job.runner,
     format: (code, path) => formatLikeRepository(code, path, style),
     ...(job.finalCheck ? { finalCheck: job.finalCheck } : {}),
-    // A cold start of the framework comes on top of the tests' own time.
-    timeoutMs: settings.testTimeoutMs * 2,
+    // A cold start of the framework (slow on a busy runner) comes on top of the tests' own time.
+    timeoutMs: settings.testTimeoutMs + FRAMEWORK_START_ALLOWANCE_MS,
     signal
   })
   const relativePath = (path: string): string => relative(job.repoRoot, path).split(sep).join('/')
