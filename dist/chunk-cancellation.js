@@ -5,11 +5,10 @@ const __dirname = import.meta.dirname;
 
 import { readFile } from 'node:fs/promises';
 import { normalize, isAbsolute, join } from 'node:path';
-import { k as ConfigError, y as toJSONSchema, S as SettingsSchema, x as GitRepository } from './chunk-render-comment.js';
+import { v as ConfigError, I as toJSONSchema, J as SettingsSchema, H as GitRepository } from './chunk-isolation.js';
 import require$$0 from 'process';
 import require$$0$1 from 'buffer';
 import { createHash } from 'node:crypto';
-import { execFile } from 'node:child_process';
 
 var dist = {};
 
@@ -9173,7 +9172,7 @@ function resolveConfig(options) {
   if (options.file) validateLayer(fileRaw, options.file.place);
   const flatRaw = {};
   const clamps = [];
-  const flat = options.flat;
+  const flat = options.flat ?? (options.command ? { kind: "input", values: {} } : void 0);
   if (flat) {
     for (const option of FLAT_OPTIONS) {
       const raw = flat.values[option.name];
@@ -9185,6 +9184,20 @@ function resolveConfig(options) {
         value = cap;
       }
       setAtPath(flatRaw, option.path, value);
+    }
+    if (options.command) {
+      const withoutCommand = SettingsSchema.safeParse(deepMerge(fileRaw, flatRaw));
+      for (const option of FLAT_OPTIONS) {
+        const raw = options.command[option.name];
+        if (raw === void 0 || raw.trim() === "") continue;
+        let value = coerceFlatValue(option, raw);
+        const ceiling = option.cap && withoutCommand.success ? valueAtPath(withoutCommand.data, option.path) : void 0;
+        if (typeof value === "number" && typeof ceiling === "number" && value > ceiling) {
+          clamps.push({ option: option.name, requested: value, cap: ceiling, source: "command" });
+          value = ceiling;
+        }
+        setAtPath(flatRaw, option.path, value);
+      }
     }
     const nameFor = (path) => {
       const option = FLAT_OPTION_BY_PATH.get(path.join("."));
@@ -9255,6 +9268,7 @@ async function loadSettings(options) {
   return resolveConfig({
     file,
     flat: options.flat,
+    ...options.command ? { command: options.command } : {},
     overrides: { ...options.overrides, config: path }
   });
 }
@@ -9377,38 +9391,6 @@ function createProgressListener(mode, out, options = {}) {
   };
 }
 
-function safetyConfig(args) {
-  const config = ["-c", "core.fsmonitor=false"];
-  if (args[0] !== "push") config.push("-c", "core.hooksPath=/dev/null");
-  return config;
-}
-function tryGit(cwd, args, env = {}) {
-  return new Promise((resolve) => {
-    execFile(
-      "git",
-      [...safetyConfig(args), ...args],
-      {
-        cwd,
-        env: { ...process.env, ...env, GIT_TERMINAL_PROMPT: "0" },
-        maxBuffer: 64 * 1024 * 1024,
-        encoding: "utf8"
-      },
-      (error, stdout, stderr) => {
-        const code = error ? typeof error.code === "number" ? error.code : 1 : 0;
-        resolve({ stdout, stderr, exitCode: code });
-      }
-    );
-  });
-}
-function isSafeBranchName(name) {
-  return name.length > 0 && name.length <= 255 && !name.startsWith("-") && !name.startsWith("/") && !name.endsWith("/") && !name.endsWith(".") && !name.endsWith(".lock") && !name.includes("..") && !name.includes("//") && !name.includes("@{") && // eslint-disable-next-line no-control-regex
-  !/[\u0000-\u0020\u007f~^:?*[\\]/.test(name) && !name.split("/").some((part) => part.startsWith("."));
-}
-function isSafeRepoPath(path) {
-  return path.length > 0 && !path.startsWith("-") && !path.startsWith("/") && !/^[A-Za-z]:/.test(path) && !path.split(/[\\/]/).some((part) => part === ".." || part === ".git") && // eslint-disable-next-line no-control-regex
-  !/[\u0000-\u001f]/.test(path);
-}
-
 const SIGNALS = ["SIGINT", "SIGTERM"];
 function cancelOnTermination(onCancel = () => void 0) {
   const controller = new AbortController();
@@ -9429,4 +9411,4 @@ function cancelOnTermination(onCancel = () => void 0) {
   };
 }
 
-export { EventBus as E, FLAT_OPTIONS as F, isSafeRepoPath as a, cancelOnTermination as b, createProgressListener as c, detectProgressMode as d, isSafeBranchName as i, loadSettings as l, tryGit as t };
+export { EventBus as E, FLAT_OPTIONS as F, cancelOnTermination as a, createProgressListener as c, detectProgressMode as d, loadSettings as l };

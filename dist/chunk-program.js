@@ -4,33 +4,34 @@ const __filename = import.meta.filename;
 const __dirname = import.meta.dirname;
 
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, cp, symlink, rm, stat, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, cp, symlink, rm, stat, mkdir, writeFile, realpath } from 'node:fs/promises';
 import require$$2, { join, dirname, resolve } from 'node:path';
-import { g as getDefaultExportFromCjs } from './chunk-index.js';
+import { g as getDefaultExportFromCjs } from './chunk-typescript.js';
 import require$$0 from 'node:events';
 import require$$1 from 'node:child_process';
-import require$$3 from 'node:fs';
+import fs from 'node:fs';
 import require$$4 from 'node:process';
-import { t as tryGit, l as loadSettings, d as detectProgressMode, E as EventBus, c as createProgressListener, b as cancelOnTermination } from './chunk-cancellation.js';
-import { k as ConfigError, G as GitError, E as EXIT_CODES, j as formatError, w as exitCodeFor, q as renderComment, x as GitRepository } from './chunk-render-comment.js';
+import { l as loadSettings, d as detectProgressMode, E as EventBus, c as createProgressListener, a as cancelOnTermination } from './chunk-cancellation.js';
+import { B as funnelLine, D as healingLine, v as ConfigError, t as tryGit, G as GitError, E as EXIT_CODES, q as formatError, F as exitCodeFor, z as renderComment, H as GitRepository } from './chunk-isolation.js';
 import { T as TOOL_VERSION, r as run, p as planChange, e as estimatedPlanCost } from './chunk-run.js';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import 'tty';
-import 'util';
+import 'fs';
+import 'path';
 import 'os';
+import 'inspector';
 import 'process';
 import 'buffer';
-import 'fs';
-import './chunk-exploration-engine.js';
-import 'path';
-import 'inspector';
+import './chunk-index.js';
+import 'tty';
+import 'util';
+import 'node:module';
+import './chunk-index2.js';
 import 'assert';
 import 'url';
 import 'module';
 import 'v8';
 import 'crypto';
-import 'node:module';
 
 var commander$1 = {};
 
@@ -1512,7 +1513,7 @@ function requireCommand () {
 	const EventEmitter = require$$0.EventEmitter;
 	const childProcess = require$$1;
 	const path = require$$2;
-	const fs = require$$3;
+	const fs$1 = fs;
 	const process = require$$4;
 
 	const { Argument, humanReadableArgName } = requireArgument();
@@ -2690,7 +2691,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
 	   * @param {string} subcommandName
 	   */
 	  _checkForMissingExecutable(executableFile, executableDir, subcommandName) {
-	    if (fs.existsSync(executableFile)) return;
+	    if (fs$1.existsSync(executableFile)) return;
 
 	    const executableDirMessage = executableDir
 	      ? `searched for local subcommand relative to directory '${executableDir}'`
@@ -2716,14 +2717,14 @@ Expecting one of '${allowedValues.join("', '")}'`);
 	    function findFile(baseDir, baseName) {
 	      // Look for specified file
 	      const localBin = path.resolve(baseDir, baseName);
-	      if (fs.existsSync(localBin)) return localBin;
+	      if (fs$1.existsSync(localBin)) return localBin;
 
 	      // Stop looking if candidate already has an expected extension.
 	      if (sourceExt.includes(path.extname(baseName))) return undefined;
 
 	      // Try all the extensions.
 	      const foundExt = sourceExt.find((ext) =>
-	        fs.existsSync(`${localBin}${ext}`),
+	        fs$1.existsSync(`${localBin}${ext}`),
 	      );
 	      if (foundExt) return `${localBin}${foundExt}`;
 
@@ -2741,7 +2742,7 @@ Expecting one of '${allowedValues.join("', '")}'`);
 	    if (this._scriptPath) {
 	      let resolvedScriptPath; // resolve possible symlink for installed npm binary
 	      try {
-	        resolvedScriptPath = fs.realpathSync(this._scriptPath);
+	        resolvedScriptPath = fs$1.realpathSync(this._scriptPath);
 	      } catch {
 	        resolvedScriptPath = this._scriptPath;
 	      }
@@ -4348,8 +4349,23 @@ function change(before, after) {
 function usd(value) {
   return `$${value.toFixed(4)}`;
 }
-function row(cells, widths) {
-  return cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+function row(cells, widths, paint) {
+  return cells.map((c, i) => {
+    const padded = c.padEnd(widths[i] ?? 0);
+    return paint ? padded.replace(c, paint(c, i)) : padded;
+  }).join("  ").trimEnd();
+}
+function acceptedTests(m) {
+  return m.candidates.filter((c) => c.verdict.status === "accepted").reduce((n, c) => n + c.tests, 0);
+}
+function baselineLine(m) {
+  const b = m.baseline;
+  if (!b) return void 0;
+  const framework = m.framework ?? "its test framework";
+  if (b.method === "no-tests") return `no existing test reaches it through imports: starts at 0%`;
+  if (b.method === "timed-out")
+    return `its ${b.tests.length} existing test file(s) did not finish in time: starts at 0%`;
+  return `${b.tests.length} existing test file(s) that reach it through imports, run with ${framework} and coverage`;
 }
 function accepted(m) {
   return m.candidates.filter((c) => c.verdict.status === "accepted").length;
@@ -4357,44 +4373,133 @@ function accepted(m) {
 function clean(text) {
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?");
 }
-function renderTerminal(report) {
+function renderTerminal(report, options = {}) {
+  const paint = options.color ? (code, text) => `\x1B[${code}m${text}\x1B[0m` : (_, text) => text;
   const out = [];
   const t = report.totals;
   const dry = report.settings.dryRun === true;
+  const testCases = report.modules.reduce((n, m) => n + acceptedTests(m), 0);
+  const cost = report.provider === "explorer" ? "offline explorer, $0" : usd(t.llm.costUsd);
   out.push(
-    dry ? `TestMaster dry run ${report.runId}: ${report.plan.modules.length} module(s), estimated ${usd(report.plan.estimatedCostUsd)}` : `TestMaster run ${report.runId}: ${t.accepted} accepted, ${t.rejected} rejected, ${usd(t.llm.costUsd)}`
+    dry ? `TestMaster dry run ${report.runId}: ${report.plan.modules.length} module(s)${report.provider === "explorer" ? " (offline explorer, no cost)" : `, estimated ${usd(report.plan.estimatedCostUsd)}`}` : `TestMaster run ${report.runId}: ${paint(32, `${t.accepted} candidate file(s) accepted`)} (${testCases} test(s)), ${t.rejected > 0 ? paint(31, `${t.rejected} rejected`) : "0 rejected"}, ${cost}`
   );
+  const llm = report.provider !== "explorer";
+  if (report.sandbox?.mechanism === "none" && !dry)
+    out.push(paint(33, `warning: the tests ran without a sandbox: ${clean(report.sandbox.detail)}`));
+  const uncommitted = report.repo.uncommitted ?? [];
+  if (uncommitted.length > 0) {
+    const shown = uncommitted.slice(0, 5).map(clean).join(", ");
+    out.push(
+      paint(
+        33,
+        `warning: uncommitted changes in the work tree (${shown}${uncommitted.length > 5 ? ` and ${uncommitted.length - 5} more` : ""}): the tests ran on the work tree's content, not on ${report.repo.headSha?.slice(0, 12) ?? report.repo.head}`
+      )
+    );
+  }
   if (report.modules.length > 0) {
-    const header = ["module", "acc", "rej", "lines", "branches", "changed lines", "cost"];
+    const header = [
+      "module",
+      "status",
+      "files acc",
+      "rej",
+      "tests",
+      "lines",
+      "branches",
+      "changed lines",
+      ...llm ? ["cost"] : []
+    ];
     const rows = report.modules.map((m) => [
-      clean(m.path) + (m.status === "done" ? "" : ` (${m.status})`),
+      clean(m.path),
+      m.status,
       String(accepted(m)),
       String(m.candidates.length - accepted(m)),
+      String(acceptedTests(m)),
       change(m.coverageBefore?.lines, m.coverageAfter?.lines),
       change(m.coverageBefore?.branches, m.coverageAfter?.branches),
       change(m.patchCoverageBefore?.lines, m.patchCoverageAfter?.lines),
-      usd(m.llm.costUsd)
+      ...llm ? [usd(m.llm.costUsd)] : []
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
-    out.push("", row(header, widths), ...rows.map((r) => row(r, widths)));
+    const statusColor = (status) => status === "done" ? 32 : status === "failed" ? 31 : 33;
+    out.push(
+      "",
+      paint(1, row(header, widths)),
+      widths.map((w) => "-".repeat(w)).join("  "),
+      ...rows.map(
+        (r) => row(r, widths, (cell, column) => column === 1 ? paint(statusColor(cell), cell) : cell)
+      )
+    );
+  }
+  for (const m of report.modules) {
+    if (m.status !== "done" && m.reason)
+      out.push(`  ${paint(33, m.status)} ${clean(m.path)}: ${clean(m.reason)}`);
+  }
+  for (const m of report.modules) {
+    const line = baselineLine(m);
+    if (line) out.push(`  coverage before ${clean(m.path)}: ${line}`);
   }
   for (const m of report.modules) {
     for (const c of m.candidates) {
       if (c.verdict.status === "rejected") {
         out.push(
-          `  rejected ${clean(m.path)} ${clean(c.id)} at ${c.verdict.gate}: ${clean(c.verdict.reason)}`
+          `  ${paint(31, "rejected")} ${clean(m.path)} ${clean(c.id)} at ${c.verdict.gate}: ${clean(c.verdict.reason)}`
         );
+        if (options.verbose && c.code) {
+          out.push(
+            ...clean(c.code).trimEnd().split("\n").map((line) => `      ${line}`)
+          );
+        }
       }
+    }
+  }
+  for (const m of report.modules) {
+    for (const c of m.candidates) {
+      for (const d of c.droppedTests ?? [])
+        out.push(
+          `  ${paint(33, "dropped")} ${clean(m.path)} ${clean(c.id)} test '${clean(d.name)}' at ${d.gate}: ${clean(d.error)}`
+        );
+      if (c.note) out.push(`  ${clean(m.path)} ${clean(c.id)}: ${clean(c.note)}`);
+    }
+  }
+  for (const i of report.plan.included ?? [])
+    out.push(
+      `  included ${clean(i.path)} by the configured paths, although the rule "${clean(i.rule)}" skips it`
+    );
+  const nothingToTest = report.modules.length === 0 && report.plan.skipped.length > 0;
+  if (nothingToTest) {
+    out.push(
+      `  nothing to test: every changed file was skipped (${report.plan.skipped.length}); give a file's path in --paths to include it despite a location rule`
+    );
+  }
+  if (options.verbose || nothingToTest) {
+    for (const s of report.plan.skipped) out.push(`  skipped ${clean(s.path)}: ${clean(s.reason)}`);
+  } else if (report.plan.skipped.length > 0) {
+    out.push(
+      `  ${report.plan.skipped.length} changed file(s) not tested (not source modules, or excluded); --verbose lists why`
+    );
+  }
+  if (t.funnel && t.funnel.calls > 0) {
+    out.push("", `llm funnel: ${funnelLine(t.funnel)}`);
+    const healing = healingLine(t.funnel);
+    if (healing) out.push(`llm ${healing}`);
+    for (const m of report.modules) {
+      if (!m.funnel || m.funnel.calls === 0 && !m.llmStoppedBecause) continue;
+      const units = m.focalUnits && m.focalUnits > 1 ? ` (${m.focalUnits} focal units)` : "";
+      out.push(`  ${clean(m.path)}${units}: ${funnelLine(m.funnel)}`);
+      if (m.llmStoppedBecause) out.push(`    no further call: ${clean(m.llmStoppedBecause)}`);
     }
   }
   out.push(
     "",
-    `tokens ${t.llm.tokensIn} in / ${t.llm.tokensOut} out in ${t.llm.calls} call(s); spent ${usd(report.budget.spentUsd)} of ${usd(report.budget.limits.runUsd)}${report.budget.stoppedBy ? `; stopped by ${report.budget.stoppedBy}` : ""}`
+    report.provider === "explorer" ? "offline explorer: no LLM call, no cost" : `tokens ${t.llm.tokensIn} in / ${t.llm.tokensOut} out in ${t.llm.calls} call(s); spent ${usd(report.budget.spentUsd)} of ${usd(report.budget.limits.runUsd)}${report.budget.stoppedBy ? `; stopped by ${report.budget.stoppedBy}` : ""}`
   );
+  if (report.sandbox?.mechanism === "bubblewrap")
+    out.push(`sandbox: ${clean(report.sandbox.detail)}`);
   out.push(
     `delivery ${report.delivery.mode}: ${report.delivery.status}${report.delivery.detail ? ` (${clean(report.delivery.detail)})` : ""}`
   );
-  if (report.gate.failed) out.push(`gate failed: ${report.gate.reasons.map(clean).join("; ")}`);
+  if (report.gate.failed)
+    out.push(paint(31, `gate failed: ${report.gate.reasons.map(clean).join("; ")}`));
   return `${out.join("\n")}
 `;
 }
@@ -4531,8 +4636,24 @@ function deliveredToWorkTree(report) {
     )
   };
 }
+async function repositoryRoot(deps, flags) {
+  const start = resolve(deps.cwd, flags.repo ?? ".");
+  const root = (await GitRepository.open(start)).root;
+  if (resolve(root) !== resolve(start) && !await sameDirectory(root, start)) {
+    deps.stderr.write(`repository root: ${root} (the change is planned across the repository)
+`);
+  }
+  return root;
+}
+async function sameDirectory(a, b) {
+  try {
+    return await realpath(a) === await realpath(b);
+  } catch {
+    return false;
+  }
+}
 async function runCommand(flags, deps, forced) {
-  const repoRoot = resolve(deps.cwd, flags.repo ?? ".");
+  const repoRoot = await repositoryRoot(deps, flags);
   const flat = flatValues({ ...flags, ...forced?.provider ? { provider: forced.provider } : {} });
   const resolved = await loadSettings({
     repoRoot,
@@ -4581,13 +4702,16 @@ async function runCommand(flags, deps, forced) {
   const report = deliveredToWorkTree(ran);
   events.emit("delivery", report.delivery);
   if (flags.json) await writeJson(resolve(deps.cwd, flags.json), report);
-  deps.stdout.write(flags.comment ? `${renderComment(report)}
-` : `${renderTerminal(report)}
-`);
+  const color = Boolean(deps.stdout.isTTY) && !deps.env.NO_COLOR && deps.env.TERM !== "dumb";
+  deps.stdout.write(
+    flags.comment ? `${renderComment(report)}
+` : `${renderTerminal(report, { color, verbose: Boolean(flags.verbose) })}
+`
+  );
   return report;
 }
 async function planCommand(flags, deps) {
-  const repoRoot = resolve(deps.cwd, flags.repo ?? ".");
+  const repoRoot = await repositoryRoot(deps, flags);
   const resolved = await loadSettings({
     repoRoot,
     baseRef: flags.base,
@@ -4613,7 +4737,8 @@ async function planCommand(flags, deps) {
       estimate: m.estimate,
       ...m.analysis
     })),
-    skipped: plan.skipped
+    skipped: plan.skipped,
+    included: plan.included
   };
   if (flags.json) await writeJson(resolve(deps.cwd, flags.json), out);
   const unpriced = plan.modules.some((m) => m.estimate.priced === false);
@@ -4635,8 +4760,21 @@ async function planCommand(flags, deps) {
     }
   }
   for (const s of plan.skipped) lines.push(`  skipped ${s.path}: ${s.reason}`);
+  for (const i of plan.included)
+    lines.push(
+      `  included ${i.path} by the configured paths, although the rule "${i.rule}" skips it`
+    );
   deps.stdout.write(`${lines.join("\n")}
 `);
+}
+function demoEpilogue(root, report) {
+  const lines = ["", `The demo repository is kept at ${root}`, `  cd ${root}`];
+  lines.push("  git log --oneline --stat     # the base commit and the pull request");
+  for (const test of report.tests) lines.push(`  cat ${test.path}`);
+  lines.push("  git status                   # the generated tests, written but not committed");
+  lines.push(`Remove it with: rm -rf ${root}`, "");
+  return `${lines.join("\n")}
+`;
 }
 function buildProgram(deps, setExit) {
   const program = new Command("testmaster").description(
@@ -4671,31 +4809,35 @@ function buildProgram(deps, setExit) {
     await planCommand(flags, deps);
   });
   program.command("demo").description(
-    "create the demo repository in a temp dir and run the offline explorer on its pull request"
-  ).option("--keep", "keep the demo repository and print its path").option("--json <file>", "write the JSON report to this file").option("--verbose", "print every candidate").action(async (flags) => {
-    const demo = await createDemoRepository();
-    try {
-      deps.stderr.write(
-        `Demo repository: ${demo.root} (base ${demo.base.slice(0, 8)}, PR head ${demo.head.slice(0, 8)})
+    "create the demo repository in a temp dir, run the offline explorer on its pull request, and keep the repository to look at"
+  ).option("--clean", "remove the demo repository afterwards").option("--keep", "keep the demo repository (the default; kept for older scripts)").option("--json <file>", "write the JSON report to this file").option("--comment", "print the PR comment markdown instead of the terminal summary").option("--verbose", "print every candidate").action(
+    async (flags) => {
+      const demo = await createDemoRepository();
+      let report;
+      try {
+        deps.stderr.write(
+          `Demo repository: ${demo.root} (base ${demo.base.slice(0, 8)}, PR head ${demo.head.slice(0, 8)})
 `
-      );
-      const report = await runCommand(
-        {
-          repo: demo.root,
-          base: demo.base,
-          head: "HEAD",
-          json: flags.json,
-          verbose: flags.verbose,
-          comment: true
-        },
-        deps,
-        { provider: "explorer" }
-      );
-      gateExit(report);
-    } finally {
-      if (!flags.keep) await demo.remove();
+        );
+        report = await runCommand(
+          {
+            repo: demo.root,
+            base: demo.base,
+            head: "HEAD",
+            json: flags.json,
+            verbose: flags.verbose,
+            comment: flags.comment
+          },
+          deps,
+          { provider: "explorer" }
+        );
+        gateExit(report);
+      } finally {
+        if (flags.clean) await demo.remove();
+      }
+      if (!flags.clean) deps.stdout.write(demoEpilogue(demo.root, report));
     }
-  });
+  );
   return program;
 }
 async function main(argv, deps = defaultDeps()) {

@@ -3,25 +3,43 @@ const require = __testmasterCreateRequire(import.meta.url);
 const __filename = import.meta.filename;
 const __dirname = import.meta.dirname;
 
-import { readFileSync, existsSync, appendFileSync } from 'node:fs';
+import fs, { readFileSync, existsSync, realpathSync, readdirSync, appendFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { i as istanbul, t as ts, c as callableSymbols, E as ExplorationEngine } from './chunk-exploration-engine.js';
-import { registerHooks, SourceMap } from 'node:module';
+import { c as callableSymbols, E as ExplorationEngine } from './chunk-exploration-engine.js';
+import { registerHooks, SourceMap, createRequire, syncBuiltinESMExports } from 'node:module';
 import { dirname, join } from 'node:path';
+import { i as istanbul } from './chunk-index2.js';
+import { t as ts } from './chunk-typescript.js';
 import vm from 'node:vm';
 import './chunk-index.js';
 import 'tty';
 import 'util';
 import 'os';
-import 'fs';
-import 'path';
-import 'inspector';
 import 'assert';
+import 'path';
+import 'fs';
 import 'url';
 import 'module';
 import 'process';
 import 'v8';
 import 'crypto';
+import 'inspector';
+
+function esModuleView(namespace) {
+  const exportsObject = namespace.default;
+  if (typeof exportsObject !== "object" && typeof exportsObject !== "function" || exportsObject === null || exportsObject.__esModule !== true)
+    return namespace;
+  const compiled = exportsObject;
+  const view = {};
+  for (const [name, value] of Object.entries(namespace)) {
+    if (name !== "default" && name !== "module.exports") view[name] = value;
+  }
+  for (const name of Object.keys(compiled)) {
+    if (name !== "default" && name !== "__esModule" && !(name in view)) view[name] = compiled[name];
+  }
+  if ("default" in compiled) view.default = compiled.default;
+  return view;
+}
 
 const TS_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts"];
 const COVERAGE_VARIABLE = "__testmasterExplorerCoverage__";
@@ -50,19 +68,78 @@ function typeScriptFormat(file) {
   if (file.endsWith(".cts")) return "commonjs";
   return packageType(file);
 }
+const configOptions = /* @__PURE__ */ new Map();
+function repoCompilerOptions(file) {
+  const dir = dirname(file);
+  if (configOptions.has(dir)) return configOptions.get(dir);
+  const configPath = join(dir, "tsconfig.json");
+  let options;
+  if (existsSync(configPath)) {
+    const read = ts.readConfigFile(configPath, (path) => ts.sys.readFile(path));
+    const host = { ...ts.sys, readDirectory: () => [] };
+    options = read.error ? void 0 : ts.parseJsonConfigFileContent(read.config, host, dir, void 0, configPath).options;
+  } else {
+    const parent = dirname(dir);
+    options = parent === dir ? void 0 : repoCompilerOptions(dir);
+  }
+  configOptions.set(dir, options);
+  return options;
+}
+const NO_CONFIG_OPTIONS = {
+  target: ts.ScriptTarget.ES2022,
+  jsx: ts.JsxEmit.ReactJSX,
+  esModuleInterop: true,
+  experimentalDecorators: true
+};
+function transpileOptions(file, format) {
+  const repo = repoCompilerOptions(file) ?? NO_CONFIG_OPTIONS;
+  return {
+    ...repo,
+    module: format === "module" ? ts.ModuleKind.ESNext : ts.ModuleKind.CommonJS,
+    target: repo.target ?? ts.ScriptTarget.ES2022,
+    jsx: repo.jsx ?? ts.JsxEmit.ReactJSX,
+    sourceMap: true,
+    inlineSourceMap: false,
+    inlineSources: false,
+    noEmit: false,
+    declaration: false,
+    declarationMap: false,
+    emitDeclarationOnly: false,
+    composite: false,
+    incremental: false,
+    // ESM syntax kept verbatim could not load as CommonJS.
+    verbatimModuleSyntax: false
+  };
+}
+const compilers = /* @__PURE__ */ new Map();
+function repoCompiler(file) {
+  let resolved;
+  try {
+    const fromFile = createRequire(file);
+    let fromTsJest;
+    try {
+      fromTsJest = fromFile.resolve("ts-jest/package.json");
+    } catch {
+    }
+    resolved = (fromTsJest ? createRequire(fromTsJest) : fromFile).resolve("typescript");
+  } catch {
+    return ts;
+  }
+  const known = compilers.get(resolved);
+  if (known) return known;
+  let compiler = ts;
+  try {
+    const loaded = createRequire(file)(resolved);
+    if (typeof loaded.transpileModule === "function") compiler = loaded;
+  } catch {
+  }
+  compilers.set(resolved, compiler);
+  return compiler;
+}
 function transpile(file, source, format) {
-  const output = ts.transpileModule(source, {
+  const output = repoCompiler(file).transpileModule(source, {
     fileName: file,
-    compilerOptions: {
-      module: format === "module" ? ts.ModuleKind.ESNext : ts.ModuleKind.CommonJS,
-      target: ts.ScriptTarget.ES2022,
-      jsx: ts.JsxEmit.ReactJSX,
-      esModuleInterop: true,
-      sourceMap: true,
-      inlineSourceMap: false,
-      experimentalDecorators: true,
-      verbatimModuleSyntax: false
-    },
+    compilerOptions: transpileOptions(file, format),
     reportDiagnostics: false
   });
   const map = output.sourceMapText === void 0 ? void 0 : JSON.parse(output.sourceMapText);
@@ -208,8 +285,15 @@ function objectRepr(object, depth, seen) {
     return Number.isNaN(time) ? { t: "opaque", what: "other", ctor: "Date" } : { t: "date", v: time };
   }
   if (object instanceof RegExp) return { t: "regexp", source: object.source, flags: object.flags };
-  if (object instanceof Error)
-    return { t: "error", name: errorName(object), message: object.message };
+  if (object instanceof Error) {
+    const code = object.code;
+    return {
+      t: "error",
+      name: errorName(object),
+      message: object.message,
+      ...typeof code === "string" ? { code } : {}
+    };
+  }
   if (typeof object.then === "function")
     return { t: "opaque", what: "promise" };
   if (Array.isArray(object)) {
@@ -410,17 +494,249 @@ async function runProgram(program, namespace, timeoutMs) {
   return { result: { outcomes, states, getters }, values };
 }
 
+const WRITING_FUNCTIONS = [
+  "writeFile",
+  "appendFile",
+  "mkdir",
+  "mkdtemp",
+  "rename",
+  "copyFile",
+  "cp",
+  "symlink",
+  "link",
+  "unlink",
+  "rm",
+  "rmdir",
+  "truncate",
+  "utimes",
+  "chmod",
+  "chown"
+];
+const DESCRIPTOR_FUNCTIONS = [
+  "read",
+  "readv",
+  "write",
+  "writev",
+  "fstat",
+  "fsync",
+  "fdatasync",
+  "ftruncate",
+  "futimes",
+  "fchmod",
+  "fchown",
+  "close"
+];
+const PATH_OR_DESCRIPTOR_FUNCTIONS = ["readFile", "writeFile", "appendFile"];
+let ownWork = false;
+function asOwnWork(work) {
+  const outer = ownWork;
+  ownWork = true;
+  try {
+    return work();
+  } finally {
+    ownWork = outer;
+  }
+}
+function activeTimers() {
+  return process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length;
+}
+class RefusedByExplorer extends Error {
+  constructor(what) {
+    super(`the explorer does not let explored code ${what}`);
+    this.name = "RefusedByExplorer";
+  }
+}
+function describePath(value) {
+  if (typeof value === "string") return value;
+  if (value instanceof URL) return value.pathname;
+  if (Buffer.isBuffer(value)) return value.toString();
+  return String(value);
+}
+function writesOnOpen(flags) {
+  if (typeof flags === "number")
+    return (flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR | fs.constants.O_CREAT)) !== 0;
+  return typeof flags === "string" && /[wa+]/.test(flags);
+}
+function installSideEffectGuard(scratchDir, keep) {
+  const pending = [];
+  const note = (hazard) => {
+    if (pending.length < 20 && !pending.includes(hazard)) pending.push(hazard);
+  };
+  const ownDescriptors = /* @__PURE__ */ new Set();
+  const refuseWrite = (name, path) => {
+    note(`writes a file (${name} ${describePath(path)})`);
+    throw new RefusedByExplorer(`write files (${name})`);
+  };
+  const checkDescriptor = (name, fd) => {
+    if (typeof fd !== "number" || ownDescriptors.has(fd)) return;
+    note(`uses file descriptor ${fd} it did not open (${name})`);
+    throw new RefusedByExplorer(`use file descriptor ${fd} (${name})`);
+  };
+  const patch = (table, name, wrap) => {
+    const original = table[name];
+    if (typeof original !== "function") return;
+    const guarded = wrap(original);
+    table[name] = function(...args) {
+      return (ownWork ? original : guarded).apply(this, args);
+    };
+  };
+  const fsTable = fs;
+  const promises = fs.promises;
+  for (const base of WRITING_FUNCTIONS) {
+    const isPathOrDescriptor = PATH_OR_DESCRIPTOR_FUNCTIONS.includes(base);
+    for (const [table, name] of [
+      [fsTable, base],
+      [fsTable, `${base}Sync`],
+      [promises, base]
+    ]) {
+      patch(
+        table,
+        name,
+        (original) => function guarded(...args) {
+          if (isPathOrDescriptor && typeof args[0] === "number") {
+            checkDescriptor(name, args[0]);
+            return original.apply(this, args);
+          }
+          return refuseWrite(name, args[0]);
+        }
+      );
+    }
+  }
+  for (const base of ["readFile"]) {
+    for (const [table, name] of [
+      [fsTable, base],
+      [fsTable, `${base}Sync`]
+    ]) {
+      patch(
+        table,
+        name,
+        (original) => function guarded(...args) {
+          checkDescriptor(name, args[0]);
+          return original.apply(this, args);
+        }
+      );
+    }
+  }
+  for (const base of DESCRIPTOR_FUNCTIONS) {
+    for (const name of [base, `${base}Sync`]) {
+      patch(
+        fsTable,
+        name,
+        (original) => function guarded(...args) {
+          checkDescriptor(name, args[0]);
+          return original.apply(this, args);
+        }
+      );
+    }
+  }
+  patch(
+    fsTable,
+    "openSync",
+    (original) => function guarded(...args) {
+      if (writesOnOpen(args[1])) refuseWrite("openSync", args[0]);
+      const fd = original.apply(this, args);
+      if (typeof fd === "number") ownDescriptors.add(fd);
+      return fd;
+    }
+  );
+  patch(
+    fsTable,
+    "open",
+    (original) => function guarded(...args) {
+      if (writesOnOpen(args[1])) refuseWrite("open", args[0]);
+      const callback = args[args.length - 1];
+      if (typeof callback === "function")
+        args[args.length - 1] = (error, fd) => {
+          if (typeof fd === "number") ownDescriptors.add(fd);
+          callback(error, fd);
+        };
+      return original.apply(this, args);
+    }
+  );
+  patch(
+    promises,
+    "open",
+    (original) => function guarded(...args) {
+      if (writesOnOpen(args[1])) refuseWrite("open", args[0]);
+      return original.apply(this, args);
+    }
+  );
+  patch(
+    fsTable,
+    "createWriteStream",
+    () => function guarded(...args) {
+      return refuseWrite("createWriteStream", args[0]);
+    }
+  );
+  patch(
+    fsTable,
+    "createReadStream",
+    (original) => function guarded(...args) {
+      const options = args[1];
+      if (typeof options === "object" && options !== null)
+        checkDescriptor("createReadStream", options.fd);
+      return original.apply(this, args);
+    }
+  );
+  syncBuiltinESMExports();
+  const late = (error) => {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : `a thrown ${typeof error}`;
+    note(`throws after returning (${text.split("\n")[0]?.slice(0, 200) ?? ""})`);
+  };
+  process.on("uncaughtException", late);
+  process.on("unhandledRejection", late);
+  const listScratch = () => {
+    try {
+      return fs.readdirSync(scratchDir).filter((name) => !keep.has(name));
+    } catch {
+      return [];
+    }
+  };
+  const removeScratch = (name) => {
+    try {
+      asOwnWork(() => fs.rmSync(join(scratchDir, name), { recursive: true, force: true }));
+    } catch {
+    }
+  };
+  let timersBefore = 0;
+  return {
+    begin() {
+      timersBefore = activeTimers();
+      for (const name of listScratch()) {
+        note(`creates a file (${name}) in its working directory`);
+        removeScratch(name);
+      }
+      return pending.splice(0);
+    },
+    async end() {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (activeTimers() > timersBefore) await new Promise((r) => setTimeout(r, 5));
+      for (const name of listScratch()) {
+        note(`creates a file (${name}) in its working directory`);
+        removeScratch(name);
+      }
+      return pending.splice(0);
+    }
+  };
+}
+
 const exitProcess = process.exit.bind(process);
 async function runExplorerChild(requestPath2) {
   const request = JSON.parse(readFileSync(requestPath2, "utf8"));
-  const write = (message) => appendFileSync(request.outputFile, JSON.stringify(message) + "\n");
+  const write = (message) => asOwnWork(() => appendFileSync(request.outputFile, JSON.stringify(message) + "\n"));
+  if (request.mode === "seeds") {
+    const { sourceSeeds } = await import('./chunk-source-literals.js');
+    write({ type: "seeds", ...sourceSeeds(request.source, request.language, request.exports) });
+    return;
+  }
   const clock = performance.now.bind(performance);
   const started = clock();
   quietProcess();
   const instrumented = registerExplorerHooks(request.module.file);
   let namespace;
   try {
-    namespace = await import(pathToFileURL(request.module.file).href);
+    const loaded = await import(pathToFileURL(request.module.file).href);
+    namespace = request.module.importedByName ? esModuleView(loaded) : loaded;
   } catch (error) {
     write({
       type: "load-error",
@@ -439,14 +755,28 @@ async function runExplorerChild(requestPath2) {
       typeof value === "function" ? symbols.find((s) => s.name === name)?.kind === "class" ? "class" : "function" : "value"
     ])
   });
+  const guard = installSideEffectGuard(process.cwd(), new Set(readdirSync(process.cwd())));
+  const guardedRun = async (program, index2) => {
+    const earlier = guard.begin();
+    if (earlier.length > 0 && index2 > 0)
+      write({ type: "hazard", index: index2 - 1, hazards: earlier });
+    const before = snapshotCounters(instrumented.counters());
+    const run = await runProgram(program, namespace, request.callTimeoutMs);
+    const units = unitsCoveredBetween(before, snapshotCounters(instrumented.counters()));
+    const hazards = await guard.end();
+    return { run, units, hazards };
+  };
+  const finish = (count) => {
+    const late = guard.begin();
+    if (late.length > 0 && count > 0) write({ type: "hazard", index: count - 1, hazards: late });
+    write({ type: "done" });
+  };
   if (request.mode === "replay") {
     for (const [index2, program] of request.programs.entries()) {
-      const before = snapshotCounters(instrumented.counters());
-      const run = await runProgram(program, namespace, request.callTimeoutMs);
-      const units = unitsCoveredBetween(before, snapshotCounters(instrumented.counters()));
-      write({ type: "program", index: index2, program, result: { ...run.result, units } });
+      const { run, units, hazards } = await guardedRun(program, index2);
+      write({ type: "program", index: index2, program, result: withHazards(run.result, units, hazards) });
     }
-    write({ type: "done" });
+    finish(request.programs.length);
     return;
   }
   const engine = new ExplorationEngine(symbols, {
@@ -463,14 +793,15 @@ async function runExplorerChild(requestPath2) {
   while (clock() - started < request.budgetMs) {
     const program = engine.next();
     if (!program) break;
-    const before = snapshotCounters(instrumented.counters());
-    const run = await runProgram(program, namespace, request.callTimeoutMs);
-    const units = unitsCoveredBetween(before, snapshotCounters(instrumented.counters()));
-    engine.record(program, run.result, run.values, engine.categoriesOf(program));
-    write({ type: "program", index, program, result: { ...run.result, units } });
+    const { run, units, hazards } = await guardedRun(program, index);
+    engine.record(program, run.result, run.values, engine.categoriesOf(program), hazards);
+    write({ type: "program", index, program, result: withHazards(run.result, units, hazards) });
     index += 1;
   }
-  write({ type: "done" });
+  finish(index);
+}
+function withHazards(result, units, hazards) {
+  return { ...result, units, ...hazards.length > 0 ? { hazards } : {} };
 }
 function quietProcess() {
   const noop = () => void 0;
@@ -493,7 +824,9 @@ function quietProcess() {
   process.on("unhandledRejection", noop);
 }
 const requestPath = process.argv[2];
-if (requestPath !== void 0 && process.argv[1] !== void 0 && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (requestPath !== void 0 && process.argv[1] !== void 0 && // Node runs the entry from its real path: a symlinked folder on the way (a linked
+// node_modules, a linked checkout) must not make the child skip its own work.
+import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   await runExplorerChild(requestPath);
   exitProcess(0);
 }

@@ -25,7 +25,7 @@ import require$$0$6 from 'node:util';
 import require$$7 from 'node:querystring';
 import require$$0$2 from 'node:events';
 import require$$0$7 from 'node:diagnostics_channel';
-import { c as commonjsGlobal, g as getDefaultExportFromCjs } from './chunk-index.js';
+import { c as commonjsGlobal, g as getDefaultExportFromCjs } from './chunk-typescript.js';
 import require$$5 from 'node:tls';
 import require$$1$2 from 'node:zlib';
 import require$$5$1 from 'node:perf_hooks';
@@ -39,14 +39,16 @@ import require$$5$3 from 'string_decoder';
 import 'child_process';
 import 'timers';
 import { randomUUID } from 'node:crypto';
-import { readdir as readdir$1, lstat as lstat$1, rm as rm$1, mkdir as mkdir$1, writeFile as writeFile$1, readFile } from 'node:fs/promises';
+import { readdir as readdir$1, lstat as lstat$1, rm as rm$1, mkdir as mkdir$1, writeFile as writeFile$1, readFile, realpath, mkdtemp, copyFile as copyFile$1 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, isAbsolute, dirname } from 'node:path';
-import { s as strictObject, n as number, a as string, b as array, l as literal, d as datetime, G as GitError, m as messageOf, c as GitHubError, o as object, C as COMMENT_MAX_CHARS, t as truncateMarkdown, u as unknown, r as renderFailedRun, f as formatUsd, e as boolean, g as record, Z as ZodError, h as renderReportSections, i as escapeMarkdown, j as formatError, k as ConfigError, p as isGeneratedTestPath, q as renderComment, v as isTestMasterError } from './chunk-render-comment.js';
-import { t as tryGit, i as isSafeBranchName, a as isSafeRepoPath, F as FLAT_OPTIONS, E as EventBus, c as createProgressListener, b as cancelOnTermination, l as loadSettings } from './chunk-cancellation.js';
-import 'tty';
+import { join, resolve, isAbsolute, dirname } from 'node:path';
+import { s as strictObject, n as number, a as string, b as array, l as literal, d as datetime, G as GitError, t as tryGit, i as isSafeBranchName, m as messageOf, c as GitHubError, o as object, C as COMMENT_MAX_CHARS, e as truncateMarkdown, u as unknown, r as renderFailedRun, f as formatUsd, g as boolean, h as record, Z as ZodError, j as renderReportSections, k as escapeMarkdown, p as isSafeRepoPath, q as formatError, S as SecretGuard, v as ConfigError, w as currentIsolation, x as isolationRefusal, y as isGeneratedTestPath, z as renderComment, A as isTestMasterError } from './chunk-isolation.js';
+import { F as FLAT_OPTIONS, E as EventBus, c as createProgressListener, a as cancelOnTermination, l as loadSettings } from './chunk-cancellation.js';
+import { execFile } from 'node:child_process';
+import 'inspector';
 import 'node:fs';
-import 'node:child_process';
+import './chunk-index.js';
+import 'tty';
 import 'process';
 import 'buffer';
 
@@ -29296,6 +29298,7 @@ async function checkoutDetached(repoDir, sha) {
     "advice.detachedHead=false",
     "checkout",
     "-q",
+    "--force",
     "--detach",
     sha
   ]);
@@ -29303,7 +29306,7 @@ async function checkoutDetached(repoDir, sha) {
     throw new GitError(
       "GIT_CHECKOUT",
       `could not check out ${sha.slice(0, 12)}: ${result.stderr.trim().split("\n")[0] ?? ""}`,
-      "the work tree must be clean before TestMaster checks out the PR head"
+      "check that the workspace is a checkout of the repository (actions/checkout first)"
     );
   }
 }
@@ -36359,6 +36362,141 @@ ${sections.join("\n\n")}
 `;
 }
 
+const OFF = [
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "core.attributesFile=/dev/null",
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "commit.gpgSign=false",
+  "-c",
+  "core.quotePath=false"
+];
+function cleanGitEnv(extra = {}) {
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== void 0 && !key.toUpperCase().startsWith("GIT_")) env[key] = value;
+  }
+  return {
+    ...env,
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_ATTR_NOSYSTEM: "1",
+    GIT_TERMINAL_PROMPT: "0",
+    ...extra
+  };
+}
+function cleanGit(cwd, args, options = {}) {
+  return new Promise((done) => {
+    const child = execFile(
+      "git",
+      [...OFF, ...args],
+      {
+        cwd,
+        env: cleanGitEnv(options.env),
+        maxBuffer: 64 * 1024 * 1024,
+        encoding: "utf8"
+      },
+      (error, stdout, stderr) => {
+        const code = error ? typeof error.code === "number" ? error.code : 1 : 0;
+        done({ stdout, stderr, exitCode: code });
+      }
+    );
+    child.stdin?.on("error", () => void 0);
+    child.stdin?.end(options.input);
+  });
+}
+const KEPT_KEY = /^(remote\.|http\.)/i;
+const CREDENTIAL_KEY = /^http\..*\.extraheader$/i;
+function gitFailure(doing, result) {
+  return new GitError(
+    "GIT_COMMAND",
+    `git failed while ${doing}: ${(result.stderr || result.stdout).trim().split("\n").slice(-3).join(" ")}`,
+    "check that the checkout can push to the PR branch (token permissions `contents: write`)"
+  );
+}
+function configPairs(output) {
+  return output.split("\0").filter((record) => record.length > 0).map((record) => {
+    const newline = record.indexOf("\n");
+    return newline < 0 ? [record, "true"] : [record.slice(0, newline), record.slice(newline + 1)];
+  });
+}
+class CleanGitDir {
+  constructor(dir, indexFile) {
+    this.dir = dir;
+    this.indexFile = indexFile;
+  }
+  dir;
+  indexFile;
+  /**
+   * A fresh bare directory borrowing the objects of the workspace at `repoDir`, with the
+   * workspace's remote and HTTP config. Call `dispose` when done.
+   */
+  static async create(repoDir) {
+    const ask = async (args, doing) => {
+      const result = await cleanGit(repoDir, args);
+      if (result.exitCode !== 0) throw gitFailure(doing, result);
+      return result.stdout;
+    };
+    const commonDir = await realpath(
+      resolve(repoDir, (await ask(["rev-parse", "--git-common-dir"], "finding .git")).trim())
+    );
+    const objectFormat = (await ask(["rev-parse", "--show-object-format"], "reading the object format")).trim();
+    const local = configPairs(
+      await ask(["config", "--local", "--no-includes", "--list", "-z"], "reading the remote")
+    ).filter(([key]) => KEPT_KEY.test(key) && !CREDENTIAL_KEY.test(key));
+    const credentials = configPairs(
+      (await cleanGit(repoDir, [
+        "config",
+        "--includes",
+        "--get-regexp",
+        "-z",
+        CREDENTIAL_KEY.source
+      ])).stdout
+    );
+    const dir = await mkdtemp(join(tmpdir(), "testmaster-commit-"));
+    const clean = new CleanGitDir(dir, join(dir, "testmaster-index"));
+    try {
+      const init = await cleanGit(dir, [
+        "init",
+        "-q",
+        "--bare",
+        "--template=",
+        `--object-format=${objectFormat === "sha256" ? "sha256" : "sha1"}`,
+        dir
+      ]);
+      if (init.exitCode !== 0) throw gitFailure("creating a clean git directory", init);
+      await writeFile$1(join(dir, "objects", "info", "alternates"), `${join(commonDir, "objects")}
+`);
+      await copyFile$1(join(commonDir, "shallow"), join(dir, "shallow")).catch(() => void 0);
+      for (const [key, value] of [...local, ...credentials]) {
+        const pathValue = /^remote\..*\.(url|pushurl)$/i.test(key) && isLocalRelativePath(value) ? resolve(repoDir, value) : value;
+        const set = await clean.run(["config", "--add", key, pathValue]);
+        if (set.exitCode !== 0) throw gitFailure(`copying the config key ${key}`, set);
+      }
+      return clean;
+    } catch (error) {
+      await clean.dispose();
+      throw error;
+    }
+  }
+  /** Runs git in the clean directory; `index` uses the temporary index of the commit. */
+  run(args, options = {}) {
+    return cleanGit(this.dir, args, {
+      env: { ...options.env, ...options.index ? { GIT_INDEX_FILE: this.indexFile } : {} },
+      ...options.input !== void 0 ? { input: options.input } : {}
+    });
+  }
+  async dispose() {
+    await rm$1(this.dir, { recursive: true, force: true });
+  }
+}
+function isLocalRelativePath(url) {
+  return !isAbsolute(url) && !/^[a-z][a-z0-9+.-]*:/i.test(url) && !/^[^/]+@[^/]+:/.test(url);
+}
+
 const BOT_IDENTITY = {
   name: "github-actions[bot]",
   email: "41898282+github-actions[bot]@users.noreply.github.com"
@@ -36376,7 +36514,6 @@ function isRaceRejection(result) {
   );
 }
 async function commitAndPush(options) {
-  const { repoDir } = options;
   const remote = options.remote ?? "origin";
   if (!isSafeBranchName(options.branch)) {
     throw new GitError(
@@ -36385,15 +36522,27 @@ async function commitAndPush(options) {
       "rename the PR branch to a plain name"
     );
   }
-  const bad = options.files.find((f) => !isSafeRepoPath(f));
+  if (!isSafeRemoteName(remote))
+    throw new GitError("GIT_REMOTE_INVALID", `refusing the remote name ${JSON.stringify(remote)}`);
+  const bad = options.files.find((f) => !isSafeRepoPath(f.path));
   if (bad !== void 0) {
     throw new GitError(
       "GIT_PATH_INVALID",
-      `refusing to commit the path ${JSON.stringify(bad)}`,
+      `refusing to commit the path ${JSON.stringify(bad.path)}`,
       "generated tests are written under the test directory only"
     );
   }
+  if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(options.parentSha))
+    throw new GitError("GIT_SHA_INVALID", `not a commit SHA: ${JSON.stringify(options.parentSha)}`);
   if (options.files.length === 0) return { status: "nothing-to-commit" };
+  const clean = await CleanGitDir.create(options.repoDir);
+  try {
+    return await commitAndPushIn(clean, remote, options);
+  } finally {
+    await clean.dispose();
+  }
+}
+async function commitAndPushIn(clean, remote, options) {
   const identity = options.identity ?? BOT_IDENTITY;
   const botEnv = {
     GIT_AUTHOR_NAME: identity.name,
@@ -36401,42 +36550,62 @@ async function commitAndPush(options) {
     GIT_COMMITTER_NAME: identity.name,
     GIT_COMMITTER_EMAIL: identity.email
   };
-  const git = (args, env = {}) => tryGit(repoDir, args, env);
-  const add = await git(["add", "--", ...options.files]);
-  if (add.exitCode !== 0) throw fail("staging the test files", add);
-  const staged = await git(["diff", "--cached", "--quiet", "--", ...options.files]);
-  if (staged.exitCode === 0) return { status: "nothing-to-commit" };
-  const commit = await git(
-    [
-      "-c",
-      "commit.gpgSign=false",
-      "commit",
-      "--no-verify",
-      "-q",
-      "--only",
-      "-m",
-      withBotTrailer(options.message, options.runId),
-      "--",
-      ...options.files
-    ],
-    botEnv
-  );
-  if (commit.exitCode !== 0) throw fail("committing the test files", commit);
-  const refspec = `HEAD:refs/heads/${options.branch}`;
+  const git = clean.run.bind(clean);
+  const must = async (doing, args, extra = {}) => {
+    const result = await git(args, extra);
+    if (result.exitCode !== 0) throw fail(doing, result);
+    return result.stdout.trim();
+  };
+  const blobs = /* @__PURE__ */ new Map();
+  for (const file of options.files) {
+    const content = file.content.endsWith("\n") ? file.content : `${file.content}
+`;
+    blobs.set(
+      file.path,
+      await must(`storing ${file.path}`, ["hash-object", "-w", "--no-filters", "--stdin"], {
+        input: content
+      })
+    );
+  }
+  const commitOn = async (parent) => {
+    await must("reading the PR head tree", ["read-tree", parent], { index: true });
+    const entries = [...blobs].map(([path, blob]) => `100644 ${blob}	${path}
+`).join("");
+    await must("staging the test files", ["update-index", "--add", "--index-info"], {
+      index: true,
+      input: entries
+    });
+    const tree = await must("writing the tree", ["write-tree"], { index: true });
+    if (tree === await must("reading the parent tree", ["rev-parse", `${parent}^{tree}`]))
+      return void 0;
+    return must(
+      "committing the test files",
+      ["commit-tree", "--no-gpg-sign", tree, "-p", parent, "-F", "-"],
+      { env: botEnv, input: withBotTrailer(options.message, options.runId) }
+    );
+  };
+  let commit = await commitOn(options.parentSha);
+  if (commit === void 0) return { status: "nothing-to-commit" };
+  const paths = options.files.map((f) => f.path);
   const tracking = `refs/testmaster/remote-head`;
   let rebased = false;
   let last;
   for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
     await options.beforePush?.(attempt);
-    const push = await git(["push", "--no-verify", "--porcelain", "--", remote, refspec]);
-    if (push.exitCode === 0) {
-      const sha = (await git(["rev-parse", "HEAD"])).stdout.trim();
-      return { status: "pushed", commitSha: sha, attempts: attempt, rebased };
-    }
+    const push = await git([
+      "push",
+      "--no-verify",
+      "--porcelain",
+      "--",
+      remote,
+      `${commit}:refs/heads/${options.branch}`
+    ]);
+    if (push.exitCode === 0)
+      return { status: "pushed", commitSha: commit, attempts: attempt, rebased };
     if (!isRaceRejection(push)) throw fail(`pushing to ${options.branch}`, push);
     last = push;
     if (attempt === options.maxAttempts) break;
-    const fetch = await git([
+    await must(`fetching ${options.branch} after a push race`, [
       "fetch",
       "--no-tags",
       "-q",
@@ -36444,13 +36613,26 @@ async function commitAndPush(options) {
       remote,
       `+refs/heads/${options.branch}:${tracking}`
     ]);
-    if (fetch.exitCode !== 0) throw fail(`fetching ${options.branch} after a push race`, fetch);
-    const base = (await git(["merge-base", "HEAD", tracking])).stdout.trim();
-    if (!base)
-      throw fail("finding where the branch moved from", await git(["merge-base", "HEAD", tracking]));
-    const theirs = await git(["diff", "--name-only", "-z", base, tracking]);
-    const changed = theirs.stdout.split("\0").filter((f) => f.length > 0);
-    const overlap = options.files.filter((f) => changed.includes(f));
+    const theirs = await must("reading the new branch head", ["rev-parse", tracking]);
+    const base = await must("finding where the branch moved from", [
+      "merge-base",
+      options.parentSha,
+      theirs
+    ]);
+    const changed = (await must("listing what changed on the branch", [
+      "diff-tree",
+      "-r",
+      "--no-renames",
+      "--name-only",
+      "-z",
+      base,
+      theirs
+    ])).split("\0").filter((f) => f.length > 0);
+    const overlap = [];
+    for (const path of paths.filter((f) => changed.includes(f))) {
+      const there = await git(["rev-parse", "--verify", "-q", `${theirs}:${path}`]);
+      if (there.stdout.trim() !== blobs.get(path)) overlap.push(path);
+    }
     if (overlap.length > 0) {
       return {
         status: "conflict",
@@ -36458,15 +36640,9 @@ async function commitAndPush(options) {
         detail: `someone else changed ${overlap.join(", ")} on ${options.branch} while TestMaster ran; not overwriting it. Run \`/testmaster regenerate\` to start again on the new head`
       };
     }
-    const rebase = await git(["-c", "commit.gpgSign=false", "rebase", "-q", tracking], botEnv);
-    if (rebase.exitCode !== 0) {
-      await git(["rebase", "--abort"]);
-      return {
-        status: "conflict",
-        files: [],
-        detail: `rebasing the test commit onto the new head of ${options.branch} failed: ${rebase.stderr.trim().split("\n")[0] ?? ""}`
-      };
-    }
+    const rebuilt = await commitOn(theirs);
+    if (rebuilt === void 0) return { status: "nothing-to-commit" };
+    commit = rebuilt;
     rebased = true;
   }
   return {
@@ -36475,19 +36651,21 @@ async function commitAndPush(options) {
     detail: `the branch ${options.branch} kept moving: ${options.maxAttempts} push attempt(s) lost the race (${(last?.stderr ?? "").trim().split("\n")[0] ?? ""})`
   };
 }
+function isSafeRemoteName(name) {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name);
+}
 
 const MUTATION = `mutation ($input: CreateCommitOnBranchInput!) {
   createCommitOnBranch(input: $input) { commit { oid url } }
 }`;
 async function createVerifiedCommit(client, options) {
   const additions = [];
-  for (const path of options.files) {
+  for (const { path, content } of options.files) {
     if (!isSafeRepoPath(path))
       throw new Error(`refusing to commit the path ${JSON.stringify(path)}`);
-    additions.push({
-      path,
-      contents: (await readFile(join(options.repoDir, path))).toString("base64")
-    });
+    const text = content.endsWith("\n") ? content : `${content}
+`;
+    additions.push({ path, contents: Buffer.from(text, "utf8").toString("base64") });
   }
   const message = withBotTrailer(`${options.headline}
 
@@ -36546,6 +36724,9 @@ function commitMessage(report) {
 
 ${lines.join("\n")}` };
 }
+function heldFiles(report) {
+  return report.tests.map((t) => ({ path: t.path, content: t.code }));
+}
 function withDelivery(report, delivery) {
   const files = report.tests.map((t) => t.path);
   const stages = report.stages.map(
@@ -36560,13 +36741,11 @@ function withDelivery(report, delivery) {
 async function sideBranchPullRequest(options, message) {
   const { report, pullRequest, workspace, runId } = options;
   const branch = `testmaster/pr-${pullRequest.number}-${runId}`.replace(/[^A-Za-z0-9/._-]/g, "-");
-  const create = await tryGit(workspace, ["branch", "-f", "--", branch, options.pinnedSha]);
-  if (create.exitCode !== 0)
-    throw new GitError("GIT_BRANCH", `could not create ${branch}: ${create.stderr.trim()}`);
   const outcome = await commitAndPush({
     repoDir: workspace,
     branch,
-    files: report.tests.map((t) => t.path),
+    parentSha: options.pinnedSha,
+    files: heldFiles(report),
     message: `${message.headline}
 
 ${message.body}`,
@@ -36637,6 +36816,16 @@ async function deliverTests(options) {
       notes
     };
   }
+  const leaking = report.tests.filter((t) => options.secretGuard?.contains(t.code));
+  if (leaking.length > 0) {
+    options.secretGuard?.note("commit", leaking.length);
+    const detail = `${leaking.map((t) => t.path).join(", ")} contain(s) a secret value of this job; nothing was pushed`;
+    return {
+      report: withDelivery(report, { mode, status: "failed", detail }),
+      testsInComment: true,
+      notes
+    };
+  }
   const message = commitMessage(report);
   if (mode === "pull-request")
     return { report: await sideBranchPullRequest(options, message), testsInComment: false, notes };
@@ -36645,8 +36834,7 @@ async function deliverTests(options) {
       repo: options.repo,
       branch: pullRequest.headRef,
       expectedHeadOid: options.pinnedSha,
-      repoDir: options.workspace,
-      files: report.tests.map((t) => t.path),
+      files: heldFiles(report),
       headline: message.headline,
       body: message.body,
       runId: options.runId
@@ -36664,7 +36852,8 @@ async function deliverTests(options) {
   const outcome = await commitAndPush({
     repoDir: options.workspace,
     branch: pullRequest.headRef,
-    files: report.tests.map((t) => t.path),
+    parentSha: options.pinnedSha,
+    files: heldFiles(report),
     message: `${message.headline}
 
 ${message.body}`,
@@ -36872,6 +37061,7 @@ function shaMatches(requested, actual) {
 async function execute(options) {
   const env = options.env ?? process.env;
   const inputs = readInputs();
+  const guard = SecretGuard.fromEnvironment(env, [inputs.apiKey, inputs.githubToken]);
   const event = await readEvent(env);
   const trigger = triggerFrom(event);
   if (!trigger) return void 0;
@@ -36912,6 +37102,8 @@ async function execute(options) {
     const stop = await pullRequestGate(event, pr, settings);
     if (stop) return stop.failure;
   }
+  const isolationStop = await isolationGate(client, trigger, event, pr, settings, inputs);
+  if (isolationStop) return isolationStop;
   if (fetched.status === "head-moved" || !shaMatches(trigger.requestedSha, pinned)) {
     const detail = `the pull request head is ${(fetched.status === "head-moved" ? fetched.fetchedHeadSha : pinned).slice(0, 12)}, not the ${(trigger.requestedSha ?? pinned).slice(0, 12)} this run was asked for; nothing ran`;
     warning(detail);
@@ -36987,7 +37179,8 @@ async function execute(options) {
       prSpentBeforeUsd,
       headSha: pinned,
       mode: trigger.command?.name === "heal" ? "heal" : "generate",
-      signal: cancellation.signal
+      signal: cancellation.signal,
+      secretGuard: guard
     });
   } catch (error) {
     if (spentUpToUsd > 0) {
@@ -37016,6 +37209,7 @@ async function execute(options) {
       pinnedSha: pinned,
       workspace,
       runId,
+      secretGuard: guard,
       ...trigger.command ? {
         currentHeadSha: async () => (await getPullRequest(client, trigger.repo, pr.number)).headSha
       } : {},
@@ -37055,15 +37249,21 @@ async function execute(options) {
       { ...context, notes },
       { ...state, ledger },
       effective.settings,
-      notes
+      notes,
+      guard
     )
   );
   await group(
     "Post the budget gate check run",
-    () => tryCheckRun(client, trigger.repo, pinned, checkRunContent(report))
+    () => tryCheckRun(
+      client,
+      trigger.repo,
+      pinned,
+      guard.redactDeep(checkRunContent(report), "check run")
+    )
   );
-  const reportPath = await writeReport(report, effective.settings, env, workspace);
-  await summary.addRaw(renderSummary(report, { ...context, notes })).write();
+  await summary.addRaw(guard.redact(renderSummary(report, { ...context, notes }), "job summary")).write();
+  const reportPath = await writeReport(report, effective.settings, env, workspace, guard);
   setOutputs(report, reportPath, commentUrl);
   await finishReaction(
     client,
@@ -37120,16 +37320,18 @@ function deliveryFailed(report, settings, error) {
   };
 }
 async function resolveSettings(workspace, pr, inputs, extra, overrides = {}) {
-  const flat = { kind: "input", values: { ...inputs.flat.values, ...extra } };
+  const flat = { kind: "input", values: inputs.flat.values };
   const resolved = await loadSettings({
     repoRoot: workspace,
     baseRef: pr.baseSha,
     flat,
+    // A comment's budget is clamped to the workflow's inputs as well as the base config (SECURITY 40).
+    command: extra,
     overrides: { repo: workspace, base: pr.baseSha, head: pr.headSha, ...overrides }
   });
   for (const clamp of resolved.clamps)
     notice(
-      `input ${clamp.option} asked for ${clamp.requested}; clamped to ${clamp.cap} by the base branch config`
+      clamp.source === "command" ? `the command asked for ${clamp.option} ${clamp.requested}; clamped to ${clamp.cap}, the workflow's value (a comment can lower a budget limit, never raise it)` : `input ${clamp.option} asked for ${clamp.requested}; clamped to ${clamp.cap} by the base branch config`
     );
   debug(`settings: ${JSON.stringify(resolved.settings)}`);
   return resolved;
@@ -37163,6 +37365,32 @@ ${why}
     return {};
   }
   return void 0;
+}
+async function isolationGate(client, trigger, event, pr, settings, inputs) {
+  const isolation = currentIsolation();
+  info(isolation.mechanism === "none" ? "Sandbox: none" : `Sandbox: ${isolation.detail}`);
+  if (settings.dryRun) return void 0;
+  const refusal = isolationRefusal(isolation, {
+    fork: pr.isFork,
+    llmKey: Boolean(inputs.apiKey) && settings.llm.provider !== "explorer",
+    // A comment run carries the secrets and a write token; a fork's pull_request run has neither.
+    allowForks: trigger.command !== void 0 && settings.github.allowForks,
+    pullRequestTarget: event.kind === "pull_request_target"
+  });
+  if (!refusal) {
+    if (isolation.mechanism === "none")
+      warning(`The tests run without a sandbox: ${isolation.detail}.`);
+    return void 0;
+  }
+  await summary.addRaw(`## TestMaster
+
+${refusal}
+`).write();
+  if (trigger.commentId !== void 0) {
+    await tryReply(client, trigger.repo, pr.number, refusal);
+    await finishReaction(client, trigger, false);
+  }
+  return refusal;
 }
 async function handleCommandGate(client, trigger, event, pr, settings) {
   const command = trigger.command;
@@ -37272,7 +37500,7 @@ async function raiseBudgetCommand(client, trigger, pr, settings, usd) {
   );
   await finishReaction(client, trigger, true);
 }
-async function writeStickyComment(client, repo, number, sticky, report, context, state, settings, notes) {
+async function writeStickyComment(client, repo, number, sticky, report, context, state, settings, notes, guard) {
   if (sticky && !commentWanted(settings.github.commentMode, true, report)) {
     info("Nothing changed since the last comment (comment-mode on-change).");
     return sticky.htmlUrl;
@@ -37282,7 +37510,7 @@ async function writeStickyComment(client, repo, number, sticky, report, context,
       client,
       repo,
       number,
-      buildStickyBody(renderComment(report, context), state),
+      guard.redact(buildStickyBody(renderComment(report, context), state), "comment"),
       sticky
     );
     info(`TestMaster comment ${outcome.status}: ${outcome.htmlUrl}`);
@@ -37302,11 +37530,18 @@ async function tryCheckRun(client, repo, sha, content) {
     warning(`${messageOf(error)} (the job status carries the gate instead)`);
   }
 }
-async function writeReport(report, settings, env, workspace) {
+async function writeReport(report, settings, env, workspace, guard) {
   const path = settings.reportPath ? isAbsolute(settings.reportPath) ? settings.reportPath : join(workspace, settings.reportPath) : join(env.RUNNER_TEMP || tmpdir(), `testmaster-report-${report.runId}.json`);
   await mkdir$1(dirname(path), { recursive: true });
-  await writeFile$1(path, `${JSON.stringify(report, null, 2)}
+  const redacted = guard.redactDeep(report, "report");
+  const findings = guard.findings();
+  const written = findings.length > 0 ? { ...redacted, secretsRedacted: findings } : redacted;
+  await writeFile$1(path, `${JSON.stringify(written, null, 2)}
 `);
+  if (findings.length > 0)
+    warning(
+      `A secret value was found and redacted in: ${findings.map((f) => `${f.surface} (${f.count})`).join(", ")}`
+    );
   return path;
 }
 function setOutputs(report, reportPath, commentUrl) {

@@ -62,11 +62,23 @@ async function main() {
     {},
     { stdout: process.stdout, stderr: process.stderr }
   );
-  await vitest.standalone();
+  await startWithoutRunning(vitest, require);
   process.on("message", (message) => {
     if (message.type === "run") void runFiles(vitest, config, message);
   });
   send({ type: "ready" });
+}
+async function startWithoutRunning(vitest, require) {
+  if (typeof vitest.standalone === "function") return vitest.standalone();
+  if (typeof vitest.init === "function") return vitest.init();
+  let version = "of unknown version";
+  try {
+    version = require("vitest/package.json").version;
+  } catch {
+  }
+  throw new Error(
+    `TestMaster's vitest adapter cannot drive vitest ${version} (its Node API has neither standalone() nor init()); supported: vitest 4.0 to 5.x`
+  );
 }
 async function runFiles(vitest, config, message) {
   try {
