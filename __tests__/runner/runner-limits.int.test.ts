@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { randomUUID } from 'node:crypto'
+import { measureBaseline } from '../../src/coverage/baseline.js'
 import { createTestRunner } from '../../src/runner/create-test-runner.js'
 import type { TestRunner } from '../../src/runner/test-runner.js'
 import {
@@ -152,6 +153,43 @@ describe.each(CASES)('runner limits on $fixture', ({ fixture, framework, header 
     expect(result.status).toBe('crashed')
     if (result.status === 'crashed') expect(result.message).toMatch(/aborted/)
   })
+
+  // jest runs a lone test file in its own process, which dies with it; vitest runs files in a pool
+  // whose loss it reports as a failed file, so there the run completes.
+  const itInProcess = framework === 'jest' ? it : it.skip
+  itInProcess(
+    'a run that dies quotes the fatal line it printed (a heap out of memory), not only its exit code',
+    async () => {
+      const dying = await project.write(
+        'tests/dying.test.js',
+        `${header}it('dies', () => {
+  process.stderr.write('FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\\n')
+  process.abort()
+})
+`
+      )
+      const result = await runner.run({ testFiles: [dying], timeoutMs: RUN_TIMEOUT_MS })
+      expect(result.status).toBe('crashed')
+      if (result.status === 'crashed') {
+        expect(result.message).toMatch(/exited unexpectedly/)
+        expect(result.message).toMatch(
+          /: FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory$/
+        )
+      }
+      // The baseline run says so, with a hint about memory rather than blaming the user's own run.
+      const baseline = await measureBaseline(
+        runner,
+        [dying],
+        [project.path('src/math.js')],
+        RUN_TIMEOUT_MS
+      ).catch((e: unknown) => e)
+      expect(baseline).toMatchObject({
+        code: 'RUNNER_BASELINE_CRASHED',
+        message: expect.stringMatching(/ran out of memory: .*JavaScript heap out of memory/),
+        hint: expect.stringMatching(/needed more memory/)
+      })
+    }
+  )
 
   it('picks up a candidate rewritten in place (healing) instead of a stale transform', async () => {
     const file = 'tests/healed.test.js'

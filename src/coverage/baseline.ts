@@ -1,5 +1,6 @@
 import type { CoverageMapData } from 'istanbul-lib-coverage'
 import { RunnerError } from '../errors.js'
+import { DEFAULT_SANDBOX_LIMITS } from '../runner/isolation.js'
 import type { TestRunner } from '../runner/test-runner.js'
 import { findFileCoverage } from './coverage-map.js'
 import { emptyCoverage } from './empty-coverage.js'
@@ -57,6 +58,13 @@ function crashError(runner: TestRunner, message: string): RunnerError {
       'RUNNER_FRAMEWORK_UNSUPPORTED',
       message.split('\n')[0] ?? message,
       'the README lists the jest and vitest versions TestMaster supports'
+    )
+  }
+  if (/heap out of memory|Fatal process out of memory/.test(message)) {
+    return new RunnerError(
+      'RUNNER_BASELINE_CRASHED',
+      `running the existing tests with ${runner.framework} ran out of memory: ${message}`,
+      `the existing tests that reach the changed modules, run in one process with coverage, needed more memory than it may use (V8's heap limit; in the sandbox at most ${DEFAULT_SANDBOX_LIMITS.memoryBytes / 1024 ** 3} GB)`
     )
   }
   return new RunnerError(

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import type { Framework } from '../analysis/module-model.js'
-import { parseJsonReport } from './json-report.js'
+import { parseJsonReport, stripAnsi } from './json-report.js'
 import { canonicalPath, pathTranslator, readCoverageFor } from './target-files.js'
 import type { RunRequest, RunResult, TestFileResult } from './test-runner.js'
 import type { RequestEnd } from './warm-process.js'
@@ -122,10 +122,25 @@ export function abnormalResult(
       return {
         ...base,
         status: 'crashed',
-        message: `${framework} exited unexpectedly (code ${end.code ?? 'none'}, signal ${end.signal ?? 'none'})`,
+        message: `${framework} exited unexpectedly (code ${end.code ?? 'none'}, signal ${end.signal ?? 'none'})${fatalCause(base.output)}`,
         exitCode: end.code
       }
     case 'failed':
       return { ...base, status: 'crashed', message: end.message, exitCode: null }
   }
+}
+
+/**
+ * The line Node or V8 prints as it dies ("FATAL ERROR: ... JavaScript heap out of memory"), so a
+ * crash says why (a suite that outgrew the memory limit) rather than only its exit code.
+ */
+function fatalCause(output: string): string {
+  const lines = output
+    .split('\n')
+    .map((line) => stripAnsi(line).trim())
+    .filter((line) =>
+      /^FATAL ERROR: |^Fatal process out of memory|JavaScript heap out of memory/.test(line)
+    )
+  const last = lines[lines.length - 1]
+  return last ? `: ${last}` : ''
 }
