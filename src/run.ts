@@ -409,8 +409,10 @@ export async function run(options: RunOptions): Promise<Report> {
                       )
                       return
                     }
-                    const strategies: Strategy[] = [explorer]
                     const llmStrategy = llm.strategyFor(module.path)
+                    // The explorer goes first (it is free) unless the config asks for the model alone.
+                    const strategies: Strategy[] =
+                      llmStrategy && !settings.explorer ? [] : [explorer]
                     if (llmStrategy) strategies.push(llmStrategy)
                     events.emit('module:start', {
                       module: module.path,

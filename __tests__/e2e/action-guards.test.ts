@@ -6,7 +6,14 @@ import { FakeOpenAiServer } from '../helpers/fake-openai-server.js'
 import { decodeState } from '../../src/github/sticky-comment.js'
 import { ReportSchema } from '../../src/report/report-schema.js'
 import { secretForms } from '../../src/report/secret-guard.js'
-import { createScenario, finishScenario, PR, stickies, type Scenario } from './scenario.js'
+import {
+  createScenario,
+  finishScenario,
+  MODEL_ONLY,
+  PR,
+  stickies,
+  type Scenario
+} from './scenario.js'
 import { runActionProcess, type ActionRunResult } from '../helpers/action-env.js'
 
 /**
@@ -279,7 +286,7 @@ export function encodedToken(): string {
   })
 
   it('SECURITY 38: usage with a non-numeric cached count and negative tokens charges the reservation; spend is a number and the ledger has the run', async () => {
-    scenario = await createScenario()
+    scenario = await createScenario(MODEL_ONLY)
     openai = await FakeOpenAiServer.start({
       script: [
         {

@@ -7,7 +7,9 @@ import { FakeOpenAiServer } from '../helpers/fake-openai-server.js'
 import { STICKY_MARKER, decodeState } from '../../src/github/sticky-comment.js'
 import { ReportSchema } from '../../src/report/report-schema.js'
 import {
+  addNarrowBranch,
   createScenario,
+  MODEL_ONLY,
   PR,
   raceNextPush,
   stickies,
@@ -153,6 +155,7 @@ describe('action e2e: runs on a pull request', () => {
   it('SECURITY 11: the PR head moving while a command runs: nothing is pushed, the comment says so', async () => {
     scenario = await createScenario()
     const current = scenario
+    await addNarrowBranch(current)
     current.gh.setPermission('maintainer', 'write')
     const head = await current.remoteSha('refs/heads/feature')
     await current.dev.checkout('feature')
@@ -363,6 +366,7 @@ ${test}`
   it('a cancelled job (SIGINT mid LLM call) still commits the accepted tests and records the spend in the ledger', async () => {
     scenario = await createScenario()
     const current = scenario
+    await addNarrowBranch(current)
     let action: ChildProcess | undefined
     openai = await FakeOpenAiServer.start({
       script: () => {
@@ -377,7 +381,9 @@ ${test}`
       payload: await current.pullRequestPayload('opened'),
       apiUrl: current.gh.url,
       baseEnv: current.sandbox.env,
-      inputs: { ...FAST, 'api-key': 'sk-e2e', 'base-url': openai.baseUrl },
+      // One module at a time: the narrow module comes last (it changes the fewest lines), so the
+      // explorer's tests of the others are accepted before the cancel.
+      inputs: { ...FAST, concurrency: '1', 'api-key': 'sk-e2e', 'base-url': openai.baseUrl },
       onSpawn: (child) => {
         action = child
       }
@@ -442,7 +448,7 @@ ${test}`
 
   it('the budget exhausted: the check run fails with the reason, and so does the job (fail-on budget-exceeded)', async () => {
     openai = await FakeOpenAiServer.start({ script: [{ content: 'no code' }] })
-    scenario = await createScenario()
+    scenario = await createScenario(MODEL_ONLY)
     const result = await scenario.run('pull_request', await scenario.pullRequestPayload('opened'), {
       ...FAST,
       'api-key': 'sk-e2e',

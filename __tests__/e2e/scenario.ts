@@ -84,6 +84,32 @@ export interface ScenarioOptions {
   readonly tokenUser?: string
 }
 
+/**
+ * The model alone writes the tests (no explorer first): the demo's modules are small enough for
+ * the explorer to cover whole, and then no model call would be made at all.
+ */
+export const MODEL_ONLY: ScenarioOptions = { config: 'explorer: false\n' }
+
+/**
+ * Pushes a module with a branch the explorer's inputs do not reach onto the PR branch, so that
+ * after the explorer's tests are accepted the model is still asked about it.
+ */
+export async function addNarrowBranch(scenario: Scenario): Promise<void> {
+  await scenario.dev.checkout('feature')
+  await scenario.dev.commit('a module with a narrow branch', {
+    'src/gate.ts': [
+      'export function gate(code: string): string {',
+      "  if (code.length === 41 && code.startsWith('zq') && code.endsWith('!')) {",
+      "    return 'open'",
+      '  }',
+      "  return 'closed'",
+      '}',
+      ''
+    ].join('\n')
+  })
+  await scenario.dev.git('push', '-q', 'origin', 'feature')
+}
+
 export async function createScenario(options: ScenarioOptions = {}): Promise<Scenario> {
   const sandbox = await createGitSandbox('tm-e2e-')
   const dev = await createWorkRepo(sandbox, undefined, 'dev')

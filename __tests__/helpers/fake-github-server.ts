@@ -202,6 +202,8 @@ export class FakeGitHub {
   }[] = []
   readonly createdPulls: { head: string; base: string; title: string }[] = []
   readonly graphqlCalls: Json[] = []
+  /** Runs before each GraphQL request is served (a test can move a branch at that moment). */
+  beforeGraphql: (() => void) | undefined
   private readonly pulls = new Map<number, PullState>()
   private readonly permissions = new Map<string, { permission: string; role_name: string }>()
   private nextId = 1000
@@ -753,6 +755,7 @@ export class FakeGitHub {
   /** `createCommitOnBranch` on the bare repo: refused when the branch is not at expectedHeadOid. */
   private async graphql(body: Json, send: (status: number, payload: Json) => void): Promise<void> {
     this.graphqlCalls.push(body)
+    this.beforeGraphql?.()
     const input = body?.variables?.input
     if (
       !/createCommitOnBranch/.test(String(body?.query)) ||

@@ -136,6 +136,12 @@ export const SettingsSchema = z.strictObject({
     .describe('Path of the YAML config file, relative to the repository root.'),
   llm: LlmSchema.default(() => LlmSchema.parse({})).describe('The model and its endpoint.'),
   budget: BudgetSchema.default(() => BudgetSchema.parse({})).describe('Spending and time limits.'),
+  explorer: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Run the free offline explorer on each module before the model. With `false` and an API key only the model writes tests (and is asked about every focal unit); without a key the explorer runs anyway.'
+    ),
   depth: DepthSchema.default('medium').describe(
     'Effort per module: candidates, healing rounds and the mutant gate.'
   ),
