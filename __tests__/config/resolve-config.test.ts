@@ -75,7 +75,7 @@ describe('resolveConfig', () => {
   it('lists the known keys when nothing is close', () => {
     const message = messageOf(() => resolveConfig({ file: file('colour: blue\n') }))
     expect(message).toMatch(
-      /^\.github\/testmaster\.yml: unknown key colour \(known keys here: repo, base, head, config, llm, budget, depth/
+      /^\.github\/testmaster\.yml: unknown key colour \(known keys here: repo, base, head, config, llm, budget, explorer, depth/
     )
   })
 
