@@ -24,6 +24,7 @@ import { resolveConfig } from '../src/config/resolve-config.js'
 import { EventBus } from '../src/events/event-bus.js'
 import type { Report } from '../src/report/report-schema.js'
 import { run } from '../src/run.js'
+import { git, median, unpackFromRegistry } from './bench-support.js'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -69,16 +70,7 @@ async function locatePackage(name: string, version: string, scratch: string): Pr
       // unreadable manifest: keep looking
     }
   }
-  const packed = spawnSync(
-    'npm',
-    ['pack', `${name}@${version}`, '--silent', '--pack-destination', scratch],
-    { encoding: 'utf8' }
-  )
-  const tarball = packed.stdout.trim().split('\n').pop()
-  if (packed.status !== 0 || !tarball)
-    throw new Error(`npm pack ${name}@${version} failed: ${packed.stderr}`)
-  spawnSync('tar', ['xzf', join(scratch, tarball), '-C', scratch])
-  return join(scratch, 'package')
+  return unpackFromRegistry(name, version, scratch)
 }
 
 interface Row {
@@ -98,35 +90,6 @@ interface Row {
 interface SummaryEntry {
   statements: { pct: number }
   branches: { pct: number }
-}
-
-/** git in the package's repository, with no global or system config and fixed dates. */
-function git(root: string, ...args: string[]): string {
-  const result = spawnSync(
-    'git',
-    [
-      '-c',
-      'user.name=Bench',
-      '-c',
-      'user.email=bench@example.com',
-      '-c',
-      'commit.gpgSign=false',
-      ...args
-    ],
-    {
-      cwd: root,
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        GIT_CONFIG_GLOBAL: '/dev/null',
-        GIT_CONFIG_NOSYSTEM: '1',
-        GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
-        GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z'
-      }
-    }
-  )
-  if (result.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${result.stderr}`)
-  return result.stdout.trim()
 }
 
 /** The package as a repository: base without `main`, head (checked out) adding it. */
@@ -282,16 +245,6 @@ async function benchPackage(name: string, version: string, main: string): Promis
   } finally {
     if (!process.env.BENCH_KEEP) await rm(dir, { recursive: true, force: true })
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length === 0
-    ? NaN
-    : sorted.length % 2
-      ? (sorted[mid] ?? NaN)
-      : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
 }
 
 const fmt = (value: number | undefined) =>

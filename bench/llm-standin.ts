@@ -24,6 +24,7 @@ import { cp, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/pr
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Funnel, Report } from '../src/report/report-schema.js'
+import { git, median, unpackFromRegistry } from './bench-support.js'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -111,56 +112,12 @@ function args(): {
   }
 }
 
-/** git with no global or system config and fixed dates. */
-function git(root: string, ...gitArgs: string[]): string {
-  const result = spawnSync(
-    'git',
-    [
-      '-c',
-      'user.name=Bench',
-      '-c',
-      'user.email=bench@example.com',
-      '-c',
-      'commit.gpgSign=false',
-      ...gitArgs
-    ],
-    {
-      cwd: root,
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        GIT_CONFIG_GLOBAL: '/dev/null',
-        GIT_CONFIG_NOSYSTEM: '1',
-        GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
-        GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z'
-      }
-    }
-  )
-  if (result.status !== 0) throw new Error(`git ${gitArgs.join(' ')} failed: ${result.stderr}`)
-  return result.stdout.trim()
-}
-
-/** `npm pack name@version` unpacked into `scratch/package`. */
-function unpack(spec: PackageSpec, scratch: string): string {
-  const packed = spawnSync(
-    'npm',
-    ['pack', `${spec.name}@${spec.version}`, '--silent', '--pack-destination', scratch],
-    { encoding: 'utf8' }
-  )
-  const tarball = packed.stdout.trim().split('\n').pop()
-  if (packed.status !== 0 || !tarball)
-    throw new Error(`npm pack ${spec.name}@${spec.version} failed: ${packed.stderr}`)
-  const untar = spawnSync('tar', ['xzf', join(scratch, tarball), '-C', scratch])
-  if (untar.status !== 0) throw new Error(`cannot unpack ${tarball}`)
-  return join(scratch, 'package')
-}
-
 /** The package as a PR: base without `main` (with the config), head adding it. */
 async function buildRepository(spec: PackageSpec, root: string): Promise<void> {
   const scratch = `${root}.scratch`
   await rm(scratch, { recursive: true, force: true })
   await mkdir(scratch, { recursive: true })
-  await cp(unpack(spec, scratch), root, { recursive: true })
+  await cp(unpackFromRegistry(spec.name, spec.version, scratch), root, { recursive: true })
   await rm(scratch, { recursive: true, force: true })
   const mainSource = await readFile(join(root, spec.main))
   await rm(join(root, spec.main))
@@ -361,15 +318,6 @@ async function rowFor(spec: PackageSpec, work: string, seconds?: number): Promis
     ...(seconds === undefined ? {} : { seconds }),
     ...(sessions[0] ? { session: join(sessionDir, sessions[0]) } : {})
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  if (sorted.length === 0) return NaN
-  return sorted.length % 2
-    ? (sorted[mid] ?? NaN)
-    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
 }
 
 const pct = (v: number | undefined) => (v === undefined ? 'n/a' : `${v.toFixed(1)}`)

@@ -26,6 +26,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Report } from '../src/report/report-schema.js'
+import { git, median } from './bench-support.js'
 import {
   measureDelivered,
   firstErrorLine,
@@ -33,7 +34,7 @@ import {
 } from './real-packages/measure-delivered.js'
 import { PACKAGES, type PackageSpec } from './real-packages/package-set.js'
 import { captureCandidates } from './real-packages/capture-candidates.js'
-import { git, prepareRepository } from './real-packages/prepare-repository.js'
+import { prepareRepository } from './real-packages/prepare-repository.js'
 import { plain, runCommand } from './real-packages/run-command.js'
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -247,15 +248,6 @@ function messageOf(error: unknown): string {
 
 function lastLines(text: string): string {
   return text.trim().split('\n').slice(-3).join(' | ').slice(0, 300)
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  if (sorted.length === 0) return NaN
-  return sorted.length % 2
-    ? (sorted[mid] ?? NaN)
-    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
 }
 
 const pct = (value: number) => value.toFixed(1).padStart(5)

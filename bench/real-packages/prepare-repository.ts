@@ -12,6 +12,7 @@ import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { PackageSpec, Shape, Source } from './package-set.js'
+import { git } from '../bench-support.js'
 
 export interface PreparedRepository {
   /** The repository root (where the user runs `npx jest` / `npx vitest`). */
@@ -302,36 +303,6 @@ async function writeSetup(
 
 async function writeJson(path: string, value: unknown): Promise<void> {
   await writeFile(path, `${JSON.stringify(value, null, 2)}\n`)
-}
-
-/** git with no global or system config and fixed dates, so every run builds the same commits. */
-export function git(root: string, ...args: string[]): string {
-  const result = spawnSync(
-    'git',
-    [
-      '-c',
-      'user.name=Bench',
-      '-c',
-      'user.email=bench@example.com',
-      '-c',
-      'commit.gpgSign=false',
-      ...args
-    ],
-    {
-      cwd: root,
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        GIT_CONFIG_GLOBAL: '/dev/null',
-        GIT_CONFIG_NOSYSTEM: '1',
-        GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
-        GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z'
-      }
-    }
-  )
-  if (result.status !== 0)
-    throw new Error(`git ${args.join(' ')} failed: ${lastLine(result.stderr)}`)
-  return result.stdout.trim()
 }
 
 function lastLine(text: string): string {
