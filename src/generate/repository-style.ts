@@ -1,7 +1,8 @@
 /**
  * Delivered test files in the repository's own style: formatted with the repository's own
- * prettier and its config (without one, given the quotes and semicolons of its own tests), then `eslint --fix` when the repository configures eslint, so its own
- * `prettier --check` and lint pass on them. Both tools are the repository's (resolved from the
+ * prettier and its config (without one, given the quotes and semicolons of its own tests), then
+ * `eslint --fix` when the repository configures eslint, so its own `prettier --check` and lint
+ * pass on them. Both tools are the repository's (resolved from the
  * package, never ours), and both run its code (plugins, JavaScript configs): they run in the
  * sandbox like its tests. A tool that is missing, fails or times out leaves the code as it was:
  * style never costs an accepted test.
@@ -10,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative } from 'node:path'
 import { runSandboxed } from '../runner/sandboxed-process.js'
-import { applyTestStyle, learnRepositoryTestStyle } from './test-style.js'
+import { applyTestStyle, learnRepositoryTestStyle, type TestStyle } from './test-style.js'
 
 const TOOL_TIMEOUT_MS = 60_000
 const MAX_OUTPUT_BYTES = 8 * 1024 * 1024
@@ -38,6 +39,20 @@ export interface StyleOptions {
   readonly signal?: AbortSignal
 }
 
+/**
+ * The style of the repository's own tests, learned once per options object: one delivery formats
+ * a file at every merge step, and each learning walks and parses the repository's tests.
+ */
+const learnedStyles = new WeakMap<StyleOptions, TestStyle>()
+
+function testStyleOf(options: StyleOptions): TestStyle {
+  const known = learnedStyles.get(options)
+  if (known) return known
+  const style = learnRepositoryTestStyle(options.packageRoot)
+  learnedStyles.set(options, style)
+  return style
+}
+
 /** `code`, to be written at `filePath`, in the repository's style (or unchanged). */
 export async function formatLikeRepository(
   code: string,
@@ -58,7 +73,7 @@ export async function formatLikeRepository(
       )) ?? styled
   } else {
     // No prettier to ask: the repository's own tests are the style guide.
-    styled = applyTestStyle(styled, filePath, learnRepositoryTestStyle(options.packageRoot))
+    styled = applyTestStyle(styled, filePath, testStyleOf(options))
   }
   const eslint = resolveBin(options.packageRoot, 'eslint', 'bin/eslint.js')
   if (eslint && hasConfigUpTo(options.packageRoot, options.repoRoot, ESLINT_CONFIGS)) {
