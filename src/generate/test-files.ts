@@ -2,7 +2,12 @@ import { lstat, realpath } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import ts from 'typescript'
 import { GenerationError } from '../errors.js'
-import { removeFileInside, UnsafeWriteError, writeFileInside } from '../write-inside.js'
+import {
+  isInsideDir,
+  removeFileInside,
+  UnsafeWriteError,
+  writeFileInside
+} from '../write-inside.js'
 
 /**
  * Where generated tests are written. Paths come from our analysis (the module path and the
@@ -10,11 +15,6 @@ import { removeFileInside, UnsafeWriteError, writeFileInside } from '../write-in
  * area: inside the repository, inside `test-dir` when set, outside `.github/`, and not through a
  * symlinked directory that leads elsewhere.
  */
-
-function isInside(child: string, parent: string): boolean {
-  const rel = relative(parent, child)
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
-}
 
 /** The real path of the deepest existing ancestor, so a symlinked test dir cannot lead outside. */
 async function realAncestor(path: string): Promise<string> {
@@ -46,7 +46,7 @@ export async function resolveTestPath(
     refuse('not a plain relative path')
   const root = await realpath(repoRoot)
   const absolute = resolve(root, testPath)
-  if (!isInside(absolute, root)) refuse('outside the repository')
+  if (!isInsideDir(absolute, root)) refuse('outside the repository')
   const isProtected = (path: string): boolean => {
     const rel = relative(root, path).split(sep).join('/')
     return (
@@ -57,17 +57,17 @@ export async function resolveTestPath(
     )
   }
   if (isProtected(absolute)) refuse('inside a protected directory')
-  if (testDir && !isInside(absolute, resolve(root, testDir)))
+  if (testDir && !isInsideDir(absolute, resolve(root, testDir)))
     refuse(`outside test-dir ${JSON.stringify(testDir)}`)
   if (!/\.(test|spec)\.[cm]?[jt]sx?$/.test(absolute)) refuse('not named as a test file')
   const real = await realAncestor(absolute)
-  if (!isInside(real, root))
+  if (!isInsideDir(real, root))
     refuse('a directory on the way is a symlink that leads outside the repository')
   // A symlink inside the repository (a PR can replace the test dir with one) must not lead into
   // a protected directory, nor out of test-dir.
   if (isProtected(real))
     refuse('a directory on the way is a symlink that leads into a protected directory')
-  if (testDir && !isInside(real, resolve(root, testDir)))
+  if (testDir && !isInsideDir(real, resolve(root, testDir)))
     refuse(
       `a directory on the way is a symlink that leads outside test-dir ${JSON.stringify(testDir)}`
     )
