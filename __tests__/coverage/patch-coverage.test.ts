@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { CoverageMapData, FileCoverageData } from 'istanbul-lib-coverage'
 import { coverageFigures } from '../../src/coverage/coverage-figures.js'
 import { coverageGain, mergeCoverage } from '../../src/coverage/coverage-gain.js'
-import { patchCoverage } from '../../src/coverage/patch-coverage.js'
+import { patchCoverage, uncoveredChangedLines } from '../../src/coverage/patch-coverage.js'
 import { emptyFileCoverage } from '../../src/coverage/empty-coverage.js'
 
 /*
@@ -112,6 +112,37 @@ describe('patchCoverage (hand-checked example)', () => {
       lines: { covered: 4, total: 4, pct: 100 },
       branches: { covered: 3, total: 4, pct: 75 }
     })
+  })
+})
+
+describe('uncoveredChangedLines (hand-checked example)', () => {
+  it('lists the changed coverable lines no test executes', () => {
+    // Line 3 (the throw) is the only changed coverable line grade(70) and grade(80) miss.
+    expect(uncoveredChangedLines(existing, FILE, CHANGED)).toEqual([{ start: 3, end: 3 }])
+  })
+
+  it('joins uncovered lines across lines with no statement, and splits at unchanged or covered ones', () => {
+    const none: CoverageMapData = {
+      [FILE]: grade({ s: [0, 0, 0, 0, 0, 0], f: [0, 0], b: [[0, 0], [0, 0], [0, 0]] })
+    }
+    // 2-3 uncovered; 5 is coverable but unchanged (a split); 7 and 9 join across line 8 (a brace).
+    expect(uncoveredChangedLines(none, FILE, CHANGED)).toEqual([
+      { start: 2, end: 3 },
+      { start: 7, end: 9 }
+    ])
+    const middleRun: CoverageMapData = {
+      [FILE]: grade({ s: [0, 0, 1, 0, 0, 0], f: [1, 0], b: [[0, 0], [0, 0], [0, 0]] })
+    }
+    // Everything changed: line 5 ran, so it splits 2-3 from 7-9.
+    expect(uncoveredChangedLines(middleRun, FILE, [{ start: 1, end: 9 }])).toEqual([
+      { start: 2, end: 3 },
+      { start: 7, end: 9 }
+    ])
+  })
+
+  it('is empty once every changed line is covered, and for a module missing from the map', () => {
+    expect(uncoveredChangedLines(mergeCoverage(existing, negativeCandidate), FILE, CHANGED)).toEqual([])
+    expect(uncoveredChangedLines(existing, '/repo/src/other.ts', CHANGED)).toEqual([])
   })
 })
 

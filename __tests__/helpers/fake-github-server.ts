@@ -198,7 +198,18 @@ export class FakeGitHub {
     name: string
     head_sha: string
     conclusion?: string
-    output?: { title?: string; summary?: string }
+    output?: {
+      title?: string
+      summary?: string
+      annotations?: {
+        path: string
+        start_line: number
+        end_line: number
+        annotation_level: string
+        title?: string
+        message: string
+      }[]
+    }
   }[] = []
   readonly createdPulls: { head: string; base: string; title: string }[] = []
   readonly graphqlCalls: Json[] = []

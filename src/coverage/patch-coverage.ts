@@ -23,3 +23,29 @@ export function patchCoverage(
     branches: ratio(arms.filter((arm) => arm.hits > 0).length, arms.length)
   }
 }
+
+/**
+ * The changed lines no test covers, as ranges for annotations: a range runs from one uncovered
+ * changed line to the next as long as no other coverable line lies between them, so a block's
+ * closing braces and comments do not split it, while a covered or unchanged line does.
+ */
+export function uncoveredChangedLines(
+  data: CoverageMapData,
+  file: string,
+  changedLines: readonly LineRange[]
+): LineRange[] {
+  const fileCoverage = findFileCoverage(data, file)
+  if (!fileCoverage) return []
+  const coverable = [...lineHits(fileCoverage)].sort(([a], [b]) => a - b)
+  const ranges: { start: number; end: number }[] = []
+  let open: { start: number; end: number } | undefined
+  for (const [line, hits] of coverable) {
+    if (hits > 0 || !inRanges(line, changedLines)) {
+      open = undefined
+      continue
+    }
+    if (open) open.end = line
+    else ranges.push((open = { start: line, end: line }))
+  }
+  return ranges
+}

@@ -4,7 +4,7 @@ import type { CoverageMapData } from 'istanbul-lib-coverage'
 import type { LineRange, ModuleAnalysis } from '../analysis/module-model.js'
 import { coverageFigures } from '../coverage/coverage-figures.js'
 import { coverageGain, mergeCoverage } from '../coverage/coverage-gain.js'
-import { patchCoverage } from '../coverage/patch-coverage.js'
+import { patchCoverage, uncoveredChangedLines } from '../coverage/patch-coverage.js'
 import { uncoveredLines } from '../coverage/uncovered-lines.js'
 import type { EventBus } from '../events/event-bus.js'
 import { planFocus } from '../llm/prompts/focal-context.js'
@@ -321,7 +321,8 @@ export async function processModule(
         reason: skipReason,
         candidates,
         coverageAfter: before,
-        patchCoverageAfter: patchBefore
+        patchCoverageAfter: patchBefore,
+        uncoveredChangedLines: uncoveredChangedLines(union, job.moduleFile, changed)
       },
       testFiles: [],
       possibleBugs
@@ -485,6 +486,7 @@ export async function processModule(
       candidates,
       coverageAfter: after,
       patchCoverageAfter: patchAfter,
+      uncoveredChangedLines: uncoveredChangedLines(union, job.moduleFile, changed),
       ...(job.strategies.some((s) => s.name === 'llm')
         ? {
             funnel: funnelOf(candidates),

@@ -1,5 +1,11 @@
 import type { Report } from '../report/report-schema.js'
 import { formatUsd } from '../report/render-comment.js'
+import {
+  annotationsNote,
+  MAX_ANNOTATIONS,
+  uncoveredAnnotations,
+  type CheckAnnotation
+} from './check-annotations.js'
 import { apiError, type GitHubClient } from './client.js'
 import type { RepoRef } from './trigger-event.js'
 
@@ -11,6 +17,8 @@ export interface CheckRunContent {
   readonly conclusion: 'success' | 'failure' | 'neutral'
   readonly title: string
   readonly summary: string
+  /** Warnings on the changed lines still uncovered after the run (at most 50). */
+  readonly annotations?: readonly CheckAnnotation[]
 }
 
 /** What the check run says for a report. */
@@ -25,6 +33,10 @@ export function checkRunContent(
   ]
   const dry = report.settings.dryRun === true
   const spent = `${formatUsd(report.budget.spentUsd)} of ${formatUsd(report.budget.limits.runUsd)}`
+  const uncovered = uncoveredAnnotations(report)
+  const annotations = uncovered.annotations
+  const note = annotationsNote(uncovered)
+  const withNote = (summary: string): string => (note ? `${summary}\n\n${note}` : summary)
   const jobNote = report.gate.failed
     ? ''
     : `\n\nThe job itself passes: \`fail-on\` is ${JSON.stringify(report.settings.failOn ?? 'never')}.`
@@ -38,23 +50,27 @@ export function checkRunContent(
           : report.budget.exceeded
             ? 'Budget ran out before every module was handled'
             : 'Patch coverage below the threshold',
-      summary:
+      summary: withNote(
         reasons.map((r) => `- ${r}`).join('\n') +
-        (dry ? '\n\nA maintainer can raise the budget with `/testmaster budget USD`.' : '') +
-        (extraReasons.length === 0 ? jobNote : '')
+          (dry ? '\n\nA maintainer can raise the budget with `/testmaster budget USD`.' : '') +
+          (extraReasons.length === 0 ? jobNote : '')
+      ),
+      annotations
     }
   }
   if (dry) {
     return {
       conclusion: 'success',
       title: `Estimated ${formatUsd(report.plan.estimatedCostUsd)} for ${report.plan.modules.length} module(s)`,
-      summary: `Dry run: no LLM call was made. The estimate fits the budget (${formatUsd(report.budget.limits.prUsd ?? report.budget.limits.runUsd)} ${report.budget.limits.prUsd !== undefined ? 'per PR' : 'per run'}).`
+      summary: `Dry run: no LLM call was made. The estimate fits the budget (${formatUsd(report.budget.limits.prUsd ?? report.budget.limits.runUsd)} ${report.budget.limits.prUsd !== undefined ? 'per PR' : 'per run'}).`,
+      annotations
     }
   }
   return {
     conclusion: 'success',
     title: `${report.totals.accepted} test(s) accepted, ${spent} spent`,
-    summary: `Every changed module was handled within the budget (${spent}).`
+    summary: withNote(`Every changed module was handled within the budget (${spent}).`),
+    annotations
   }
 }
 
@@ -73,7 +89,13 @@ export async function postCheckRun(
       status: 'completed',
       conclusion: content.conclusion,
       completed_at: new Date().toISOString(),
-      output: { title: content.title.slice(0, 255), summary: content.summary.slice(0, 65_000) }
+      output: {
+        title: content.title.slice(0, 255),
+        summary: content.summary.slice(0, 65_000),
+        ...(content.annotations && content.annotations.length > 0
+          ? { annotations: content.annotations.slice(0, MAX_ANNOTATIONS).map((a) => ({ ...a })) }
+          : {})
+      }
     })
     return data.html_url ?? ''
   } catch (error) {

@@ -32,6 +32,10 @@ export const PatchCoverageSchema = z.object({
 })
 export type PatchCoverage = z.infer<typeof PatchCoverageSchema>
 
+export const LineRangeSchema = z
+  .object({ start: z.number().int().min(1), end: z.number().int().min(1) })
+  .refine((r) => r.end >= r.start, { message: 'a line range ends before it starts' })
+
 export const VerdictSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('accepted') }),
   z.object({ status: z.literal('rejected'), gate: z.enum(GATES), reason: z.string() })
@@ -153,6 +157,12 @@ export const ModuleReportSchema = z.object({
   coverageAfter: CoverageFiguresSchema.optional(),
   patchCoverageBefore: PatchCoverageSchema.optional(),
   patchCoverageAfter: PatchCoverageSchema.optional(),
+  /**
+   * The changed lines no test covers after the run (repo-relative `path`'s line numbers): ranges
+   * of coverable lines, joined across lines with no statement. Absent when coverage was not
+   * measured (the module was not run, or failed).
+   */
+  uncoveredChangedLines: z.array(LineRangeSchema).optional(),
   baseline: BaselineSchema.optional(),
   llm: LlmUsageSchema,
   durationMs: Count,

@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it } from '@jest/globals'
+import { readFile } from 'node:fs/promises'
+import { ReportSchema, type Report } from '../../src/report/report-schema.js'
+import type { FakeOpenAiServer } from '../helpers/fake-openai-server.js'
+import {
+  addNarrowBranch,
+  createScenario,
+  finishScenario,
+  stickies,
+  type Scenario
+} from './scenario.js'
+
+/**
+ * What a maintainer reads besides the tests, in full runs of `node dist/index.js` (offline
+ * explorer) against the fake GitHub server and a bare remote: annotations on the changed lines
+ * still uncovered, the candidate funnel in the comment, and signed-off bot commits.
+ */
+const FAST = { depth: 'low', 'stability-runs': '1' }
+
+const readReport = async (path: string | undefined): Promise<Report> =>
+  ReportSchema.parse(JSON.parse(await readFile(path ?? '', 'utf8')))
+
+/**
+ * A module with `count` branches no input reaches (`code * 0` is 0 or NaN, never 1 or more), each
+ * on a line of its own.
+ */
+function unreachableCodes(count: number): string {
+  const lines = ['export function codeName(code: number): string {']
+  for (let i = 1; i <= count; i++)
+    lines.push(`  if (code * 0 === ${i}) {`, `    return 'c${i}'`, '  }')
+  lines.push("  return 'unknown'", '}', '')
+  return lines.join('\n')
+}
+
+describe('action e2e: signals for the pull request', () => {
+  let scenario: Scenario | undefined
+  let openai: FakeOpenAiServer | undefined
+  afterEach(async () => {
+    const [current, server] = [scenario, openai]
+    scenario = undefined
+    openai = undefined
+    await finishScenario(current, server)
+  })
+
+  it('the check run annotates the changed lines still uncovered after the run', async () => {
+    scenario = await createScenario()
+    await addNarrowBranch(scenario)
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('opened'),
+      FAST
+    )
+    if (result.exitCode !== 0) console.log(result.stdout, result.stderr)
+    expect(result.exitCode).toBe(0)
+    const report = await readReport(result.outputs['report-path'])
+    const gate = report.modules.find((m) => m.path === 'src/gate.ts')
+    // `return 'open'` (line 3) needs a 41-character code the explorer never builds.
+    expect(gate?.uncoveredChangedLines).toEqual([{ start: 3, end: 3 }])
+    const [check] = scenario.gh.checkRuns
+    const annotations = check?.output?.annotations ?? []
+    expect(annotations).toContainEqual({
+      path: 'src/gate.ts',
+      start_line: 3,
+      end_line: 3,
+      annotation_level: 'warning',
+      title: 'Changed lines not covered',
+      message: 'Changed line 3 is not covered by tests (after TestMaster)'
+    })
+    // One annotation per uncovered range of the report, nothing else.
+    const expected = report.modules.flatMap((m) =>
+      (m.uncoveredChangedLines ?? []).map((r) => `${m.path}:${r.start}-${r.end}`)
+    )
+    expect(annotations.map((a) => `${a.path}:${a.start_line}-${a.end_line}`).sort()).toEqual(
+      expected.sort()
+    )
+    expect(check?.output?.summary).toContain(
+      `${expected.length} range(s) of changed lines in ${new Set(annotations.map((a) => a.path)).size} file(s) are still not covered by tests after the run; each is annotated on the diff.`
+    )
+  })
+
+  it('over 50 uncovered ranges: 50 annotations, and the summary says how many more', async () => {
+    scenario = await createScenario()
+    await scenario.dev.checkout('feature')
+    await scenario.dev.commit('sixty unreachable codes', { 'src/codes.ts': unreachableCodes(60) })
+    await scenario.dev.git('push', '-q', 'origin', 'feature')
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('synchronize'),
+      FAST
+    )
+    if (result.exitCode !== 0) console.log(result.stdout, result.stderr)
+    expect(result.exitCode).toBe(0)
+    const report = await readReport(result.outputs['report-path'])
+    const codes = report.modules.find((m) => m.path === 'src/codes.ts')
+    // Each `return 'cN'` is its own range: the `if` line after it ran, and splits them.
+    expect(codes?.uncoveredChangedLines).toEqual(
+      Array.from({ length: 60 }, (_, i) => ({ start: 3 * i + 3, end: 3 * i + 3 }))
+    )
+    const total = report.modules.reduce((n, m) => n + (m.uncoveredChangedLines?.length ?? 0), 0)
+    const annotations = scenario.gh.checkRuns[0]?.output?.annotations ?? []
+    expect(annotations).toHaveLength(50)
+    const source = (await readFile(`${scenario.dev.dir}/src/codes.ts`, 'utf8')).split('\n')
+    for (const a of annotations.filter((x) => x.path === 'src/codes.ts'))
+      expect(source[a.start_line - 1]).toMatch(/^ {4}return 'c\d+'$/)
+    expect(scenario.gh.checkRuns[0]?.output?.summary).toContain(
+      `the first 50 are annotated on the diff, and ${total - 50} more not annotated`
+    )
+    expect(stickies(scenario)).toHaveLength(1)
+  })
+})
