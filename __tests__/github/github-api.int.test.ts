@@ -133,8 +133,79 @@ describe('GitHub API layer against the fake server (OpenAPI-validated)', () => {
     expect(gh.requests.filter((r) => r.method === 'POST').map((r) => r.status)).toEqual([
       500, 500, 201
     ])
+    // Before each retry the comment was looked for (the 500 might have hidden a create).
+    expect(
+      gh.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/comments'))
+    ).toHaveLength(2)
     expect(gh.commentsOn(7)).toHaveLength(1)
     gh.assertValid()
+  })
+
+  /** The requests of one comment upsert, as `METHOD status`, in order. */
+  const commentCalls = () =>
+    gh.requests
+      .filter((r) => /\/comments/.test(r.path) || r.path === '/user')
+      .map((r) => `${r.operation ?? r.method} ${r.status}`)
+
+  it.each([
+    ['a 502 after GitHub made the comment', 502 as const],
+    ['a dropped connection after GitHub made the comment', 'drop' as const]
+  ])(
+    '%s: the create is not sent again; the comment is looked up, and there is one',
+    async (_name, fault) => {
+      gh.addFaultAfterEffect('POST', /\/issues\/7\/comments$/, fault)
+      const body = buildStickyBody('hello', { ledger: emptyLedger() })
+      const outcome = await upsertStickyComment(client, repo, 7, body, undefined)
+      const [comment] = gh.commentsOn(7)
+      expect(gh.commentsOn(7)).toHaveLength(1)
+      expect(comment?.body).toBe(body)
+      expect(outcome).toEqual({
+        status: 'created',
+        id: comment?.id,
+        htmlUrl: expect.stringContaining(`#issuecomment-${comment?.id}`)
+      })
+      // The lookup asks who the token is (a personal token's comments are not a bot's).
+      expect(commentCalls()).toEqual([
+        `POST /repos/{owner}/{repo}/issues/{issue_number}/comments ${fault === 'drop' ? 0 : 502}`,
+        'GET /user 403',
+        'GET /repos/{owner}/{repo}/issues/{issue_number}/comments 200'
+      ])
+      gh.assertValid()
+    }
+  )
+
+  it('a failed create whose lookup finds a different body (another run wrote meanwhile) updates it to ours', async () => {
+    gh.addFault('POST', /\/issues\/7\/comments$/, 502)
+    const other = gh.seedComment(7, buildStickyBody('other run', { ledger: emptyLedger() }), {
+      login: 'github-actions[bot]',
+      type: 'Bot'
+    })
+    const body = buildStickyBody('this run', { ledger: emptyLedger() })
+    const outcome = await upsertStickyComment(client, repo, 7, body, undefined, 'ci-user')
+    expect(outcome).toMatchObject({ status: 'created', id: other })
+    expect(gh.commentsOn(7).map((c) => c.body)).toEqual([body])
+    // With the token's login given, no GET /user is needed.
+    expect(commentCalls()).toEqual([
+      'POST /repos/{owner}/{repo}/issues/{issue_number}/comments 502',
+      'GET /repos/{owner}/{repo}/issues/{issue_number}/comments 200',
+      'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id} 200'
+    ])
+    gh.assertValid()
+  })
+
+  it('a failed create whose lookup fails too is not sent again (a duplicate is worse than a retry)', async () => {
+    gh.addFault('POST', /\/issues\/7\/comments$/, 502)
+    gh.addFault('GET', /\/issues\/7\/comments$/, 502, 10)
+    await expect(
+      upsertStickyComment(
+        client,
+        repo,
+        7,
+        buildStickyBody('x', { ledger: emptyLedger() }),
+        undefined
+      )
+    ).rejects.toThrow(/creating the TestMaster comment on #7: 502 injected 502/)
+    expect(gh.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
   })
 
   it('a 403 on comment creation ends in a clear GitHubError', async () => {

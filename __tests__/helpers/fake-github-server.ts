@@ -124,6 +124,7 @@ export interface RecordedRequest {
   readonly path: string
   readonly query: URLSearchParams
   readonly body: Json
+  /** The status answered; 0 when the connection was closed without an answer. */
   readonly status: number
   readonly operation?: string
   readonly authorization?: string
@@ -146,10 +147,13 @@ interface PullState extends PullRequestSetup {
 export interface Fault {
   readonly method: string
   readonly path: RegExp
-  readonly status: number
+  /** The status answered, or `drop`: the connection is closed with no answer. */
+  readonly status: number | 'drop'
   /** How many matching requests fail before the real answer. */
   times: number
   readonly body?: Json
+  /** The request takes effect first (GitHub made the comment), and only then fails. */
+  readonly afterEffect?: boolean
 }
 
 interface CommentState {
@@ -310,6 +314,14 @@ export class FakeGitHub {
   /** Fails the next `times` requests matching method and path with `status`. */
   addFault(method: string, path: RegExp, status: number, times = 1, body?: Json): void {
     this.faults.push({ method, path, status, times, ...(body ? { body } : {}) })
+  }
+
+  /**
+   * Lets the next `times` matching requests take effect, then answers `status` (a 502 from
+   * GitHub's front end) or, with `drop`, closes the connection without an answer.
+   */
+  addFaultAfterEffect(method: string, path: RegExp, status: number | 'drop', times = 1): void {
+    this.faults.push({ method, path, status, times, afterEffect: true })
   }
 
   /** Adds a comment as if someone had posted it. */
@@ -503,23 +515,30 @@ export class FakeGitHub {
     const fault = this.faults.find(
       (f) => f.times > 0 && f.method === method && f.path.test(url.pathname)
     )
-    let status: number
+    if (fault) fault.times--
+    let status = 500
     let payload: Json
     let headers: Record<string, string> = {}
-    if (fault) {
-      fault.times--
-      status = fault.status
-      payload = fault.body ?? {
-        message: `injected ${fault.status}`,
-        documentation_url: 'https://docs.github.com/rest'
-      }
-    } else {
+    if (!fault || fault.afterEffect) {
       try {
         ;[status, payload, headers = {}] = await this.route(opName, params, url.searchParams, body)
       } catch (error) {
         this.validationErrors.push(`handler ${opName} failed: ${String(error)}`)
         status = 500
         payload = { message: String(error) }
+      }
+    }
+    if (fault?.status === 'drop') {
+      record(0, opName)
+      res.destroy()
+      return
+    }
+    if (fault) {
+      status = fault.status
+      headers = {}
+      payload = fault.body ?? {
+        message: `injected ${fault.status}`,
+        documentation_url: 'https://docs.github.com/rest'
       }
     }
     this.validateResponse(op, opName, status, payload)

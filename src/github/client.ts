@@ -43,11 +43,19 @@ function retryTwice(kind: string, log: (message: string) => void) {
   }
 }
 
+/** The retry plugin's unit per client, so our own retries (create-once.ts) space attempts alike. */
+const retryUnitMs = new WeakMap<GitHubClient, number>()
+
+/** How long to wait before retry number `attempt` (1, 2, …): the retry plugin's 1, 4, 9 units. */
+export function retryDelayMs(client: GitHubClient, attempt: number): number {
+  return (retryUnitMs.get(client) ?? 1000) * attempt ** 2
+}
+
 /** Builds the client once per run. */
 export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const log = options.log ?? (() => undefined)
   const throttle = options.throttle ?? !isLoopbackUrl(options.baseUrl)
-  return new Octokit({
+  const client = new Octokit({
     auth: options.token,
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     userAgent: 'testmaster',
@@ -60,6 +68,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
         }
       : { enabled: false }
   })
+  if (options.retryBaseMs !== undefined) retryUnitMs.set(client, options.retryBaseMs)
+  return client
 }
 
 /** The HTTP status of a failed API call, if it was one. */

@@ -4,6 +4,7 @@ import { COMMENT_MAX_CHARS } from '../report/render-comment.js'
 import type { Report } from '../report/report-schema.js'
 import { truncateMarkdown } from '../report/escape-markdown.js'
 import { apiError, type GitHubClient } from './client.js'
+import { createOnce, NO_AUTOMATIC_RETRY } from './create-once.js'
 import type { RepoRef } from './trigger-event.js'
 
 /**
@@ -137,37 +138,58 @@ export type UpsertOutcome = {
   readonly htmlUrl: string
 }
 
-/** Creates the sticky comment, or updates the one found, in place. */
+/**
+ * Creates the sticky comment, or updates the one found, in place. A create that fails in a way that
+ * may hide a created comment (502, dropped connection) looks the comment up again before retrying,
+ * so the PR never gets a second one.
+ */
 export async function upsertStickyComment(
   client: GitHubClient,
   repo: RepoRef,
   issueNumber: number,
   body: string,
-  existing: StickyComment | undefined
+  existing: StickyComment | undefined,
+  /** The token's own login when known (a personal token), for that lookup. */
+  selfLogin?: string
 ): Promise<UpsertOutcome> {
+  const doing = `${existing ? 'updating' : 'creating'} the TestMaster comment on #${issueNumber}`
   try {
-    if (existing) {
-      if (existing.body === body)
-        return { status: 'unchanged', id: existing.id, htmlUrl: existing.htmlUrl }
-      const { data } = await client.rest.issues.updateComment({
-        ...repo,
-        comment_id: existing.id,
-        body
-      })
-      return { status: 'updated', id: data.id, htmlUrl: data.html_url }
-    }
-    const { data } = await client.rest.issues.createComment({
-      ...repo,
-      issue_number: issueNumber,
-      body
+    if (existing) return await updateSticky(client, repo, existing, body)
+    const outcome = await createOnce(client, {
+      create: async () => {
+        const { data } = await client.rest.issues.createComment({
+          ...repo,
+          issue_number: issueNumber,
+          body,
+          request: NO_AUTOMATIC_RETRY
+        })
+        return { id: data.id, htmlUrl: data.html_url }
+      },
+      findCreated: async () =>
+        findStickyComment(client, repo, issueNumber, selfLogin ?? (await tokenLogin(client)))
     })
-    return { status: 'created', id: data.id, htmlUrl: data.html_url }
+    if (outcome.status === 'created') return { status: 'created', ...outcome.created }
+    // The failed attempt's comment (or one another run wrote meanwhile): brought up to this body.
+    return { ...(await updateSticky(client, repo, outcome.found, body)), status: 'created' }
   } catch (error) {
-    throw apiError(
-      `${existing ? 'updating' : 'creating'} the TestMaster comment on #${issueNumber}`,
-      error
-    )
+    throw apiError(doing, error)
   }
+}
+
+async function updateSticky(
+  client: GitHubClient,
+  repo: RepoRef,
+  existing: StickyComment,
+  body: string
+): Promise<UpsertOutcome> {
+  if (existing.body === body)
+    return { status: 'unchanged', id: existing.id, htmlUrl: existing.htmlUrl }
+  const { data } = await client.rest.issues.updateComment({
+    ...repo,
+    comment_id: existing.id,
+    body
+  })
+  return { status: 'updated', id: data.id, htmlUrl: data.html_url }
 }
 
 /** The login behind the token when it is a user token; installation tokens cannot ask (403). */
