@@ -300,17 +300,6 @@ describe('action e2e: triggers, commands and refusals', () => {
     expect(openai.requestCount).toBe(0)
   })
 
-  it('drafts are skipped by default', async () => {
-    await setUp()
-    const result = await scenario.run(
-      'pull_request',
-      await scenario.pullRequestPayload('opened', { draft: true }),
-      llmInputs()
-    )
-    expect(result.stdout).toContain('is a draft')
-    await expectNothingRan()
-  })
-
   it('/testmaster budget raises the PR budget up to the configured maximum, kept in the sticky comment', async () => {
     await setUp({ config: 'budget:\n  pr-usd: 1\n  max-pr-usd: 10\n' })
     scenario.gh.setPermission('maintainer', 'write', 'maintain')
