@@ -107,4 +107,55 @@ describe('action e2e: signals for the pull request', () => {
     )
     expect(stickies(scenario)).toHaveLength(1)
   })
+
+  const BOT = 'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>'
+  const trailersOf = async (s: Scenario, sha: string) =>
+    s.dev.git('--git-dir', s.origin, 'log', '-1', '--format=%(trailers:unfold,only)', sha)
+
+  it('github.signoff: the pushed bot commit is signed off, and a run on it still knows it as ours', async () => {
+    scenario = await createScenario({ config: 'github:\n  signoff: true\n' })
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('opened'),
+      FAST
+    )
+    if (result.exitCode !== 0) console.log(result.stdout, result.stderr)
+    expect(result.exitCode).toBe(0)
+    const head = await scenario.remoteSha('refs/heads/feature')
+    expect(result.outputs['commit-sha']).toBe(head)
+    expect(
+      await scenario.dev.git('--git-dir', scenario.origin, 'log', '-1', '--format=%an <%ae>', head)
+    ).toBe(BOT)
+    expect(await trailersOf(scenario, head)).toBe(
+      `TestMaster-Run: gh-4242-1\nSigned-off-by: ${BOT}`
+    )
+    // The synchronize event of that push: the trailer still marks the commit as ours (no loop).
+    const again = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('synchronize'),
+      FAST,
+      '4243'
+    )
+    expect(again.exitCode).toBe(0)
+    expect(again.stdout).toContain('The head commit is TestMaster’s own')
+    expect(await scenario.remoteSha('refs/heads/feature')).toBe(head)
+  })
+
+  it('github.signoff with verified commits: the createCommitOnBranch message is signed off', async () => {
+    scenario = await createScenario({
+      config: 'github:\n  signoff: true\n  verified-commits: true\n'
+    })
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('opened'),
+      FAST
+    )
+    expect(result.exitCode).toBe(0)
+    expect(scenario.gh.graphqlCalls).toHaveLength(1)
+    const head = await scenario.remoteSha('refs/heads/feature')
+    expect(result.outputs['commit-sha']).toBe(head)
+    expect(await trailersOf(scenario, head)).toBe(
+      `TestMaster-Run: gh-4242-1\nSigned-off-by: ${BOT}`
+    )
+  })
 })

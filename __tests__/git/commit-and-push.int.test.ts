@@ -71,6 +71,32 @@ describe('commitAndPush against a bare origin', () => {
     )
   })
 
+  it('signs off as the commit identity when asked (github.signoff), the run trailer still read', async () => {
+    const outcome = await push({ signoff: true })
+    expect(outcome).toMatchObject({ status: 'pushed' })
+    await dev.git('fetch', '-q', 'origin')
+    expect(await dev.git('log', '-1', '--format=%an <%ae>%n%B', 'origin/feature')).toBe(
+      'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>\ntest: add generated tests\n\nTestMaster-Run: gh-5-1\nSigned-off-by: github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>'
+    )
+    // git reads both as trailers of the message.
+    expect(
+      await dev.git(
+        'log',
+        '-1',
+        '--format=%(trailers:key=Signed-off-by,valueonly)',
+        'origin/feature'
+      )
+    ).toBe('github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>')
+    expect(
+      await dev.git(
+        'log',
+        '-1',
+        '--format=%(trailers:key=TestMaster-Run,valueonly)',
+        'origin/feature'
+      )
+    ).toBe('gh-5-1')
+  })
+
   it('SECURITY 34: filters, hooks, fsmonitor and includes PR code planted run nothing; the commit holds exactly the content we hold', async () => {
     const marker = join(sandbox.root, 'pr-code-ran')
     const script = join(sandbox.root, 'pwn.sh')

@@ -110,7 +110,8 @@ async function sideBranchPullRequest(
     files: heldFiles(report),
     message: `${message.headline}\n\n${message.body}`,
     runId,
-    maxAttempts: 1
+    maxAttempts: 1,
+    signoff: options.settings.github.signoff
   })
   if (outcome.status !== 'pushed') {
     return withDelivery(report, {
@@ -200,7 +201,8 @@ export async function deliverTests(options: DeliverOptions): Promise<Delivered> 
       files: heldFiles(report),
       headline: message.headline,
       body: message.body,
-      runId: options.runId
+      runId: options.runId,
+      signoff: settings.github.signoff
     })
     return outcome.status === 'committed'
       ? {
@@ -223,6 +225,7 @@ export async function deliverTests(options: DeliverOptions): Promise<Delivered> 
     message: `${message.headline}\n\n${message.body}`,
     runId: options.runId,
     maxAttempts: settings.github.pushAttempts,
+    signoff: settings.github.signoff,
     ...(options.beforePush ? { beforePush: options.beforePush } : {})
   })
   switch (outcome.status) {

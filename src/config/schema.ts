@@ -118,7 +118,13 @@ export const GitHubSettingsSchema = z.strictObject({
     .describe('Commit through the GraphQL API (verified commits) instead of `git push`.'),
   pushAttempts: positiveInt
     .default(3)
-    .describe('Push attempts when racing another push, before giving up.')
+    .describe('Push attempts when racing another push, before giving up.'),
+  signoff: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Add a `Signed-off-by:` line naming the bot to its commits, for repositories that enforce the DCO.'
+    )
 })
 
 export const SettingsSchema = z.strictObject({

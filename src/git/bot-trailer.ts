@@ -8,11 +8,32 @@ export const BOT_TRAILER_KEY = 'TestMaster-Run'
 
 const RUN_ID = /^[A-Za-z0-9._-]{1,100}$/
 
-/** Appends the `TestMaster-Run: <id>` trailer as the last paragraph of a commit message. */
-export function withBotTrailer(message: string, runId: string): string {
+/** Who certifies the commit under the DCO (`github.signoff`): the commit's author. */
+export interface Signoff {
+  readonly name: string
+  readonly email: string
+}
+
+/**
+ * Appends the `TestMaster-Run: <id>` trailer as the last paragraph of a commit message, followed
+ * by `Signed-off-by: <name> <email>` when `signoff` is given (last, as `git commit -s` puts it).
+ */
+export function withBotTrailer(message: string, runId: string, signoff?: Signoff): string {
   if (!RUN_ID.test(runId))
     throw new Error(`run id ${JSON.stringify(runId)} is not a valid trailer value`)
-  return `${message.replace(/\s+$/, '')}\n\n${BOT_TRAILER_KEY}: ${runId}\n`
+  const trailers = [`${BOT_TRAILER_KEY}: ${runId}`]
+  if (signoff) trailers.push(signedOffBy(signoff))
+  return `${message.replace(/\s+$/, '')}\n\n${trailers.join('\n')}\n`
+}
+
+/** `Signed-off-by: name <email>`; a name or email that could break the line is refused. */
+export function signedOffBy(signoff: Signoff): string {
+  for (const field of ['name', 'email'] as const) {
+    const value = signoff[field]
+    if (value.trim() === '' || /[\r\n<>]/.test(value))
+      throw new Error(`sign-off ${field} ${JSON.stringify(value)} is not a valid trailer value`)
+  }
+  return `Signed-off-by: ${signoff.name} <${signoff.email}>`
 }
 
 /**

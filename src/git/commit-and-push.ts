@@ -41,6 +41,8 @@ export interface CommitAndPushOptions {
   /** Push attempts in all (`github.pushAttempts`). */
   readonly maxAttempts: number
   readonly identity?: { readonly name: string; readonly email: string }
+  /** Add `Signed-off-by:` with the commit's identity (`github.signoff`, DCO-enforced repositories). */
+  readonly signoff?: boolean
   /** Called before each push attempt (tests use it to race us). */
   readonly beforePush?: (attempt: number) => Promise<void>
 }
@@ -151,7 +153,14 @@ async function commitAndPushIn(
     return must(
       'committing the test files',
       ['commit-tree', '--no-gpg-sign', tree, '-p', parent, '-F', '-'],
-      { env: botEnv, input: withBotTrailer(options.message, options.runId) }
+      {
+        env: botEnv,
+        input: withBotTrailer(
+          options.message,
+          options.runId,
+          options.signoff ? identity : undefined
+        )
+      }
     )
   }
 

@@ -1,5 +1,6 @@
 import { messageOf } from '../errors.js'
 import { withBotTrailer } from '../git/bot-trailer.js'
+import { BOT_IDENTITY } from '../git/commit-and-push.js'
 import { isSafeRepoPath } from '../git/git-command.js'
 import { apiError, type GitHubClient } from './client.js'
 import type { RepoRef } from './trigger-event.js'
@@ -29,6 +30,11 @@ export async function createVerifiedCommit(
     readonly headline: string
     readonly body: string
     readonly runId: string
+    /**
+     * Add `Signed-off-by:` (`github.signoff`). It names the Actions bot, which GitHub makes the
+     * author when the default token commits; an App or personal token commits as its own account.
+     */
+    readonly signoff?: boolean
   }
 ): Promise<VerifiedCommitOutcome> {
   const additions = []
@@ -38,7 +44,11 @@ export async function createVerifiedCommit(
     const text = content.endsWith('\n') ? content : `${content}\n`
     additions.push({ path, contents: Buffer.from(text, 'utf8').toString('base64') })
   }
-  const message = withBotTrailer(`${options.headline}\n\n${options.body}`, options.runId)
+  const message = withBotTrailer(
+    `${options.headline}\n\n${options.body}`,
+    options.runId,
+    options.signoff ? BOT_IDENTITY : undefined
+  )
   const [headline, ...rest] = message.split('\n')
   try {
     const result = await client.graphql<{
