@@ -105,4 +105,127 @@ describe('deliverTests on a real remote', () => {
       await dev.git('--git-dir', origin, 'show', '--name-only', '--format=%s', remote ?? '')
     ).toBe(`test: add generated tests for 1 module(s)\n\n${testFile}`)
   })
+
+  describe('delivery pull-request: the side branch and its pull request', () => {
+    const side = 'testmaster/pr-2'
+    const remoteRef = async (ref: string) =>
+      (await dev.git('ls-remote', 'origin', ref)).split('\t')[0] || undefined
+    const deliverSide = async (pinned = head, code?: string) => {
+      const base = options()
+      const report = sampleReport()
+      return deliverTests({
+        ...base,
+        settings: SettingsSchema.parse({ delivery: 'pull-request' }),
+        report: code ? { ...report, tests: report.tests.map((t) => ({ ...t, code })) } : report,
+        pullRequest: { ...base.pullRequest, headSha: pinned },
+        pinnedSha: pinned
+      })
+    }
+    const pullRequestCalls = () =>
+      gh.requests
+        .filter((r) => r.path.includes('/pulls'))
+        .map((r) => `${r.operation ?? r.method} ${r.status}`)
+
+    it('pushes testmaster/pr-<n> on the PR head and opens one pull request onto the PR branch', async () => {
+      const delivered = await deliverSide()
+      const tip = await remoteRef(`refs/heads/${side}`)
+      expect(delivered.report.delivery).toEqual({
+        mode: 'pull-request',
+        status: 'delivered',
+        commitSha: tip,
+        pullRequestUrl: 'https://github.com/acme/widgets/pull/101',
+        detail: `opened from ${side} at ${tip?.slice(0, 12)}`,
+        files: [testFile]
+      })
+      expect(delivered.testsInComment).toBe(false)
+      expect(await dev.git('--git-dir', origin, 'rev-parse', `${tip}^`)).toBe(head)
+      expect(await remoteRef('refs/heads/feature')).toBe(head)
+      expect(gh.createdPulls).toEqual([
+        expect.objectContaining({ number: 101, head: side, base: 'feature', state: 'open' })
+      ])
+      expect(gh.createdPulls[0]?.body).toContain('Merge this into #2 to add the tests.')
+      gh.assertValid()
+    })
+
+    it('a re-run with the same tests on the same head pushes nothing and updates the same pull request', async () => {
+      await deliverSide()
+      const tip = await remoteRef(`refs/heads/${side}`)
+      gh.requests.length = 0
+      const again = await deliverSide()
+      expect(await remoteRef(`refs/heads/${side}`)).toBe(tip)
+      expect(again.report.delivery).toMatchObject({
+        status: 'delivered',
+        commitSha: tip,
+        pullRequestUrl: 'https://github.com/acme/widgets/pull/101',
+        detail: `updated; ${side} already holds these tests at ${tip?.slice(0, 12)}`
+      })
+      expect(pullRequestCalls()).toEqual([
+        'GET /repos/{owner}/{repo}/pulls 200',
+        'PATCH /repos/{owner}/{repo}/pulls/{pull_number} 200'
+      ])
+      expect(gh.createdPulls).toHaveLength(1)
+      gh.assertValid()
+    })
+
+    it('a re-run after the PR head moved replaces the side branch commit (on the new head) and updates the same pull request', async () => {
+      await deliverSide()
+      const first = await remoteRef(`refs/heads/${side}`)
+      await dev.checkout('feature')
+      const newHead = await dev.commit('more', { 'src/more.ts': 'export const more = 1\n' })
+      await dev.git('push', '-q', 'origin', 'feature')
+      await workspace.git('fetch', '-q', 'origin', 'feature')
+      const again = await deliverSide(newHead, 'test("adds again", () => {})\n')
+      const tip = await remoteRef(`refs/heads/${side}`)
+      expect(tip).not.toBe(first)
+      expect(await dev.git('--git-dir', origin, 'rev-parse', `${tip}^`)).toBe(newHead)
+      expect(again.report.delivery.detail).toBe(
+        `updated from ${side} at ${tip?.slice(0, 12)}, which replaces the earlier run’s commit`
+      )
+      expect(gh.createdPulls).toEqual([expect.objectContaining({ number: 101, state: 'open' })])
+      gh.assertValid()
+    })
+
+    it('a person’s commit on the side branch is never overwritten: nothing pushed, the tests go in the comment', async () => {
+      await deliverSide()
+      const person = await fullClone(sandbox, origin, 'person')
+      await person.checkout(side)
+      const theirs = await person.commit('fix the generated test', {
+        [testFile]: 'test("fixed by hand", () => {})\n'
+      })
+      await person.git('push', '-q', 'origin', side)
+      gh.requests.length = 0
+      const again = await deliverSide(head, 'test("other", () => {})\n')
+      expect(await remoteRef(`refs/heads/${side}`)).toBe(theirs)
+      expect(again.report.delivery.status).toBe('failed')
+      expect(again.report.delivery.detail).toMatch(
+        new RegExp(
+          `^${side} has a commit by .+ \\(${theirs.slice(0, 12)}\\) on top of TestMaster's; not overwriting it`
+        )
+      )
+      expect(again.testsInComment).toBe(true)
+      expect(pullRequestCalls()).toEqual([])
+    })
+
+    it.each([
+      ['answers 502', 502 as const],
+      ['drops the connection', 'drop' as const]
+    ])(
+      'GitHub opens the pull request, then %s: it is looked up, not opened twice',
+      async (_name, fault) => {
+        gh.addFaultAfterEffect('POST', /\/pulls$/, fault)
+        const delivered = await deliverSide()
+        expect(delivered.report.delivery).toMatchObject({
+          status: 'delivered',
+          pullRequestUrl: 'https://github.com/acme/widgets/pull/101'
+        })
+        expect(gh.createdPulls).toHaveLength(1)
+        expect(pullRequestCalls()).toEqual([
+          'GET /repos/{owner}/{repo}/pulls 200',
+          `POST /repos/{owner}/{repo}/pulls ${fault === 'drop' ? 0 : 502}`,
+          'GET /repos/{owner}/{repo}/pulls 200'
+        ])
+        gh.assertValid()
+      }
+    )
+  })
 })

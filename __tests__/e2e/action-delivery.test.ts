@@ -50,4 +50,71 @@ describe('action e2e: delivery', () => {
       expect(report.delivery.status).toBe('delivered')
     }
   )
+
+  it('delivery pull-request: a side PR from testmaster/pr-1 onto the PR branch, linked in the comment; after a push the next run updates the same branch and PR', async () => {
+    scenario = await createScenario()
+    const s = scenario
+    const side = 'refs/heads/testmaster/pr-1'
+    const inputs = { ...FAST, delivery: 'pull-request' }
+    const head = await s.remoteSha('refs/heads/feature')
+    const first = await s.run('pull_request', await s.pullRequestPayload('opened'), inputs, '100')
+    if (first.exitCode !== 0) console.log(first.stdout, first.stderr)
+    expect(first.exitCode).toBe(0)
+    // The PR branch itself is untouched; the side branch holds one commit on the PR head.
+    expect(await s.remoteSha('refs/heads/feature')).toBe(head)
+    const firstTip = await s.remoteSha(side)
+    expect(await s.dev.git('--git-dir', s.origin, 'rev-parse', `${firstTip}^`)).toBe(head)
+    expect(first.outputs['commit-sha']).toBe(firstTip)
+    const url = `https://github.com/acme/shop/pull/101`
+    expect(s.gh.createdPulls).toEqual([
+      {
+        number: 101,
+        head: 'testmaster/pr-1',
+        base: 'feature',
+        title: `TestMaster tests for #${PR}`,
+        body: expect.stringContaining(`Merge this into #${PR} to add the tests.`),
+        state: 'open'
+      }
+    ])
+    expect(stickies(s)).toHaveLength(1)
+    expect(stickies(s)[0]?.body).toContain(
+      `**Delivery** (pull-request): side pull request <${url}>: opened from testmaster/pr-1 at ${firstTip.slice(0, 12)}`
+    )
+    expect((await readReport(first.outputs['report-path'])).delivery).toMatchObject({
+      mode: 'pull-request',
+      status: 'delivered',
+      commitSha: firstTip,
+      pullRequestUrl: url
+    })
+
+    // A person pushes to the PR; the next run replaces the side commit and updates the same PR.
+    await s.dev.checkout('feature')
+    await s.dev.git('pull', '-q', 'origin', 'feature')
+    const newHead = await s.dev.commit('more work', {
+      'src/extra.ts': 'export function double(n: number): number {\n  return n * 2\n}\n'
+    })
+    await s.dev.git('push', '-q', 'origin', 'feature')
+    const second = await s.run(
+      'pull_request',
+      await s.pullRequestPayload('synchronize'),
+      inputs,
+      '101'
+    )
+    expect(second.exitCode).toBe(0)
+    const secondTip = await s.remoteSha(side)
+    expect(secondTip).not.toBe(firstTip)
+    expect(await s.dev.git('--git-dir', s.origin, 'rev-parse', `${secondTip}^`)).toBe(newHead)
+    expect(await s.remoteSha('refs/heads/feature')).toBe(newHead)
+    expect(s.gh.createdPulls).toHaveLength(1)
+    expect(s.gh.createdPulls[0]?.body).toContain('run gh-101-1')
+    expect(
+      s.gh.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/pulls'))
+    ).toHaveLength(1)
+    expect(stickies(s)).toHaveLength(1)
+    const sticky = stickies(s)[0]?.body ?? ''
+    expect(sticky).toContain(
+      `side pull request <${url}>: updated from testmaster/pr-1 at ${secondTip.slice(0, 12)}, which replaces the earlier run’s commit`
+    )
+    expect(decodeState(sticky)?.ledger.runs.map((r) => r.id)).toEqual(['gh-100-1', 'gh-101-1'])
+  })
 })

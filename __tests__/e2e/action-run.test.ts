@@ -499,22 +499,6 @@ ${test}`
     expect(scenario.gh.checkRuns[0]?.output?.title).toMatch(/^Estimated \$/)
   })
 
-  it('delivery pull-request: a side PR onto the PR branch, the PR branch itself untouched', async () => {
-    scenario = await createScenario()
-    const head = await scenario.remoteSha('refs/heads/feature')
-    const result = await scenario.run('pull_request', await scenario.pullRequestPayload('opened'), {
-      ...FAST,
-      delivery: 'pull-request'
-    })
-    expect(result.exitCode).toBe(0)
-    expect(await scenario.remoteSha('refs/heads/feature')).toBe(head)
-    expect(scenario.gh.createdPulls).toEqual([
-      { head: 'testmaster/pr-1-gh-4242-1', base: 'feature', title: 'TestMaster tests for #1' }
-    ])
-    const side = await scenario.remoteSha('refs/heads/testmaster/pr-1-gh-4242-1')
-    expect(await scenario.dev.git('--git-dir', scenario.origin, 'rev-parse', `${side}^`)).toBe(head)
-  })
-
   it('verified commits: createCommitOnBranch with expectedHeadOid commits the tests', async () => {
     scenario = await createScenario({ config: 'github:\n  verified-commits: true\n' })
     const head = await scenario.remoteSha('refs/heads/feature')

@@ -203,6 +203,45 @@ describe('commitAndPush against a bare origin', () => {
     expect(outcome).toMatchObject({ status: 'rejected', attempts: 2 })
   })
 
+  it('replaceTip (a branch of our own): replaces the tip it read, and nothing pushed after that', async () => {
+    const branch = 'testmaster/pr-3'
+    const tipOf = async () =>
+      (await dev.git('ls-remote', 'origin', `refs/heads/${branch}`)).split('\t')[0] || undefined
+    const first = await push({ branch, maxAttempts: 1, replaceTip: { expected: undefined } })
+    expect(first).toMatchObject({ status: 'pushed' })
+    const firstTip = await tipOf()
+    // A second create-only push loses: the branch exists now.
+    expect(
+      await push({ branch, maxAttempts: 1, runId: 'gh-5-2', replaceTip: { expected: undefined } })
+    ).toMatchObject({ status: 'rejected' })
+    const human = await fullClone(sandbox, origin, 'human')
+    await human.checkout(branch)
+    const outcome = await push({
+      branch,
+      maxAttempts: 1,
+      files: [{ path: testFile, content: 'test("b", () => {})\n' }],
+      replaceTip: { expected: firstTip },
+      beforePush: async () => {
+        await human.commit('human', { 'src/h.ts': 'export const h = 1\n' })
+        await human.git('push', '-q', 'origin', branch)
+      }
+    })
+    expect(outcome).toMatchObject({ status: 'rejected', attempts: 1 })
+    const humanTip = await tipOf()
+    expect(humanTip).not.toBe(firstTip)
+    const replaced = await push({
+      branch,
+      maxAttempts: 1,
+      files: [{ path: testFile, content: 'test("b", () => {})\n' }],
+      replaceTip: { expected: humanTip }
+    })
+    expect(replaced).toMatchObject({ status: 'pushed' })
+    expect(await tipOf()).toBe(replaced.status === 'pushed' ? replaced.commitSha : '')
+    expect(await dev.git('--git-dir', origin, 'rev-parse', `refs/heads/${branch}^`)).toBe(
+      await dev.sha('feature')
+    )
+  })
+
   it('nothing to commit when the tests are already there', async () => {
     await push()
     expect(await push({ runId: 'gh-5-2' })).toEqual({ status: 'nothing-to-commit' })

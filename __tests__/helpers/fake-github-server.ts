@@ -156,6 +156,15 @@ export interface Fault {
   readonly afterEffect?: boolean
 }
 
+export interface CreatedPull {
+  readonly number: number
+  readonly head: string
+  readonly base: string
+  title: string
+  body: string
+  state: 'open' | 'closed'
+}
+
 interface CommentState {
   id: number
   issue: number
@@ -215,7 +224,8 @@ export class FakeGitHub {
       }[]
     }
   }[] = []
-  readonly createdPulls: { head: string; base: string; title: string }[] = []
+  /** Pull requests the client opened (POST /pulls), as they are now. */
+  readonly createdPulls: CreatedPull[] = []
   readonly graphqlCalls: Json[] = []
   /** Runs before each GraphQL request is served (a test can move a branch at that moment). */
   beforeGraphql: (() => void) | undefined
@@ -455,6 +465,58 @@ export class FakeGitHub {
     }
   }
 
+  private async branchSha(ref: string): Promise<string | undefined> {
+    return git(
+      this.options.bareRepo,
+      ['rev-parse', '--verify', '-q', `refs/heads/${ref}`],
+      this.options.gitEnv
+    ).catch(() => undefined)
+  }
+
+  /** A pull request the client opened, between two branches of this repository. */
+  private async createdPullObject(pull: CreatedPull): Promise<Json> {
+    const pr = example('pull-request')
+    const repo = {
+      ...pr.base.repo,
+      name: this.options.repo,
+      full_name: this.repoSlug(),
+      owner: { ...pr.base.repo.owner, login: this.options.owner }
+    }
+    const end = async (ref: string) => ({
+      ...pr.head,
+      ref,
+      sha: (await this.branchSha(ref)) ?? '0'.repeat(40),
+      label: `${this.options.owner}:${ref}`,
+      repo
+    })
+    return {
+      ...pr,
+      number: pull.number,
+      id: pull.number,
+      title: pull.title,
+      body: pull.body,
+      state: pull.state,
+      draft: false,
+      labels: [],
+      requested_teams: [],
+      requested_reviewers: [],
+      html_url: `https://github.com/${this.repoSlug()}/pull/${pull.number}`,
+      head: await end(pull.head),
+      base: await end(pull.base)
+    }
+  }
+
+  private validationFailed(error: Json): [number, Json] {
+    return [
+      422,
+      {
+        message: 'Validation Failed',
+        documentation_url: 'https://docs.github.com/rest',
+        errors: [error]
+      }
+    ]
+  }
+
   // ---------------------------------------------------------------- http
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -618,19 +680,56 @@ export class FakeGitHub {
       }
       case 'POST /repos/{owner}/{repo}/pulls': {
         if (this.readOnly) return this.forbidden()
-        this.createdPulls.push({ head: body.head, base: body.base, title: body.title })
-        const number = 100 + this.createdPulls.length
-        const pr = example('pull-request')
-        return [
-          201,
-          {
-            ...pr,
-            number,
-            requested_teams: [],
-            requested_reviewers: [],
-            html_url: `https://github.com/${this.repoSlug()}/pull/${number}`
-          }
-        ]
+        // As GitHub: both branches must exist, and one open PR per head and base.
+        for (const [field, ref] of [
+          ['head', body.head],
+          ['base', body.base]
+        ] as const) {
+          if (!(await this.branchSha(String(ref))))
+            return this.validationFailed({ resource: 'PullRequest', field, code: 'invalid' })
+        }
+        if (
+          this.createdPulls.some(
+            (pull) => pull.state === 'open' && pull.head === body.head && pull.base === body.base
+          )
+        ) {
+          return this.validationFailed({
+            resource: 'PullRequest',
+            code: 'custom',
+            message: `A pull request already exists for ${this.options.owner}:${body.head}.`
+          })
+        }
+        const created: CreatedPull = {
+          number: 101 + this.createdPulls.length,
+          head: body.head,
+          base: body.base,
+          title: body.title,
+          body: body.body ?? '',
+          state: 'open'
+        }
+        this.createdPulls.push(created)
+        return [201, await this.createdPullObject(created)]
+      }
+      case 'GET /repos/{owner}/{repo}/pulls': {
+        const state = query.get('state') ?? 'open'
+        const head = query.get('head')
+        const base = query.get('base')
+        const matching = this.createdPulls.filter(
+          (pull) =>
+            (state === 'all' || pull.state === state) &&
+            (!head || head === `${this.options.owner}:${pull.head}`) &&
+            (!base || base === pull.base)
+        )
+        return [200, await Promise.all(matching.map((pull) => this.createdPullObject(pull)))]
+      }
+      case 'PATCH /repos/{owner}/{repo}/pulls/{pull_number}': {
+        if (this.readOnly) return this.forbidden()
+        const pull = this.createdPulls.find((c) => c.number === Number(p.pull_number))
+        if (!pull) return notFound
+        if (typeof body.title === 'string') pull.title = body.title
+        if (typeof body.body === 'string') pull.body = body.body
+        if (body.state === 'open' || body.state === 'closed') pull.state = body.state
+        return [200, await this.createdPullObject(pull)]
       }
       case 'GET /repos/{owner}/{repo}/collaborators/{username}/permission': {
         const entry = this.permissions.get(p.username ?? '')

@@ -34,6 +34,22 @@ describe('renderComment', () => {
     expect(text).not.toContain('```ts')
   })
 
+  it('links the side pull request (an autolink, so a URL with `_` stays whole) before the commit', () => {
+    const report = sampleReport({
+      delivery: {
+        mode: 'pull-request',
+        status: 'delivered',
+        commitSha: 'c'.repeat(40),
+        pullRequestUrl: 'https://github.com/acme/my_repo/pull/101',
+        detail: 'opened from testmaster/pr-1 at cccccccccccc',
+        files: []
+      }
+    })
+    expect(renderComment(report, {})).toContain(
+      '**Delivery** (pull-request): side pull request <https://github.com/acme/my_repo/pull/101>: opened from testmaster/pr-1 at cccccccccccc'
+    )
+  })
+
   it('folds the tests in for comment delivery', () => {
     const report = sampleReport({ delivery: { mode: 'comment', status: 'delivered', files: [] } })
     const text = renderComment(report, { includeTests: true })

@@ -1,9 +1,10 @@
 import type { Settings } from '../config/schema.js'
 import { commitAndPush, type CommitAndPushOptions, type HeldFile } from '../git/commit-and-push.js'
 import type { GitHubClient } from '../github/client.js'
-import { apiError } from '../github/client.js'
 import type { PullRequestInfo, RepoRef } from '../github/trigger-event.js'
+import { openOrUpdateSidePullRequest } from '../github/side-pull-request.js'
 import { createVerifiedCommit } from '../github/verified-commit.js'
+import { pushSideBranch, sideBranchName } from '../git/side-branch.js'
 import type { Report } from '../report/report-schema.js'
 import type { SecretGuard } from '../report/secret-guard.js'
 
@@ -97,46 +98,48 @@ function withDelivery(
   return { ...report, stages, delivery: { files, ...delivery } }
 }
 
+/**
+ * `delivery: pull-request`: our tests on the side branch `testmaster/pr-<n>`, and one open pull
+ * request from it onto the PR branch; a re-run replaces the branch's commit and updates that PR.
+ */
 async function sideBranchPullRequest(
   options: DeliverOptions,
   message: { headline: string; body: string }
 ): Promise<Report> {
-  const { report, pullRequest, workspace, runId } = options
-  const branch = `testmaster/pr-${pullRequest.number}-${runId}`.replace(/[^A-Za-z0-9/._-]/g, '-')
-  const outcome = await commitAndPush({
-    repoDir: workspace,
+  const { report, pullRequest } = options
+  const mode = 'pull-request'
+  const branch = sideBranchName(pullRequest.number)
+  const pushed = await pushSideBranch({
+    repoDir: options.workspace,
     branch,
     parentSha: options.pinnedSha,
     files: heldFiles(report),
     message: `${message.headline}\n\n${message.body}`,
-    runId,
-    maxAttempts: 1,
+    runId: options.runId,
     signoff: options.settings.github.signoff
   })
-  if (outcome.status !== 'pushed') {
-    return withDelivery(report, {
-      mode: 'pull-request',
-      status: outcome.status === 'nothing-to-commit' ? 'nothing-to-deliver' : 'failed',
-      ...('detail' in outcome ? { detail: outcome.detail } : {})
-    })
-  }
-  try {
-    const { data } = await options.client.rest.pulls.create({
-      ...options.repo,
-      head: branch,
-      base: pullRequest.headRef,
-      title: `TestMaster tests for #${pullRequest.number}`,
-      body: `${message.body}\n\nMerge this into #${pullRequest.number} to add the tests.`
-    })
-    return withDelivery(report, {
-      mode: 'pull-request',
-      status: 'delivered',
-      commitSha: outcome.commitSha,
-      pullRequestUrl: data.html_url
-    })
-  } catch (error) {
-    throw apiError(`opening the side pull request onto ${pullRequest.headRef}`, error)
-  }
+  if (pushed.status === 'nothing-to-commit')
+    return withDelivery(report, { mode, status: 'nothing-to-deliver' })
+  if (pushed.status === 'refused')
+    return withDelivery(report, { mode, status: 'failed', detail: pushed.detail })
+  const side = await openOrUpdateSidePullRequest(options.client, options.repo, {
+    head: branch,
+    base: pullRequest.headRef,
+    title: `TestMaster tests for #${pullRequest.number}`,
+    body: `${message.body}\n\nMerge this into #${pullRequest.number} to add the tests.`
+  })
+  const commit = pushed.commitSha.slice(0, 12)
+  const detail =
+    pushed.status === 'unchanged'
+      ? `${side.status}; ${branch} already holds these tests at ${commit}`
+      : `${side.status} from ${branch} at ${commit}${pushed.replaced ? ', which replaces the earlier run’s commit' : ''}`
+  return withDelivery(report, {
+    mode,
+    status: 'delivered',
+    commitSha: pushed.commitSha,
+    pullRequestUrl: side.htmlUrl,
+    detail
+  })
 }
 
 /** Commits, pushes, opens the side PR, or folds the tests into the comment, per mode. */
@@ -190,8 +193,11 @@ export async function deliverTests(options: DeliverOptions): Promise<Delivered> 
     }
   }
   const message = commitMessage(report)
-  if (mode === 'pull-request')
-    return { report: await sideBranchPullRequest(options, message), testsInComment: false, notes }
+  if (mode === 'pull-request') {
+    const side = await sideBranchPullRequest(options, message)
+    // Not pushed: the comment carries the tests instead.
+    return { report: side, testsInComment: side.delivery.status === 'failed', notes }
+  }
 
   if (settings.github.verifiedCommits) {
     const outcome = await createVerifiedCommit(options.client, {

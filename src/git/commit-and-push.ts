@@ -10,7 +10,8 @@ import { isSafeBranchName, isSafeRepoPath, type GitCommandResult } from './git-c
  * (SECURITY 34), and the commit holds exactly our files with exactly our content. A push that
  * loses a race (non-fast-forward) fetches the branch and rebuilds our commit on its new tip, a
  * bounded number of times; if someone else changed one of our test files meanwhile, it stops and
- * says so. Never force-pushes.
+ * says so. Never force-pushes a PR branch; a branch of our own (the side pull request's) is
+ * replaced with a lease on the tip we read (`replaceTip`), so nothing pushed after that is lost.
  */
 
 /** The identity of the bot commits (the Actions bot; GitHub shows its avatar). */
@@ -23,6 +24,11 @@ export const BOT_IDENTITY = {
 export interface HeldFile {
   readonly path: string
   readonly content: string
+}
+
+/** The bytes committed for a held file: its content, ending in a newline. */
+export function committedContent(file: HeldFile): string {
+  return file.content.endsWith('\n') ? file.content : `${file.content}\n`
 }
 
 export interface CommitAndPushOptions {
@@ -45,6 +51,11 @@ export interface CommitAndPushOptions {
   readonly signoff?: boolean
   /** Called before each push attempt (tests use it to race us). */
   readonly beforePush?: (attempt: number) => Promise<void>
+  /**
+   * For a branch of our own only (the side pull request's): the push replaces the tip it had when
+   * we read it (`expected`; undefined when it did not exist) and fails if it moved since.
+   */
+  readonly replaceTip?: { readonly expected: string | undefined }
 }
 
 export type PushOutcome =
@@ -93,8 +104,10 @@ export async function commitAndPush(options: CommitAndPushOptions): Promise<Push
       'generated tests are written under the test directory only'
     )
   }
-  if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(options.parentSha))
-    throw new GitError('GIT_SHA_INVALID', `not a commit SHA: ${JSON.stringify(options.parentSha)}`)
+  for (const sha of [options.parentSha, options.replaceTip?.expected]) {
+    if (sha !== undefined && !/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(sha))
+      throw new GitError('GIT_SHA_INVALID', `not a commit SHA: ${JSON.stringify(sha)}`)
+  }
   if (options.files.length === 0) return { status: 'nothing-to-commit' }
 
   const clean = await CleanGitDir.create(options.repoDir)
@@ -131,11 +144,10 @@ async function commitAndPushIn(
   // Our blobs, written once: the bytes we hold, no filter between them and the object store.
   const blobs = new Map<string, string>()
   for (const file of options.files) {
-    const content = file.content.endsWith('\n') ? file.content : `${file.content}\n`
     blobs.set(
       file.path,
       await must(`storing ${file.path}`, ['hash-object', '-w', '--no-filters', '--stdin'], {
-        input: content
+        input: committedContent(file)
       })
     )
   }
@@ -172,10 +184,14 @@ async function commitAndPushIn(
   let last: GitCommandResult | undefined
   for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
     await options.beforePush?.(attempt)
+    const lease = options.replaceTip
+      ? [`--force-with-lease=refs/heads/${options.branch}:${options.replaceTip.expected ?? ''}`]
+      : []
     const push = await git([
       'push',
       '--no-verify',
       '--porcelain',
+      ...lease,
       '--',
       remote,
       `${commit}:refs/heads/${options.branch}`

@@ -183,13 +183,18 @@ function details(summary: string, body: string): string {
   return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`
 }
 
+/** A URL GitHub gave us, as an autolink (escaping would break one with `_` in it). */
+function markdownUrl(url: string): string {
+  return /^https?:\/\/[^\s<>"]+$/.test(url) ? `<${url}>` : escapeMarkdown(url)
+}
+
 function renderDelivery(report: Report): string {
   const d = report.delivery
   const what = (() => {
     switch (d.status) {
       case 'delivered':
+        if (d.pullRequestUrl) return `side pull request ${markdownUrl(d.pullRequestUrl)}`
         if (d.commitSha) return `committed as ${d.commitSha.slice(0, 12)}`
-        if (d.pullRequestUrl) return `opened ${escapeMarkdown(d.pullRequestUrl)}`
         return d.mode === 'comment' ? 'posted below' : 'delivered'
       case 'nothing-to-deliver':
         return 'nothing to deliver'
