@@ -110,12 +110,12 @@ describe('deliverTests on a real remote', () => {
     const side = 'testmaster/pr-2'
     const remoteRef = async (ref: string) =>
       (await dev.git('ls-remote', 'origin', ref)).split('\t')[0] || undefined
-    const deliverSide = async (pinned = head, code?: string) => {
+    const deliverSide = async (pinned = head, code?: string, signoff = false) => {
       const base = options()
       const report = sampleReport()
       return deliverTests({
         ...base,
-        settings: SettingsSchema.parse({ delivery: 'pull-request' }),
+        settings: SettingsSchema.parse({ delivery: 'pull-request', github: { signoff } }),
         report: code ? { ...report, tests: report.tests.map((t) => ({ ...t, code })) } : report,
         pullRequest: { ...base.pullRequest, headSha: pinned },
         pinnedSha: pinned
@@ -145,6 +145,13 @@ describe('deliverTests on a real remote', () => {
       ])
       expect(gh.createdPulls[0]?.body).toContain('Merge this into #2 to add the tests.')
       gh.assertValid()
+    })
+
+    it('github.signoff: the side branch commit is signed off by the bot too', async () => {
+      await deliverSide(head, undefined, true)
+      expect(
+        await dev.git('--git-dir', origin, 'log', '-1', '--format=%B', `refs/heads/${side}`)
+      ).toMatch(/TestMaster-Run: gh-8-1\nSigned-off-by: github-actions\[bot\] </)
     })
 
     it('a re-run with the same tests on the same head pushes nothing and updates the same pull request', async () => {
