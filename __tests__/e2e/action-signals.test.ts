@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import { readFile } from 'node:fs/promises'
 import { ReportSchema, type Report } from '../../src/report/report-schema.js'
-import type { FakeOpenAiServer } from '../helpers/fake-openai-server.js'
+import { FakeOpenAiServer, fencedAnswer } from '../helpers/fake-openai-server.js'
 import {
   addNarrowBranch,
   createScenario,
@@ -106,6 +106,59 @@ describe('action e2e: signals for the pull request', () => {
       `the first 50 are annotated on the diff, and ${total - 50} more not annotated`
     )
     expect(stickies(scenario)).toHaveLength(1)
+  })
+
+  it('the comment and the summary fold in the funnel of every candidate, explorer and LLM, through every gate', async () => {
+    scenario = await createScenario()
+    await addNarrowBranch(scenario)
+    // The model's test opens the gate the explorer could not (and adds nothing for other modules).
+    openai = await FakeOpenAiServer.start({
+      script: () => ({
+        content: fencedAnswer(
+          [
+            "import { describe, expect, it } from 'vitest'",
+            "import { gate } from './gate.js'",
+            '',
+            "describe('gate', () => {",
+            "  it('opens for the 41-character code', () => {",
+            "    expect(gate('zq' + 'a'.repeat(38) + '!')).toBe('open')",
+            '  })',
+            '})'
+          ].join('\n')
+        )
+      })
+    })
+    const result = await scenario.run('pull_request', await scenario.pullRequestPayload('opened'), {
+      ...FAST,
+      'api-key': 'sk-e2e',
+      'base-url': openai.baseUrl
+    })
+    if (result.exitCode !== 0) console.log(result.stdout, result.stderr)
+    expect(result.exitCode).toBe(0)
+    const report = await readReport(result.outputs['report-path'])
+    const funnels = report.totals.funnels ?? []
+    expect(funnels.map((f) => f.strategy)).toEqual(['explorer', 'llm', 'all'])
+    const [explorer, llm, all] = funnels
+    // One LLM candidate per generate call; both strategies' tests were kept.
+    expect(llm?.proposed).toBe(report.llmCalls.filter((c) => c.purpose === 'generate').length)
+    expect(llm?.kept).toBeGreaterThanOrEqual(1)
+    expect(explorer?.kept).toBeGreaterThanOrEqual(1)
+    expect(all?.kept).toBe(report.totals.accepted)
+    expect(report.modules.find((m) => m.path === 'src/gate.ts')?.uncoveredChangedLines).toEqual([])
+    // Depth low: no mutant check, so its column is a dash.
+    const row = (label: string, f: (typeof funnels)[number] | undefined) =>
+      `| ${label} | ${f?.proposed} | ${f?.answered} | ${f?.compiles} | ${f?.passes} | ${f?.stable} | ${f?.addsCoverage} | ${f?.asserts} | – | ${f?.kept} |`
+    const table = [
+      `<details><summary>Candidate funnel: ${all?.proposed} proposed, ${all?.kept} kept</summary>`,
+      '',
+      '| Candidates | Proposed | With code | Compiled | Passed | Stable | Added coverage | Asserted | Killed a mutant | Kept |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      row('explorer', explorer),
+      row('LLM', llm),
+      row('**all**', all)
+    ].join('\n')
+    expect(stickies(scenario)[0]?.body).toContain(table)
+    expect(result.summary).toContain(table)
   })
 
   const BOT = 'github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>'

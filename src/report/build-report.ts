@@ -12,7 +12,7 @@ import {
   type Ratio,
   type Report
 } from './report-schema.js'
-import { sumFunnels } from './funnel.js'
+import { gateFunnels, sumFunnels } from './funnel.js'
 import { formatUsd } from './render-comment.js'
 
 export { ratio }
@@ -60,6 +60,7 @@ export function totalsOf(modules: readonly ModuleReport[]): Report['totals'] {
     rejected: candidates.filter((c) => c.verdict.status === 'rejected').length,
     llm: sumUsage(modules.map((m) => m.llm)),
     ...funnelTotal(modules),
+    ...(gateFunnels(modules).length > 0 ? { funnels: gateFunnels(modules) } : {}),
     coverageBefore: sumCoverage(modules.map((m) => m.coverageBefore).filter(present)),
     coverageAfter: sumCoverage(modules.map((m) => m.coverageAfter).filter(present)),
     patchCoverageBefore: sumPatch(modules.map((m) => m.patchCoverageBefore).filter(present)),

@@ -1,8 +1,12 @@
+import { DEPTH_PROFILES, DepthSchema } from '../config/schema.js'
 import {
   FUNNEL_STAGES,
   type CandidateReport,
   type Funnel,
-  type FunnelStage
+  type FunnelStage,
+  type GateFunnel,
+  type ModuleReport,
+  type Report
 } from './report-schema.js'
 
 /**
@@ -10,7 +14,7 @@ import {
  * on a budget limit): each stage counts the candidates that got at least that far.
  */
 export function funnelOf(candidates: readonly CandidateReport[]): Funnel {
-  const llm = candidates.filter((c) => c.strategy === 'llm' && c.id !== 'previous')
+  const llm = candidates.filter((c) => c.strategy === 'llm' && !isEarlierTest(c))
   const reached = (stage: FunnelStage): number =>
     llm.filter((c) => c.reached && rank(c.reached) >= rank(stage)).length
   const healing = llm.filter((c) => c.healingRounds > 0)
@@ -53,10 +57,75 @@ export function funnelLine(funnel: Funnel): string {
   ].join(' → ')
 }
 
+/** Whether the run's depth had the mutant check on (`low` has it off). */
+export function mutantGateOn(report: Pick<Report, 'settings'>): boolean {
+  const depth = DepthSchema.safeParse(report.settings.depth)
+  return depth.success ? DEPTH_PROFILES[depth.data].mutantGate : true
+}
+
+/** `9 proposed → 8 with code → … → 4 kept`: a gate funnel on one line (the terminal's). */
+export function gateFunnelLine(funnel: GateFunnel, mutantGate = true): string {
+  return [
+    `${funnel.proposed} proposed`,
+    `${funnel.answered} with code`,
+    `${funnel.compiles} compile`,
+    `${funnel.passes} pass`,
+    `${funnel.stable} stable`,
+    `${funnel.addsCoverage} add coverage`,
+    `${funnel.asserts} assert`,
+    mutantGate ? `${funnel.killsMutant} kill a mutant` : 'mutant check off',
+    `${funnel.kept} kept`
+  ].join(' → ')
+}
+
 /** `2 of 3 healed in 4 round(s)`, or undefined when nothing needed healing. */
 export function healingLine(funnel: Funnel): string | undefined {
   if (funnel.healAttempted === 0) return undefined
   return `healing: ${funnel.healed} of ${funnel.healAttempted} candidate(s) healed, ${funnel.healRounds} round(s)`
+}
+
+/**
+ * Every candidate of the run through the gates: a row per strategy that proposed any (explorer
+ * first, as it runs first), then one for all of them; empty when nothing was proposed.
+ */
+export function gateFunnels(modules: readonly ModuleReport[]): GateFunnel[] {
+  const candidates = modules.flatMap((m) => m.candidates).filter((c) => !isEarlierTest(c))
+  if (candidates.length === 0) return []
+  const rows = (['explorer', 'llm'] as const)
+    .map((strategy) =>
+      gateFunnel(
+        strategy,
+        candidates.filter((c) => c.strategy === strategy)
+      )
+    )
+    .filter((row) => row.proposed > 0)
+  return [...rows, gateFunnel('all', candidates)]
+}
+
+function gateFunnel(
+  strategy: GateFunnel['strategy'],
+  candidates: readonly CandidateReport[]
+): GateFunnel {
+  const reached = (stage: FunnelStage): number =>
+    candidates.filter((c) => c.reached && rank(c.reached) >= rank(stage)).length
+  return {
+    strategy,
+    proposed: candidates.length,
+    answered: reached('answered'),
+    compiles: reached('compiles'),
+    passes: reached('passes'),
+    stable: reached('stable'),
+    addsCoverage: reached('adds-coverage'),
+    asserts: reached('asserts'),
+    mutantChecked: candidates.filter((c) => c.mutantsTried !== undefined).length,
+    killsMutant: candidates.filter((c) => (c.mutantsKilled ?? 0) > 0).length,
+    kept: candidates.filter((c) => c.verdict.status === 'accepted').length
+  }
+}
+
+/** Tests TestMaster committed on an earlier run (`previous`, `previous-2`...), re-checked. */
+function isEarlierTest(candidate: CandidateReport): boolean {
+  return /^previous(-\d+)?$/.test(candidate.id)
 }
 
 function rank(stage: FunnelStage): number {

@@ -1,12 +1,13 @@
 import type {
   CoverageFigures,
+  GateFunnel,
   ModuleReport,
   PatchCoverage,
   Ratio,
   Report
 } from './report-schema.js'
 import { escapeHtml, escapeMarkdown, fencedCode, truncateMarkdown } from './escape-markdown.js'
-import { funnelLine, healingLine } from './funnel.js'
+import { funnelLine, healingLine, mutantGateOn } from './funnel.js'
 
 /**
  * The PR comment and the job summary, rendered from the Report alone (plus the PR ledger figures
@@ -225,6 +226,51 @@ function renderRejected(report: Report): string | undefined {
     : undefined
 }
 
+const FUNNEL_ROW_LABEL: Record<GateFunnel['strategy'], string> = {
+  explorer: 'explorer',
+  llm: 'LLM',
+  all: '**all**'
+}
+
+/**
+ * Every candidate through the gates, folded: a row per strategy, then all together (one row when
+ * a single strategy proposed). "Killed a mutant" is a dash when the depth has the mutant check off.
+ */
+function renderGateFunnel(report: Report): string | undefined {
+  const funnels = report.totals.funnels ?? []
+  const all = funnels.find((f) => f.strategy === 'all')
+  if (!all || all.proposed === 0) return undefined
+  const rows = funnels.length > 2 ? funnels : funnels.filter((f) => f.strategy !== 'all')
+  const mutantGate = mutantGateOn(report)
+  const cell = (f: GateFunnel): string =>
+    `| ${FUNNEL_ROW_LABEL[f.strategy]} | ${[
+      f.proposed,
+      f.answered,
+      f.compiles,
+      f.passes,
+      f.stable,
+      f.addsCoverage,
+      f.asserts,
+      mutantGate ? f.killsMutant : '–',
+      f.kept
+    ].join(' | ')} |`
+  const table = [
+    '| Candidates | Proposed | With code | Compiled | Passed | Stable | Added coverage | Asserted | Killed a mutant | Kept |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(cell)
+  ].join('\n')
+  const notes = [
+    'Each column counts the candidates that got at least that far; one healed into passing counts as passed, and "Kept" is what the delivered files hold.',
+    ...(mutantGate
+      ? []
+      : ['The mutant check is off at depth `low`: "Asserted" is the static check alone.'])
+  ]
+  return details(
+    `Candidate funnel: ${all.proposed} proposed, ${all.kept} kept`,
+    `${table}\n\n${notes.join(' ')}`
+  )
+}
+
 /** Per module: the LLM's funnel, its focal units, its healing, and why it made no further call. */
 function renderFunnels(report: Report): string | undefined {
   const lines: string[] = []
@@ -357,6 +403,8 @@ export function renderReportSections(report: Report, context: MarkdownContext = 
   sections.push(renderDelivery(report))
   const allSkipped = renderAllSkipped(report)
   if (allSkipped) sections.push(allSkipped)
+  const gateFunnel = renderGateFunnel(report)
+  if (gateFunnel) sections.push(gateFunnel)
   const rejected = renderRejected(report)
   if (rejected) sections.push(rejected)
   const funnels = renderFunnels(report)

@@ -1,4 +1,4 @@
-import { funnelLine, healingLine } from './funnel.js'
+import { funnelLine, gateFunnelLine, healingLine, mutantGateOn } from './funnel.js'
 import type { ModuleReport, Ratio, Report } from './report-schema.js'
 
 /**
@@ -188,6 +188,13 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
     out.push(
       `  ${report.plan.skipped.length} changed file(s) not tested (not source modules, or excluded); --verbose lists why`
     )
+  }
+  const funnels = (t.funnels ?? []).filter((f) => f.proposed > 0)
+  if (funnels.length > 0) {
+    out.push('')
+    // One strategy: its row and the "all" row say the same.
+    for (const f of funnels.length > 2 ? funnels : funnels.slice(0, 1))
+      out.push(`candidate funnel (${f.strategy}): ${gateFunnelLine(f, mutantGateOn(report))}`)
   }
   if (t.funnel && t.funnel.calls > 0) {
     out.push('', `llm funnel: ${funnelLine(t.funnel)}`)

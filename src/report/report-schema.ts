@@ -121,6 +121,29 @@ export const FunnelSchema = z.object({
 })
 export type Funnel = z.infer<typeof FunnelSchema>
 
+/**
+ * Every candidate of the run through the gates, per strategy and for all together: proposed (an
+ * LLM generate call, or a proposal of the explorer), came with code, compiled, passed (healed
+ * ones included), were stable, added coverage, passed the assertion gate, killed a mutant, and
+ * were kept in the delivered file. Each stage counts the candidates that got at least that far;
+ * tests TestMaster committed on an earlier run, re-checked, are not candidates.
+ */
+export const GateFunnelSchema = z.object({
+  strategy: z.enum(['explorer', 'llm', 'all']),
+  proposed: Count,
+  answered: Count,
+  compiles: Count,
+  passes: Count,
+  stable: Count,
+  addsCoverage: Count,
+  asserts: Count,
+  /** Candidates the mutant check ran on: 0 when it was off (depth `low`). */
+  mutantChecked: Count,
+  killsMutant: Count,
+  kept: Count
+})
+export type GateFunnel = z.infer<typeof GateFunnelSchema>
+
 export const PossibleBugSchema = z.object({
   module: z.string(),
   test: z.string(),
@@ -316,6 +339,8 @@ export const ReportSchema = z.object({
     llm: LlmUsageSchema,
     /** The LLM's funnel over every module. */
     funnel: FunnelSchema.optional(),
+    /** Every candidate through the gates: one row per strategy that proposed any, then `all`. */
+    funnels: z.array(GateFunnelSchema).optional(),
     coverageBefore: CoverageFiguresSchema.optional(),
     coverageAfter: CoverageFiguresSchema.optional(),
     patchCoverageBefore: PatchCoverageSchema.optional(),
