@@ -38,17 +38,17 @@ import require$$1$5 from 'node:dns';
 import require$$5$3 from 'string_decoder';
 import 'child_process';
 import 'timers';
+import { m as messageOf, G as GitHubError, o as object, s as string, a as array, b as boolean, n as number, r as record, u as unknown, Z as ZodError, c as strictObject, l as literal, d as datetime, C as COMMENT_MAX_CHARS, t as truncateMarkdown, e as GitError, f as tryGit, i as isSafeBranchName, g as formatUsd, h as isSafeRepoPath, j as formatError, k as renderReportSections, p as escapeMarkdown, q as renderComment, v as isTestMasterError, w as currentIsolation, x as isolationRefusal, y as isGeneratedTestPath, z as renderFailedRun, A as ConfigError, S as SecretGuard } from './chunk-test-location.js';
+import { l as loadSettings, F as FLAT_OPTIONS, E as EventBus, c as createProgressListener, a as cancelOnTermination } from './chunk-progress-listener.js';
 import { randomUUID } from 'node:crypto';
-import { readdir as readdir$1, lstat as lstat$1, rm as rm$1, mkdir as mkdir$1, writeFile as writeFile$1, readFile, realpath, mkdtemp, copyFile as copyFile$1 } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve, isAbsolute, dirname } from 'node:path';
-import { s as strictObject, n as number, a as string, b as array, l as literal, d as datetime, G as GitError, t as tryGit, i as isSafeBranchName, m as messageOf, c as GitHubError, o as object, C as COMMENT_MAX_CHARS, e as truncateMarkdown, u as unknown, r as renderFailedRun, f as formatUsd, g as boolean, h as record, Z as ZodError, j as renderReportSections, k as escapeMarkdown, p as isSafeRepoPath, q as formatError, S as SecretGuard, v as ConfigError, w as currentIsolation, x as isolationRefusal, y as isGeneratedTestPath, z as renderComment, A as isTestMasterError } from './chunk-isolation.js';
-import { F as FLAT_OPTIONS, E as EventBus, c as createProgressListener, a as cancelOnTermination, l as loadSettings } from './chunk-cancellation.js';
 import { execFile } from 'node:child_process';
+import { realpath, mkdtemp, writeFile as writeFile$1, copyFile as copyFile$1, rm as rm$1, mkdir as mkdir$1, readFile, readdir as readdir$1, lstat as lstat$1 } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { resolve, join, isAbsolute, dirname } from 'node:path';
 import 'inspector';
-import 'node:fs';
 import './chunk-index.js';
 import 'tty';
+import 'node:fs';
 import 'process';
 import 'buffer';
 
@@ -29146,249 +29146,6 @@ function endGroup() {
     issue('endgroup');
 }
 
-const LEDGER_VERSION = 1;
-const LedgerRunSchema = strictObject({
-  /** The workflow run id (or a CLI run id). */
-  id: string().min(1).max(200),
-  costUsd: number().finite().min(0),
-  /** ISO time the entry was last written. */
-  at: datetime()
-});
-const LedgerSchema = strictObject({
-  version: literal(LEDGER_VERSION),
-  runs: array(LedgerRunSchema).max(1e4)
-});
-function emptyLedger() {
-  return { version: LEDGER_VERSION, runs: [] };
-}
-function addRun(ledger, run) {
-  const entry = LedgerRunSchema.parse(run);
-  const existing = ledger.runs.find((r) => r.id === entry.id);
-  if (!existing) return { version: LEDGER_VERSION, runs: [...ledger.runs, entry] };
-  const merged = {
-    id: entry.id,
-    costUsd: Math.max(existing.costUsd, entry.costUsd),
-    at: entry.costUsd >= existing.costUsd ? entry.at : existing.at
-  };
-  return { version: LEDGER_VERSION, runs: ledger.runs.map((r) => r.id === entry.id ? merged : r) };
-}
-function ledgerTotal(ledger, exceptRunId) {
-  let total = 0;
-  for (const run of ledger.runs) if (run.id !== exceptRunId) total += run.costUsd;
-  return total;
-}
-function parseLedger(value) {
-  const parsed = LedgerSchema.safeParse(value);
-  if (!parsed.success) return void 0;
-  return parsed.data.runs.reduce(addRun, emptyLedger());
-}
-
-const BOT_TRAILER_KEY = "TestMaster-Run";
-const RUN_ID = /^[A-Za-z0-9._-]{1,100}$/;
-function withBotTrailer(message, runId) {
-  if (!RUN_ID.test(runId))
-    throw new Error(`run id ${JSON.stringify(runId)} is not a valid trailer value`);
-  return `${message.replace(/\s+$/, "")}
-
-${BOT_TRAILER_KEY}: ${runId}
-`;
-}
-function readBotTrailer(message) {
-  const paragraphs = message.replace(/\r\n/g, "\n").trim().split(/\n\s*\n/);
-  const last = paragraphs[paragraphs.length - 1];
-  if (paragraphs.length < 2 || last === void 0) return void 0;
-  for (const line of last.split("\n")) {
-    const match = /^TestMaster-Run:\s*(\S+)\s*$/i.exec(line.trim());
-    if (match?.[1] && RUN_ID.test(match[1])) return match[1];
-  }
-  return void 0;
-}
-
-const SHA$2 = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
-async function isBotOnlyCommit(repoDir, sha, isOurFile) {
-  if (!SHA$2.test(sha))
-    throw new GitError("GIT_SHA_INVALID", `not a commit SHA: ${JSON.stringify(sha)}`);
-  const shown = await tryGit(repoDir, ["show", "-s", "--format=%P%x00%B", sha]);
-  if (shown.exitCode !== 0)
-    throw new GitError(
-      "GIT_LOG",
-      `could not read commit ${sha.slice(0, 12)}: ${shown.stderr.trim()}`
-    );
-  const [parents = "", message = ""] = shown.stdout.split("\0");
-  const parentCount = parents.trim() === "" ? 0 : parents.trim().split(/\s+/).length;
-  if (!readBotTrailer(message) || parentCount !== 1) return false;
-  const changed = await tryGit(repoDir, [
-    "diff-tree",
-    "--no-commit-id",
-    "--no-renames",
-    "--name-status",
-    "-r",
-    "-z",
-    sha
-  ]);
-  if (changed.exitCode !== 0)
-    throw new GitError(
-      "GIT_DIFF",
-      `could not list the files of ${sha.slice(0, 12)}: ${changed.stderr.trim()}`
-    );
-  const fields = changed.stdout.split("\0").filter((f) => f.length > 0);
-  if (fields.length === 0) return false;
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const status = fields[i] ?? "";
-    const path = fields[i + 1] ?? "";
-    if (status !== "A" && status !== "M" || !isOurFile(path)) return false;
-  }
-  return fields.length % 2 === 0;
-}
-
-const SHA$1 = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
-function pullHeadRef(number) {
-  return `refs/testmaster/pull/${number}/head`;
-}
-async function fetchPullRequest(repoDir, refs, remote = "origin") {
-  if (!Number.isInteger(refs.number) || refs.number <= 0)
-    throw new GitError("GIT_PR_NUMBER", `not a pull request number: ${refs.number}`);
-  if (!isSafeBranchName(refs.baseRef))
-    throw new GitError(
-      "GIT_BRANCH_INVALID",
-      `refusing the base branch name ${JSON.stringify(refs.baseRef)}`
-    );
-  if (!SHA$1.test(refs.headSha) || !SHA$1.test(refs.baseSha)) {
-    throw new GitError(
-      "GIT_SHA_INVALID",
-      `not a commit SHA: ${JSON.stringify(SHA$1.test(refs.headSha) ? refs.baseSha : refs.headSha)}`
-    );
-  }
-  const shallow = (await tryGit(repoDir, ["rev-parse", "--is-shallow-repository"])).stdout.trim() === "true";
-  const fetch = await tryGit(repoDir, [
-    "fetch",
-    "--no-tags",
-    "-q",
-    ...shallow ? ["--unshallow"] : [],
-    "--",
-    remote,
-    `+refs/heads/${refs.baseRef}:refs/testmaster/base`,
-    `+refs/pull/${refs.number}/head:${pullHeadRef(refs.number)}`
-  ]);
-  if (fetch.exitCode !== 0) {
-    throw new GitError(
-      "GIT_FETCH",
-      `could not fetch pull request #${refs.number} (base ${refs.baseRef}): ${fetch.stderr.trim().split("\n").slice(-2).join(" ")}`,
-      "the checkout needs read access to the repository (actions/checkout with the default token)"
-    );
-  }
-  const fetchedHeadSha = (await tryGit(repoDir, ["rev-parse", "--verify", `${pullHeadRef(refs.number)}^{commit}`])).stdout.trim();
-  for (const sha of [refs.baseSha]) {
-    const present = await tryGit(repoDir, ["cat-file", "-e", `${sha}^{commit}`]);
-    if (present.exitCode !== 0) {
-      throw new GitError(
-        "GIT_REF_NOT_FOUND",
-        `the base commit ${sha.slice(0, 12)} of pull request #${refs.number} is not in the fetched history`,
-        "the base branch may have been force-pushed; re-run the job"
-      );
-    }
-  }
-  return fetchedHeadSha === refs.headSha ? { status: "ok", fetchedHeadSha } : { status: "head-moved", fetchedHeadSha };
-}
-async function checkoutDetached(repoDir, sha) {
-  if (!SHA$1.test(sha))
-    throw new GitError("GIT_SHA_INVALID", `not a commit SHA: ${JSON.stringify(sha)}`);
-  const result = await tryGit(repoDir, [
-    "-c",
-    "advice.detachedHead=false",
-    "checkout",
-    "-q",
-    "--force",
-    "--detach",
-    sha
-  ]);
-  if (result.exitCode !== 0) {
-    throw new GitError(
-      "GIT_CHECKOUT",
-      `could not check out ${sha.slice(0, 12)}: ${result.stderr.trim().split("\n")[0] ?? ""}`,
-      "check that the workspace is a checkout of the repository (actions/checkout first)"
-    );
-  }
-}
-
-const COMMAND_FILES = [
-  "GITHUB_ENV",
-  "GITHUB_PATH",
-  "GITHUB_OUTPUT",
-  "GITHUB_STATE",
-  "GITHUB_STEP_SUMMARY"
-];
-async function guardRunnerFiles(env, workspace) {
-  const targets = [];
-  for (const variable of COMMAND_FILES) {
-    const path = env[variable];
-    if (path) targets.push({ name: `$${variable}`, path });
-  }
-  targets.push({ name: ".git/config", path: join(workspace, ".git", "config") });
-  const hooksDir = join(workspace, ".git", "hooks");
-  const hookNames = new Set(await readdir$1(hooksDir).catch(() => []));
-  for (const name of hookNames)
-    targets.push({ name: `.git/hooks/${name}`, path: join(hooksDir, name) });
-  const snapshots = [];
-  for (const target of targets) {
-    try {
-      snapshots.push({ ...target, content: await readRegularFile(target.path) });
-    } catch {
-    }
-  }
-  return {
-    async restore() {
-      const changed = [];
-      const failed = [];
-      const hooksNow = await lstat$1(hooksDir).catch(() => void 0);
-      if (hooksNow ? !hooksNow.isDirectory() : hookNames.size > 0) {
-        changed.push(".git/hooks");
-        await rm$1(hooksDir, { force: true }).then(() => mkdir$1(hooksDir)).catch((error) => failed.push(`.git/hooks (${messageOf(error)})`));
-      }
-      for (const name of await readdir$1(hooksDir).catch(() => [])) {
-        if (hookNames.has(name)) continue;
-        changed.push(`.git/hooks/${name}`);
-        await rm$1(join(hooksDir, name), { recursive: true, force: true }).catch(
-          (error) => failed.push(`.git/hooks/${name} (${messageOf(error)})`)
-        );
-      }
-      for (const { name, path, content } of snapshots) {
-        try {
-          const now = await readRegularFile(path).catch(() => null);
-          if (now !== null && sameContent(now, content)) continue;
-          changed.push(name);
-          await rm$1(path, { recursive: true, force: true });
-          if (content !== void 0) await writeFile$1(path, content, { flag: "wx" });
-        } catch (error) {
-          failed.push(`${name} (${messageOf(error)})`);
-        }
-      }
-      if (changed.length > 0)
-        warning(
-          `Code run during the tests changed ${changed.join(", ")}; the change was undone so later steps and our own git commands do not see it.`
-        );
-      if (failed.length > 0)
-        error(`Could not put back what the tests changed: ${failed.join("; ")}`);
-      return { changed, failed };
-    }
-  };
-}
-async function readRegularFile(path) {
-  let stats;
-  try {
-    stats = await lstat$1(path);
-  } catch (error) {
-    if (error.code === "ENOENT") return void 0;
-    throw error;
-  }
-  if (!stats.isFile()) throw new Error(`${path} is not a regular file`);
-  return readFile(path);
-}
-function sameContent(a, b) {
-  if (a === void 0 || b === void 0) return a === b;
-  return a.equals(b);
-}
-
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
     return navigator.userAgent;
@@ -35857,331 +35614,6 @@ function apiError(doing, error) {
   );
 }
 
-const STICKY_MARKER = "<!-- testmaster:sticky -->";
-const STATE_OPEN = "<!-- testmaster:state ";
-const STATE_CLOSE = " -->";
-const StateSchema = object({
-  v: literal(1),
-  ledger: unknown(),
-  prBudgetUsd: number().finite().min(0).optional()
-});
-function encodeState(state) {
-  const json = JSON.stringify({
-    v: 1,
-    ledger: state.ledger,
-    ...state.prBudgetUsd !== void 0 ? { prBudgetUsd: state.prBudgetUsd } : {}
-  });
-  return `${STATE_OPEN}${Buffer.from(json, "utf8").toString("base64")}${STATE_CLOSE}`;
-}
-function decodeState(body) {
-  const start = body.lastIndexOf(STATE_OPEN);
-  if (start < 0) return void 0;
-  const end = body.indexOf(STATE_CLOSE, start + STATE_OPEN.length);
-  if (end < 0) return void 0;
-  const encoded = body.slice(start + STATE_OPEN.length, end).trim();
-  if (!/^[A-Za-z0-9+/=]*$/.test(encoded)) return void 0;
-  try {
-    const parsed = StateSchema.safeParse(
-      JSON.parse(Buffer.from(encoded, "base64").toString("utf8"))
-    );
-    if (!parsed.success) return void 0;
-    const ledger = parseLedger(parsed.data.ledger);
-    if (!ledger) return void 0;
-    return {
-      ledger,
-      ...parsed.data.prBudgetUsd !== void 0 ? { prBudgetUsd: parsed.data.prBudgetUsd } : {}
-    };
-  } catch {
-    return void 0;
-  }
-}
-function buildStickyBody(visible, state, maxChars = COMMENT_MAX_CHARS) {
-  const stateBlock = encodeState(state);
-  const room = maxChars - STICKY_MARKER.length - stateBlock.length - 4;
-  return `${STICKY_MARKER}
-${truncateMarkdown(visible, room)}
-
-${stateBlock}`;
-}
-function isBotAuthor(author, selfLogin) {
-  if (!author) return false;
-  if (selfLogin !== void 0 && author.login.toLowerCase() === selfLogin.toLowerCase()) return true;
-  return author.type === "Bot" && author.login.endsWith("[bot]");
-}
-async function findStickyComment(client, repo, issueNumber, selfLogin) {
-  try {
-    const pages = client.paginate.iterator(client.rest.issues.listComments, {
-      ...repo,
-      issue_number: issueNumber,
-      per_page: 100
-    });
-    for await (const page of pages) {
-      for (const comment of page.data) {
-        const body = comment.body ?? "";
-        if (!body.startsWith(STICKY_MARKER) || !isBotAuthor(comment.user, selfLogin)) continue;
-        const state = decodeState(body);
-        return {
-          id: comment.id,
-          body,
-          htmlUrl: comment.html_url,
-          state: state ?? { ledger: emptyLedger() },
-          ...state ? {} : { stateUnreadable: true }
-        };
-      }
-    }
-    return void 0;
-  } catch (error) {
-    throw apiError(`listing the comments of #${issueNumber}`, error);
-  }
-}
-async function upsertStickyComment(client, repo, issueNumber, body, existing) {
-  try {
-    if (existing) {
-      if (existing.body === body)
-        return { status: "unchanged", id: existing.id, htmlUrl: existing.htmlUrl };
-      const { data: data2 } = await client.rest.issues.updateComment({
-        ...repo,
-        comment_id: existing.id,
-        body
-      });
-      return { status: "updated", id: data2.id, htmlUrl: data2.html_url };
-    }
-    const { data } = await client.rest.issues.createComment({
-      ...repo,
-      issue_number: issueNumber,
-      body
-    });
-    return { status: "created", id: data.id, htmlUrl: data.html_url };
-  } catch (error) {
-    throw apiError(
-      `${existing ? "updating" : "creating"} the TestMaster comment on #${issueNumber}`,
-      error
-    );
-  }
-}
-async function tokenLogin(client) {
-  try {
-    const { data } = await client.rest.users.getAuthenticated();
-    return data.login;
-  } catch {
-    return void 0;
-  }
-}
-function commentWanted(mode, exists, report) {
-  if (mode === "update" || false) return true;
-  return report.totals.accepted > 0 || report.gate.failed || report.budget.spentUsd > 0 || report.delivery.status === "failed" || report.delivery.status === "head-moved";
-}
-
-async function recordFailedRunSpend(client, repo, number, sticky, state, failure) {
-  const ledger = addRun(state.ledger, {
-    id: failure.runId,
-    costUsd: failure.spentUsd,
-    at: (/* @__PURE__ */ new Date()).toISOString()
-  });
-  const visible = renderFailedRun({
-    runId: failure.runId,
-    message: failure.secrets.reduce(
-      (text, secret) => secret ? text.split(secret).join("***") : text,
-      failure.message
-    ).replace(/\/\/[^/\s:@]+:[^/\s@]+@/g, "//***@"),
-    spentUsd: failure.spentUsd,
-    prSpentUsd: ledgerTotal(ledger),
-    prRuns: ledger.runs.length,
-    ...failure.prBudgetUsd !== void 0 ? { prBudgetUsd: failure.prBudgetUsd } : {}
-  });
-  try {
-    await upsertStickyComment(
-      client,
-      repo,
-      number,
-      buildStickyBody(visible, { ...state, ledger }),
-      sticky
-    );
-    info(`The failed run's spend (up to ${formatUsd(failure.spentUsd)}) is in the PR ledger.`);
-  } catch (error) {
-    warning(
-      `The failed run's spend (up to ${formatUsd(failure.spentUsd)}) could not be recorded in the PR ledger: ${messageOf(error)}`
-    );
-  }
-}
-
-const CHECK_NAME = "TestMaster budget gate";
-function checkRunContent(report, extraReasons = []) {
-  const reasons = [
-    ...report.gate.findings?.map((f) => f.reason) ?? report.gate.reasons,
-    ...extraReasons
-  ];
-  const dry = report.settings.dryRun === true;
-  const spent = `${formatUsd(report.budget.spentUsd)} of ${formatUsd(report.budget.limits.runUsd)}`;
-  const jobNote = report.gate.failed ? "" : `
-
-The job itself passes: \`fail-on\` is ${JSON.stringify(report.settings.failOn ?? "never")}.`;
-  if (reasons.length > 0) {
-    return {
-      conclusion: "failure",
-      title: dry ? `Estimated ${formatUsd(report.plan.estimatedCostUsd)}: over budget` : report.budget.stoppedBy === "cancelled" ? "Cancelled before every module was handled" : report.budget.exceeded ? "Budget ran out before every module was handled" : "Patch coverage below the threshold",
-      summary: reasons.map((r) => `- ${r}`).join("\n") + (dry ? "\n\nA maintainer can raise the budget with `/testmaster budget USD`." : "") + (extraReasons.length === 0 ? jobNote : "")
-    };
-  }
-  if (dry) {
-    return {
-      conclusion: "success",
-      title: `Estimated ${formatUsd(report.plan.estimatedCostUsd)} for ${report.plan.modules.length} module(s)`,
-      summary: `Dry run: no LLM call was made. The estimate fits the budget (${formatUsd(report.budget.limits.prUsd ?? report.budget.limits.runUsd)} ${report.budget.limits.prUsd !== void 0 ? "per PR" : "per run"}).`
-    };
-  }
-  return {
-    conclusion: "success",
-    title: `${report.totals.accepted} test(s) accepted, ${spent} spent`,
-    summary: `Every changed module was handled within the budget (${spent}).`
-  };
-}
-async function postCheckRun(client, repo, headSha, content) {
-  try {
-    const { data } = await client.rest.checks.create({
-      ...repo,
-      name: CHECK_NAME,
-      head_sha: headSha,
-      status: "completed",
-      conclusion: content.conclusion,
-      completed_at: (/* @__PURE__ */ new Date()).toISOString(),
-      output: { title: content.title.slice(0, 255), summary: content.summary.slice(0, 65e3) }
-    });
-    return data.html_url ?? "";
-  } catch (error) {
-    throw apiError(`posting the ${CHECK_NAME} check run`, error);
-  }
-}
-
-const COMMAND_PREFIX = "/testmaster";
-const COMMAND_HELP = [
-  "TestMaster comment commands (first line of a comment; write, maintain or admin permission):",
-  "",
-  "- `/testmaster regenerate [path ...] [--budget USD] [--depth low|medium|high] [sha=<commit>]`: generate tests again, for the given changed files only if any are named",
-  "- `/testmaster heal [sha=<commit>]`: re-run the tests TestMaster committed earlier and heal those that now fail",
-  "- `/testmaster budget USD`: raise this pull request's budget (up to the maximum set in the base branch config)",
-  "- `/testmaster skip` / `/testmaster resume`: turn TestMaster off or on for this pull request",
-  "- `/testmaster help`: this text"
-].join("\n");
-function show(value) {
-  return `\`${value.replace(/`/g, "'").slice(0, 80)}\``;
-}
-const DEPTHS = ["low", "medium", "high"];
-const SHA = /^[0-9a-f]{7,64}$/i;
-function parseUsd(text, what) {
-  if (text === void 0 || text === "") return `${what} needs an amount in USD, e.g. \`5\``;
-  const cleaned = text.replace(/^\$/, "");
-  if (!/^\d+(\.\d+)?$/.test(cleaned))
-    return `${what} must be an amount in USD such as \`5\` or \`2.50\`, got ${show(text)}`;
-  return Number(cleaned);
-}
-function checkPath(path) {
-  if (path.startsWith("-")) return `unknown option ${show(path)}`;
-  if (path.startsWith("/") || /^[A-Za-z]:/.test(path))
-    return `path ${show(path)} must be relative to the repository root`;
-  if (path.split("/").some((s) => s === "..")) return `path ${show(path)} must not contain \`..\``;
-  if (/[\u0000-\u001f,`]/.test(path))
-    return `path ${show(path)} contains a character that is not allowed`;
-  return void 0;
-}
-function parseShaArg(token) {
-  const match = /^sha=(.*)$/.exec(token);
-  return match ? match[1] ?? "" : void 0;
-}
-function parseCommentCommand(body) {
-  const firstLine = body.replace(/^\uFEFF/, "").split(/\r?\n/, 1)[0]?.trim() ?? "";
-  const tokens = firstLine.split(/\s+/).filter((t) => t.length > 0);
-  if (tokens[0]?.toLowerCase() !== COMMAND_PREFIX) return { kind: "none" };
-  const [name, ...args] = tokens.slice(1);
-  const invalid = (reason) => ({ kind: "invalid", reason });
-  const noArgs = (command) => args.length === 0 ? { kind: "command", command } : invalid(`${show(name ?? "")} takes no arguments, got ${show(args.join(" "))}`);
-  switch (name?.toLowerCase()) {
-    case void 0:
-      return invalid("a command is missing after `/testmaster`");
-    case "help":
-      return { kind: "command", command: { name: "help" } };
-    case "skip":
-      return noArgs({ name: "skip" });
-    case "resume":
-      return noArgs({ name: "resume" });
-    case "budget": {
-      if (args.length !== 1)
-        return invalid("`budget` takes exactly one amount in USD, e.g. `/testmaster budget 5`");
-      const usd = parseUsd(args[0], "`budget`");
-      return typeof usd === "string" ? invalid(usd) : { kind: "command", command: { name: "budget", usd } };
-    }
-    case "heal": {
-      if (args.length === 0) return { kind: "command", command: { name: "heal" } };
-      const sha = args.length === 1 && args[0] !== void 0 ? parseShaArg(args[0]) : void 0;
-      if (sha === void 0)
-        return invalid(`\`heal\` takes only \`sha=<commit>\`, got ${show(args.join(" "))}`);
-      if (!SHA.test(sha)) return invalid(`\`sha=\` must be a commit SHA, got ${show(sha)}`);
-      return { kind: "command", command: { name: "heal", sha } };
-    }
-    case "regenerate": {
-      const paths = [];
-      let budgetUsd;
-      let depth;
-      let sha;
-      for (let i = 0; i < args.length; i++) {
-        const token = args[i] ?? "";
-        const [flag, inline] = token.startsWith("--") ? token.split("=", 2) : [token, void 0];
-        if (flag === "--budget") {
-          const value = inline ?? args[++i];
-          const usd = parseUsd(value, "`--budget`");
-          if (typeof usd === "string") return invalid(usd);
-          budgetUsd = usd;
-        } else if (flag === "--depth") {
-          const value = inline ?? args[++i];
-          if (!DEPTHS.includes(value)) {
-            return invalid(`\`--depth\` must be one of low, medium, high, got ${show(value ?? "")}`);
-          }
-          depth = value;
-        } else if (parseShaArg(token) !== void 0) {
-          const value = parseShaArg(token) ?? "";
-          if (!SHA.test(value)) return invalid(`\`sha=\` must be a commit SHA, got ${show(value)}`);
-          sha = value;
-        } else {
-          const problem = checkPath(token);
-          if (problem) return invalid(problem);
-          paths.push(token);
-        }
-      }
-      return {
-        kind: "command",
-        command: {
-          name: "regenerate",
-          paths,
-          ...budgetUsd !== void 0 ? { budgetUsd } : {},
-          ...depth ? { depth } : {},
-          ...sha ? { sha } : {}
-        }
-      };
-    }
-    default:
-      return invalid(`unknown command ${show(name ?? "")}`);
-  }
-}
-
-const ROLES = ["admin", "maintain", "write", "triage", "read", "none"];
-function effectiveRole(permission, roleName) {
-  if (roleName && ROLES.includes(roleName)) return roleName;
-  return ROLES.includes(permission) ? permission : "none";
-}
-function isRoleAllowed(role, allowed) {
-  return allowed.includes(role);
-}
-async function checkCommandPermission(client, repo, username, allowed) {
-  try {
-    const { data } = await client.rest.repos.getCollaboratorPermissionLevel({ ...repo, username });
-    const role = effectiveRole(data.permission, data.role_name);
-    return { allowed: isRoleAllowed(role, allowed), role };
-  } catch (error) {
-    if (statusOf(error) === 404) return { allowed: false, role: "none" };
-    throw apiError(`checking the permission of @${username}`, error);
-  }
-}
-
 const Repo = object({
   full_name: string(),
   name: string(),
@@ -36334,6 +35766,384 @@ async function setLabel(client, repo, number, label, present) {
   }
 }
 
+const LEDGER_VERSION = 1;
+const LedgerRunSchema = strictObject({
+  /** The workflow run id (or a CLI run id). */
+  id: string().min(1).max(200),
+  costUsd: number().finite().min(0),
+  /** ISO time the entry was last written. */
+  at: datetime()
+});
+const LedgerSchema = strictObject({
+  version: literal(LEDGER_VERSION),
+  runs: array(LedgerRunSchema).max(1e4)
+});
+function emptyLedger() {
+  return { version: LEDGER_VERSION, runs: [] };
+}
+function addRun(ledger, run) {
+  const entry = LedgerRunSchema.parse(run);
+  const existing = ledger.runs.find((r) => r.id === entry.id);
+  if (!existing) return { version: LEDGER_VERSION, runs: [...ledger.runs, entry] };
+  const merged = {
+    id: entry.id,
+    costUsd: Math.max(existing.costUsd, entry.costUsd),
+    at: entry.costUsd >= existing.costUsd ? entry.at : existing.at
+  };
+  return { version: LEDGER_VERSION, runs: ledger.runs.map((r) => r.id === entry.id ? merged : r) };
+}
+function ledgerTotal(ledger, exceptRunId) {
+  let total = 0;
+  for (const run of ledger.runs) if (run.id !== exceptRunId) total += run.costUsd;
+  return total;
+}
+function parseLedger(value) {
+  const parsed = LedgerSchema.safeParse(value);
+  if (!parsed.success) return void 0;
+  return parsed.data.runs.reduce(addRun, emptyLedger());
+}
+
+const STICKY_MARKER = "<!-- testmaster:sticky -->";
+const STATE_OPEN = "<!-- testmaster:state ";
+const STATE_CLOSE = " -->";
+const StateSchema = object({
+  v: literal(1),
+  ledger: unknown(),
+  prBudgetUsd: number().finite().min(0).optional()
+});
+function encodeState(state) {
+  const json = JSON.stringify({
+    v: 1,
+    ledger: state.ledger,
+    ...state.prBudgetUsd !== void 0 ? { prBudgetUsd: state.prBudgetUsd } : {}
+  });
+  return `${STATE_OPEN}${Buffer.from(json, "utf8").toString("base64")}${STATE_CLOSE}`;
+}
+function decodeState(body) {
+  const start = body.lastIndexOf(STATE_OPEN);
+  if (start < 0) return void 0;
+  const end = body.indexOf(STATE_CLOSE, start + STATE_OPEN.length);
+  if (end < 0) return void 0;
+  const encoded = body.slice(start + STATE_OPEN.length, end).trim();
+  if (!/^[A-Za-z0-9+/=]*$/.test(encoded)) return void 0;
+  try {
+    const parsed = StateSchema.safeParse(
+      JSON.parse(Buffer.from(encoded, "base64").toString("utf8"))
+    );
+    if (!parsed.success) return void 0;
+    const ledger = parseLedger(parsed.data.ledger);
+    if (!ledger) return void 0;
+    return {
+      ledger,
+      ...parsed.data.prBudgetUsd !== void 0 ? { prBudgetUsd: parsed.data.prBudgetUsd } : {}
+    };
+  } catch {
+    return void 0;
+  }
+}
+function buildStickyBody(visible, state, maxChars = COMMENT_MAX_CHARS) {
+  const stateBlock = encodeState(state);
+  const room = maxChars - STICKY_MARKER.length - stateBlock.length - 4;
+  return `${STICKY_MARKER}
+${truncateMarkdown(visible, room)}
+
+${stateBlock}`;
+}
+function isBotAuthor(author, selfLogin) {
+  if (!author) return false;
+  if (selfLogin !== void 0 && author.login.toLowerCase() === selfLogin.toLowerCase()) return true;
+  return author.type === "Bot" && author.login.endsWith("[bot]");
+}
+async function findStickyComment(client, repo, issueNumber, selfLogin) {
+  try {
+    const pages = client.paginate.iterator(client.rest.issues.listComments, {
+      ...repo,
+      issue_number: issueNumber,
+      per_page: 100
+    });
+    for await (const page of pages) {
+      for (const comment of page.data) {
+        const body = comment.body ?? "";
+        if (!body.startsWith(STICKY_MARKER) || !isBotAuthor(comment.user, selfLogin)) continue;
+        const state = decodeState(body);
+        return {
+          id: comment.id,
+          body,
+          htmlUrl: comment.html_url,
+          state: state ?? { ledger: emptyLedger() },
+          ...state ? {} : { stateUnreadable: true }
+        };
+      }
+    }
+    return void 0;
+  } catch (error) {
+    throw apiError(`listing the comments of #${issueNumber}`, error);
+  }
+}
+async function upsertStickyComment(client, repo, issueNumber, body, existing) {
+  try {
+    if (existing) {
+      if (existing.body === body)
+        return { status: "unchanged", id: existing.id, htmlUrl: existing.htmlUrl };
+      const { data: data2 } = await client.rest.issues.updateComment({
+        ...repo,
+        comment_id: existing.id,
+        body
+      });
+      return { status: "updated", id: data2.id, htmlUrl: data2.html_url };
+    }
+    const { data } = await client.rest.issues.createComment({
+      ...repo,
+      issue_number: issueNumber,
+      body
+    });
+    return { status: "created", id: data.id, htmlUrl: data.html_url };
+  } catch (error) {
+    throw apiError(
+      `${existing ? "updating" : "creating"} the TestMaster comment on #${issueNumber}`,
+      error
+    );
+  }
+}
+async function tokenLogin(client) {
+  try {
+    const { data } = await client.rest.users.getAuthenticated();
+    return data.login;
+  } catch {
+    return void 0;
+  }
+}
+function commentWanted(mode, exists, report) {
+  if (mode === "update" || false) return true;
+  return report.totals.accepted > 0 || report.gate.failed || report.budget.spentUsd > 0 || report.delivery.status === "failed" || report.delivery.status === "head-moved";
+}
+
+const SHA$2 = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+function pullHeadRef(number) {
+  return `refs/testmaster/pull/${number}/head`;
+}
+async function fetchPullRequest(repoDir, refs, remote = "origin") {
+  if (!Number.isInteger(refs.number) || refs.number <= 0)
+    throw new GitError("GIT_PR_NUMBER", `not a pull request number: ${refs.number}`);
+  if (!isSafeBranchName(refs.baseRef))
+    throw new GitError(
+      "GIT_BRANCH_INVALID",
+      `refusing the base branch name ${JSON.stringify(refs.baseRef)}`
+    );
+  if (!SHA$2.test(refs.headSha) || !SHA$2.test(refs.baseSha)) {
+    throw new GitError(
+      "GIT_SHA_INVALID",
+      `not a commit SHA: ${JSON.stringify(SHA$2.test(refs.headSha) ? refs.baseSha : refs.headSha)}`
+    );
+  }
+  const shallow = (await tryGit(repoDir, ["rev-parse", "--is-shallow-repository"])).stdout.trim() === "true";
+  const fetch = await tryGit(repoDir, [
+    "fetch",
+    "--no-tags",
+    "-q",
+    ...shallow ? ["--unshallow"] : [],
+    "--",
+    remote,
+    `+refs/heads/${refs.baseRef}:refs/testmaster/base`,
+    `+refs/pull/${refs.number}/head:${pullHeadRef(refs.number)}`
+  ]);
+  if (fetch.exitCode !== 0) {
+    throw new GitError(
+      "GIT_FETCH",
+      `could not fetch pull request #${refs.number} (base ${refs.baseRef}): ${fetch.stderr.trim().split("\n").slice(-2).join(" ")}`,
+      "the checkout needs read access to the repository (actions/checkout with the default token)"
+    );
+  }
+  const fetchedHeadSha = (await tryGit(repoDir, ["rev-parse", "--verify", `${pullHeadRef(refs.number)}^{commit}`])).stdout.trim();
+  for (const sha of [refs.baseSha]) {
+    const present = await tryGit(repoDir, ["cat-file", "-e", `${sha}^{commit}`]);
+    if (present.exitCode !== 0) {
+      throw new GitError(
+        "GIT_REF_NOT_FOUND",
+        `the base commit ${sha.slice(0, 12)} of pull request #${refs.number} is not in the fetched history`,
+        "the base branch may have been force-pushed; re-run the job"
+      );
+    }
+  }
+  return fetchedHeadSha === refs.headSha ? { status: "ok", fetchedHeadSha } : { status: "head-moved", fetchedHeadSha };
+}
+async function checkoutDetached(repoDir, sha) {
+  if (!SHA$2.test(sha))
+    throw new GitError("GIT_SHA_INVALID", `not a commit SHA: ${JSON.stringify(sha)}`);
+  const result = await tryGit(repoDir, [
+    "-c",
+    "advice.detachedHead=false",
+    "checkout",
+    "-q",
+    "--force",
+    "--detach",
+    sha
+  ]);
+  if (result.exitCode !== 0) {
+    throw new GitError(
+      "GIT_CHECKOUT",
+      `could not check out ${sha.slice(0, 12)}: ${result.stderr.trim().split("\n")[0] ?? ""}`,
+      "check that the workspace is a checkout of the repository (actions/checkout first)"
+    );
+  }
+}
+
+async function resolveSettings(workspace, pr, inputs, extra, overrides = {}) {
+  const flat = { kind: "input", values: inputs.flat.values };
+  const resolved = await loadSettings({
+    repoRoot: workspace,
+    baseRef: pr.baseSha,
+    flat,
+    // A comment's budget is clamped to the workflow's inputs as well as the base config (SECURITY 40).
+    command: extra,
+    overrides: { repo: workspace, base: pr.baseSha, head: pr.headSha, ...overrides }
+  });
+  for (const clamp of resolved.clamps)
+    notice(
+      clamp.source === "command" ? `the command asked for ${clamp.option} ${clamp.requested}; clamped to ${clamp.cap}, the workflow's value (a comment can lower a budget limit, never raise it)` : `input ${clamp.option} asked for ${clamp.requested}; clamped to ${clamp.cap} by the base branch config`
+    );
+  debug(`settings: ${JSON.stringify(resolved.settings)}`);
+  return resolved;
+}
+async function raisePrBudget(workspace, pr, inputs, extra, raised) {
+  const base = await resolveSettings(workspace, pr, inputs, extra);
+  const max = base.settings.budget.maxPrUsd;
+  if (max === void 0) return base;
+  const prUsd = Math.min(raised, max);
+  return resolveSettings(workspace, pr, inputs, extra, {
+    budget: { ...base.settings.budget, prUsd }
+  });
+}
+
+const COMMAND_PREFIX = "/testmaster";
+const COMMAND_HELP = [
+  "TestMaster comment commands (first line of a comment; write, maintain or admin permission):",
+  "",
+  "- `/testmaster regenerate [path ...] [--budget USD] [--depth low|medium|high] [sha=<commit>]`: generate tests again, for the given changed files only if any are named",
+  "- `/testmaster heal [sha=<commit>]`: re-run the tests TestMaster committed earlier and heal those that now fail",
+  "- `/testmaster budget USD`: raise this pull request's budget (up to the maximum set in the base branch config)",
+  "- `/testmaster skip` / `/testmaster resume`: turn TestMaster off or on for this pull request",
+  "- `/testmaster help`: this text"
+].join("\n");
+function show(value) {
+  return `\`${value.replace(/`/g, "'").slice(0, 80)}\``;
+}
+const DEPTHS = ["low", "medium", "high"];
+const SHA$1 = /^[0-9a-f]{7,64}$/i;
+function parseUsd(text, what) {
+  if (text === void 0 || text === "") return `${what} needs an amount in USD, e.g. \`5\``;
+  const cleaned = text.replace(/^\$/, "");
+  if (!/^\d+(\.\d+)?$/.test(cleaned))
+    return `${what} must be an amount in USD such as \`5\` or \`2.50\`, got ${show(text)}`;
+  return Number(cleaned);
+}
+function checkPath(path) {
+  if (path.startsWith("-")) return `unknown option ${show(path)}`;
+  if (path.startsWith("/") || /^[A-Za-z]:/.test(path))
+    return `path ${show(path)} must be relative to the repository root`;
+  if (path.split("/").some((s) => s === "..")) return `path ${show(path)} must not contain \`..\``;
+  if (/[\u0000-\u001f,`]/.test(path))
+    return `path ${show(path)} contains a character that is not allowed`;
+  return void 0;
+}
+function parseShaArg(token) {
+  const match = /^sha=(.*)$/.exec(token);
+  return match ? match[1] ?? "" : void 0;
+}
+function parseCommentCommand(body) {
+  const firstLine = body.replace(/^\uFEFF/, "").split(/\r?\n/, 1)[0]?.trim() ?? "";
+  const tokens = firstLine.split(/\s+/).filter((t) => t.length > 0);
+  if (tokens[0]?.toLowerCase() !== COMMAND_PREFIX) return { kind: "none" };
+  const [name, ...args] = tokens.slice(1);
+  const invalid = (reason) => ({ kind: "invalid", reason });
+  const noArgs = (command) => args.length === 0 ? { kind: "command", command } : invalid(`${show(name ?? "")} takes no arguments, got ${show(args.join(" "))}`);
+  switch (name?.toLowerCase()) {
+    case void 0:
+      return invalid("a command is missing after `/testmaster`");
+    case "help":
+      return { kind: "command", command: { name: "help" } };
+    case "skip":
+      return noArgs({ name: "skip" });
+    case "resume":
+      return noArgs({ name: "resume" });
+    case "budget": {
+      if (args.length !== 1)
+        return invalid("`budget` takes exactly one amount in USD, e.g. `/testmaster budget 5`");
+      const usd = parseUsd(args[0], "`budget`");
+      return typeof usd === "string" ? invalid(usd) : { kind: "command", command: { name: "budget", usd } };
+    }
+    case "heal": {
+      if (args.length === 0) return { kind: "command", command: { name: "heal" } };
+      const sha = args.length === 1 && args[0] !== void 0 ? parseShaArg(args[0]) : void 0;
+      if (sha === void 0)
+        return invalid(`\`heal\` takes only \`sha=<commit>\`, got ${show(args.join(" "))}`);
+      if (!SHA$1.test(sha)) return invalid(`\`sha=\` must be a commit SHA, got ${show(sha)}`);
+      return { kind: "command", command: { name: "heal", sha } };
+    }
+    case "regenerate": {
+      const paths = [];
+      let budgetUsd;
+      let depth;
+      let sha;
+      for (let i = 0; i < args.length; i++) {
+        const token = args[i] ?? "";
+        const [flag, inline] = token.startsWith("--") ? token.split("=", 2) : [token, void 0];
+        if (flag === "--budget") {
+          const value = inline ?? args[++i];
+          const usd = parseUsd(value, "`--budget`");
+          if (typeof usd === "string") return invalid(usd);
+          budgetUsd = usd;
+        } else if (flag === "--depth") {
+          const value = inline ?? args[++i];
+          if (!DEPTHS.includes(value)) {
+            return invalid(`\`--depth\` must be one of low, medium, high, got ${show(value ?? "")}`);
+          }
+          depth = value;
+        } else if (parseShaArg(token) !== void 0) {
+          const value = parseShaArg(token) ?? "";
+          if (!SHA$1.test(value)) return invalid(`\`sha=\` must be a commit SHA, got ${show(value)}`);
+          sha = value;
+        } else {
+          const problem = checkPath(token);
+          if (problem) return invalid(problem);
+          paths.push(token);
+        }
+      }
+      return {
+        kind: "command",
+        command: {
+          name: "regenerate",
+          paths,
+          ...budgetUsd !== void 0 ? { budgetUsd } : {},
+          ...depth ? { depth } : {},
+          ...sha ? { sha } : {}
+        }
+      };
+    }
+    default:
+      return invalid(`unknown command ${show(name ?? "")}`);
+  }
+}
+
+const ROLES = ["admin", "maintain", "write", "triage", "read", "none"];
+function effectiveRole(permission, roleName) {
+  if (roleName && ROLES.includes(roleName)) return roleName;
+  return ROLES.includes(permission) ? permission : "none";
+}
+function isRoleAllowed(role, allowed) {
+  return allowed.includes(role);
+}
+async function checkCommandPermission(client, repo, username, allowed) {
+  try {
+    const { data } = await client.rest.repos.getCollaboratorPermissionLevel({ ...repo, username });
+    const role = effectiveRole(data.permission, data.role_name);
+    return { allowed: isRoleAllowed(role, allowed), role };
+  } catch (error) {
+    if (statusOf(error) === 404) return { allowed: false, role: "none" };
+    throw apiError(`checking the permission of @${username}`, error);
+  }
+}
+
 async function react(client, repo, commentId, content) {
   try {
     await client.rest.reactions.createForIssueComment({ ...repo, comment_id: commentId, content });
@@ -36343,23 +36153,215 @@ async function react(client, repo, commentId, content) {
   }
 }
 
-const SUMMARY_MAX_CHARS = 9e5;
-function renderSummary(report, context = {}) {
-  const sections = renderReportSections(report, context);
-  if (report.stages.length > 0) {
-    const rows = report.stages.map(
-      (s) => `| ${escapeMarkdown(s.name)} | ${s.status} | ${s.detail ? escapeMarkdown(s.detail) : ""} |`
-    );
-    sections.push(["| Stage | Status | Detail |", "| --- | --- | --- |", ...rows].join("\n"));
+const CHECK_NAME = "TestMaster budget gate";
+function checkRunContent(report, extraReasons = []) {
+  const reasons = [
+    ...report.gate.findings?.map((f) => f.reason) ?? report.gate.reasons,
+    ...extraReasons
+  ];
+  const dry = report.settings.dryRun === true;
+  const spent = `${formatUsd(report.budget.spentUsd)} of ${formatUsd(report.budget.limits.runUsd)}`;
+  const jobNote = report.gate.failed ? "" : `
+
+The job itself passes: \`fail-on\` is ${JSON.stringify(report.settings.failOn ?? "never")}.`;
+  if (reasons.length > 0) {
+    return {
+      conclusion: "failure",
+      title: dry ? `Estimated ${formatUsd(report.plan.estimatedCostUsd)}: over budget` : report.budget.stoppedBy === "cancelled" ? "Cancelled before every module was handled" : report.budget.exceeded ? "Budget ran out before every module was handled" : "Patch coverage below the threshold",
+      summary: reasons.map((r) => `- ${r}`).join("\n") + (dry ? "\n\nA maintainer can raise the budget with `/testmaster budget USD`." : "") + (extraReasons.length === 0 ? jobNote : "")
+    };
   }
-  const text = `## TestMaster
+  if (dry) {
+    return {
+      conclusion: "success",
+      title: `Estimated ${formatUsd(report.plan.estimatedCostUsd)} for ${report.plan.modules.length} module(s)`,
+      summary: `Dry run: no LLM call was made. The estimate fits the budget (${formatUsd(report.budget.limits.prUsd ?? report.budget.limits.runUsd)} ${report.budget.limits.prUsd !== void 0 ? "per PR" : "per run"}).`
+    };
+  }
+  return {
+    conclusion: "success",
+    title: `${report.totals.accepted} test(s) accepted, ${spent} spent`,
+    summary: `Every changed module was handled within the budget (${spent}).`
+  };
+}
+async function postCheckRun(client, repo, headSha, content) {
+  try {
+    const { data } = await client.rest.checks.create({
+      ...repo,
+      name: CHECK_NAME,
+      head_sha: headSha,
+      status: "completed",
+      conclusion: content.conclusion,
+      completed_at: (/* @__PURE__ */ new Date()).toISOString(),
+      output: { title: content.title.slice(0, 255), summary: content.summary.slice(0, 65e3) }
+    });
+    return data.html_url ?? "";
+  } catch (error) {
+    throw apiError(`posting the ${CHECK_NAME} check run`, error);
+  }
+}
 
-${sections.join("\n\n")}
-`;
-  return text.length <= SUMMARY_MAX_CHARS ? text : `${text.slice(0, SUMMARY_MAX_CHARS)}
+function runIdFrom(env) {
+  const id = env.GITHUB_RUN_ID;
+  if (id && /^\d+$/.test(id))
+    return `gh-${id}-${/^\d+$/.test(env.GITHUB_RUN_ATTEMPT ?? "") ? env.GITHUB_RUN_ATTEMPT : "1"}`;
+  return `local-${randomUUID()}`;
+}
+async function group(name, work) {
+  startGroup(name);
+  try {
+    return await work();
+  } finally {
+    endGroup();
+  }
+}
+async function tryReply(client, repo, number, body) {
+  try {
+    await replyOnPullRequest(client, repo, number, body);
+  } catch (error) {
+    warning(`could not reply on #${number}: ${messageOf(error)}`);
+  }
+}
+async function finishReaction(client, trigger, ok) {
+  if (trigger.commentId !== void 0)
+    await react(client, trigger.repo, trigger.commentId, ok ? "rocket" : "confused");
+}
+async function tryCheckRun(client, repo, sha, content) {
+  try {
+    await postCheckRun(client, repo, sha, content);
+  } catch (error) {
+    warning(`${messageOf(error)} (the job status carries the gate instead)`);
+  }
+}
 
-\u2026 (truncated)
+async function handleCommandGate(client, trigger, event, pr, settings) {
+  const command = trigger.command;
+  if (!command) return "run";
+  const repo = trigger.repo;
+  if (event.kind === "issue_comment") {
+    const check = await checkCommandPermission(
+      client,
+      repo,
+      event.author.login,
+      settings.github.commandPermissions
+    );
+    if (!check.allowed) {
+      notice(`@${event.author.login} (${check.role}) may not run TestMaster commands.`);
+      await tryReply(
+        client,
+        repo,
+        pr.number,
+        `Sorry, only users with ${settings.github.commandPermissions.join(", ")} permission on this repository can run TestMaster commands. Nothing was run.`
+      );
+      return "stop";
+    }
+  }
+  if (trigger.commentId !== void 0) await react(client, repo, trigger.commentId, "eyes");
+  if (trigger.action?.startsWith("invalid: ")) {
+    await tryReply(
+      client,
+      repo,
+      pr.number,
+      `TestMaster did not understand that: ${trigger.action.slice("invalid: ".length)}.
+
+${COMMAND_HELP}`
+    );
+    await finishReaction(client, trigger, false);
+    return "stop";
+  }
+  switch (command.name) {
+    case "help":
+      await tryReply(client, repo, pr.number, COMMAND_HELP);
+      await finishReaction(client, trigger, true);
+      return "stop";
+    case "skip":
+    case "resume":
+      await setLabel(client, repo, pr.number, settings.github.skipLabel, command.name === "skip");
+      await tryReply(
+        client,
+        repo,
+        pr.number,
+        command.name === "skip" ? `TestMaster is off for this pull request (label ${settings.github.skipLabel}). Comment \`/testmaster resume\` to turn it on again.` : "TestMaster is on again for this pull request."
+      );
+      await finishReaction(client, trigger, true);
+      return "stop";
+    case "budget":
+      await raiseBudgetCommand(client, trigger, pr, settings, command.usd);
+      return "stop";
+  }
+  if (pr.labels.includes(settings.github.skipLabel)) {
+    await tryReply(
+      client,
+      repo,
+      pr.number,
+      `TestMaster is off for this pull request (label ${settings.github.skipLabel}); comment \`/testmaster resume\` first.`
+    );
+    await finishReaction(client, trigger, false);
+    return "stop";
+  }
+  if (pr.isFork && !settings.github.allowForks) {
+    await tryReply(
+      client,
+      repo,
+      pr.number,
+      "TestMaster does not run commands on pull requests from forks: a comment-triggered run has the repository secrets and a write token, and generating tests executes the pull request code. The pull_request workflow still runs on this PR with a read-only token. A maintainer can enable fork commands with `github.allow-forks: true` in the base branch config."
+    );
+    await finishReaction(client, trigger, false);
+    return "stop";
+  }
+  return "run";
+}
+async function raiseBudgetCommand(client, trigger, pr, settings, usd) {
+  const max = settings.budget.maxPrUsd;
+  if (max === void 0 || usd > max) {
+    const why = max === void 0 ? "no maximum is set (`budget.max-pr-usd` in the base branch config)" : `the maximum is ${formatUsd(max)} (\`budget.max-pr-usd\`)`;
+    await tryReply(
+      client,
+      trigger.repo,
+      pr.number,
+      `TestMaster cannot raise this pull request's budget to ${formatUsd(usd)}: ${why}.`
+    );
+    await finishReaction(client, trigger, false);
+    return;
+  }
+  const sticky = await findStickyComment(client, trigger.repo, pr.number, await tokenLogin(client));
+  const state = { ledger: sticky?.state.ledger ?? emptyLedger(), prBudgetUsd: usd };
+  const visible = sticky ? sticky.body.split("\n").slice(1).join("\n").replace(/\n*<!-- testmaster:state [^>]*-->\s*$/, "") : `\u2139\uFE0F **TestMaster**: the budget of this pull request is ${formatUsd(usd)}.`;
+  await upsertStickyComment(
+    client,
+    trigger.repo,
+    pr.number,
+    buildStickyBody(visible, state),
+    sticky
+  );
+  await tryReply(
+    client,
+    trigger.repo,
+    pr.number,
+    `TestMaster: the budget of this pull request is now ${formatUsd(usd)}. Comment \`/testmaster regenerate\` to run with it.`
+  );
+  await finishReaction(client, trigger, true);
+}
+
+const BOT_TRAILER_KEY = "TestMaster-Run";
+const RUN_ID = /^[A-Za-z0-9._-]{1,100}$/;
+function withBotTrailer(message, runId) {
+  if (!RUN_ID.test(runId))
+    throw new Error(`run id ${JSON.stringify(runId)} is not a valid trailer value`);
+  return `${message.replace(/\s+$/, "")}
+
+${BOT_TRAILER_KEY}: ${runId}
 `;
+}
+function readBotTrailer(message) {
+  const paragraphs = message.replace(/\r\n/g, "\n").trim().split(/\n\s*\n/);
+  const last = paragraphs[paragraphs.length - 1];
+  if (paragraphs.length < 2 || last === void 0) return void 0;
+  for (const line of last.split("\n")) {
+    const match = /^TestMaster-Run:\s*(\S+)\s*$/i.exec(line.trim());
+    if (match?.[1] && RUN_ID.test(match[1])) return match[1];
+  }
+  return void 0;
 }
 
 const OFF = [
@@ -36893,6 +36895,251 @@ ${message.body}`,
   }
 }
 
+async function deliverPhase(job, report, settings, beforePush) {
+  const { client, trigger, pr } = job;
+  return group(
+    "Deliver the tests",
+    () => deliverTests({
+      report,
+      settings,
+      client,
+      repo: trigger.repo,
+      pullRequest: pr,
+      pinnedSha: job.pinnedSha,
+      workspace: job.workspace,
+      runId: job.runId,
+      secretGuard: job.guard,
+      ...trigger.command ? {
+        currentHeadSha: async () => (await getPullRequest(client, trigger.repo, pr.number)).headSha
+      } : {},
+      ...beforePush ? { beforePush } : {}
+    }).catch((error) => deliveryFailed(report, settings, error))
+  );
+}
+function deliveryFailed(report, settings, error) {
+  const detail = formatError(error).split("\n")[0] ?? "delivery failed";
+  warning(detail);
+  return {
+    report: {
+      ...report,
+      delivery: {
+        mode: settings.delivery,
+        status: "failed",
+        detail,
+        files: report.tests.map((t) => t.path)
+      }
+    },
+    testsInComment: true,
+    notes: []
+  };
+}
+
+async function readPrLedger(job, resolved) {
+  let unreadable;
+  const sticky = await group("Read the PR ledger", async () => {
+    try {
+      return await findStickyComment(job.client, job.trigger.repo, job.pr.number, job.selfLogin);
+    } catch (error) {
+      unreadable = messageOf(error);
+      warning(unreadable);
+      return void 0;
+    }
+  });
+  if (sticky?.stateUnreadable)
+    unreadable = "the ledger block of the TestMaster comment is missing or damaged";
+  const state = sticky?.state ?? { ledger: emptyLedger() };
+  const raised = state.prBudgetUsd !== void 0 ? await raisePrBudget(
+    job.workspace,
+    job.pr,
+    job.inputs,
+    job.trigger.commandFlat,
+    state.prBudgetUsd
+  ) : resolved;
+  const explorerOnly = unreadable !== void 0 && raised.settings.budget.prUsd !== void 0;
+  const effective = explorerOnly ? {
+    ...raised,
+    settings: { ...raised.settings, llm: { ...raised.settings.llm, provider: "explorer" } }
+  } : raised;
+  return {
+    sticky,
+    state,
+    effective,
+    prSpentBeforeUsd: ledgerTotal(state.ledger, job.runId),
+    ...unreadable !== void 0 ? { unreadable } : {},
+    explorerOnly
+  };
+}
+
+const SUMMARY_MAX_CHARS = 9e5;
+function renderSummary(report, context = {}) {
+  const sections = renderReportSections(report, context);
+  if (report.stages.length > 0) {
+    const rows = report.stages.map(
+      (s) => `| ${escapeMarkdown(s.name)} | ${s.status} | ${s.detail ? escapeMarkdown(s.detail) : ""} |`
+    );
+    sections.push(["| Stage | Status | Detail |", "| --- | --- | --- |", ...rows].join("\n"));
+  }
+  const text = `## TestMaster
+
+${sections.join("\n\n")}
+`;
+  return text.length <= SUMMARY_MAX_CHARS ? text : `${text.slice(0, SUMMARY_MAX_CHARS)}
+
+\u2026 (truncated)
+`;
+}
+
+function healNote(report) {
+  const previousEnded = (status) => report.modules.filter(
+    (m) => m.candidates.some((c) => c.id === "previous" && c.verdict.status === status)
+  );
+  const failedEarlier = previousEnded("rejected");
+  const replaced = failedEarlier.filter((m) => m.testFile).map((m) => m.path);
+  const stillFailing = failedEarlier.filter((m) => !m.testFile).map((m) => m.path);
+  const parts = [
+    "Heal only: the tests TestMaster committed earlier were re-run; no tests were generated for other modules."
+  ];
+  const healed = previousEnded("accepted").map((m) => m.path);
+  if (healed.length > 0) parts.push(`The tests of ${healed.join(", ")} failed and were healed.`);
+  if (healed.length === 0 && failedEarlier.length === 0) parts.push("They all still pass.");
+  if (replaced.length > 0)
+    parts.push(
+      `The tests of ${replaced.join(", ")} now failed and could not be healed, so they were replaced by new explorer tests of the code as it is now.`
+    );
+  if (stillFailing.length > 0)
+    parts.push(
+      `The tests of ${stillFailing.join(", ")} now fail and could not be healed or replaced (see the rejected candidates), so they are still on the branch as they were.`
+    );
+  return parts.join(" ");
+}
+
+async function writeReport(report, settings, env, workspace, guard) {
+  const path = settings.reportPath ? isAbsolute(settings.reportPath) ? settings.reportPath : join(workspace, settings.reportPath) : join(env.RUNNER_TEMP || tmpdir(), `testmaster-report-${report.runId}.json`);
+  await mkdir$1(dirname(path), { recursive: true });
+  const redacted = guard.redactDeep(report, "report");
+  const findings = guard.findings();
+  const written = findings.length > 0 ? { ...redacted, secretsRedacted: findings } : redacted;
+  await writeFile$1(path, `${JSON.stringify(written, null, 2)}
+`);
+  if (findings.length > 0)
+    warning(
+      `A secret value was found and redacted in: ${findings.map((f) => `${f.surface} (${f.count})`).join(", ")}`
+    );
+  return path;
+}
+function setOutputs(report, reportPath, commentUrl) {
+  const t = report.totals;
+  const out = (name, value) => {
+    const text = value === void 0 ? "" : String(value);
+    setOutput(name, text);
+    info(`output ${name}=${text}`);
+  };
+  out("tests-accepted", t.accepted);
+  out("tests-rejected", t.rejected);
+  out("cost-usd", report.budget.spentUsd.toFixed(6));
+  out("coverage-before", t.coverageBefore?.lines.pct);
+  out("coverage-after", t.coverageAfter?.lines.pct);
+  out("patch-coverage-before", t.patchCoverageBefore?.lines.pct);
+  out("patch-coverage-after", t.patchCoverageAfter?.lines.pct);
+  out("budget-exceeded", report.budget.exceeded);
+  out("report-path", reportPath);
+  out("comment-url", commentUrl);
+  out("commit-sha", report.delivery.commitSha);
+}
+
+async function publishPhase(job, ledger, delivered, events, unrestored) {
+  const { client, trigger, pr, guard } = job;
+  const settings = ledger.effective.settings;
+  const report = delivered.report;
+  events.emit("delivery", report.delivery);
+  const runs = addRun(ledger.state.ledger, {
+    id: job.runId,
+    costUsd: report.budget.spentUsd,
+    at: (/* @__PURE__ */ new Date()).toISOString()
+  });
+  const prBudgetUsd = settings.budget.prUsd;
+  const notes = notesFor(job, ledger, delivered);
+  const context = {
+    prSpentUsd: ledgerTotal(runs),
+    ...prBudgetUsd !== void 0 ? { prBudgetUsd } : {},
+    prRuns: runs.runs.length,
+    includeTests: delivered.testsInComment
+  };
+  const commentUrl = await group(
+    "Update the TestMaster comment",
+    () => writeStickyComment(
+      client,
+      trigger.repo,
+      pr.number,
+      ledger.sticky,
+      report,
+      { ...context, notes },
+      { ...ledger.state, ledger: runs },
+      settings,
+      notes,
+      guard
+    )
+  );
+  await group(
+    "Post the budget gate check run",
+    () => tryCheckRun(
+      client,
+      trigger.repo,
+      job.pinnedSha,
+      guard.redactDeep(checkRunContent(report), "check run")
+    )
+  );
+  await summary.addRaw(guard.redact(renderSummary(report, { ...context, notes }), "job summary")).write();
+  const reportPath = await writeReport(report, settings, job.env, job.workspace, guard);
+  setOutputs(report, reportPath, commentUrl);
+  return finish(job, report, unrestored);
+}
+function notesFor(job, ledger, delivered) {
+  const notes = [...delivered.notes];
+  if (ledger.explorerOnly) {
+    notes.push(
+      `The PR ledger could not be read (${ledger.unreadable}), so what earlier runs spent is unknown: this run used the free explorer only, to stay within the PR budget.`
+    );
+  }
+  if (job.trigger.command?.name === "heal") notes.push(healNote(delivered.report));
+  return notes;
+}
+async function finish(job, report, unrestored) {
+  const undelivered = report.delivery.status === "failed" || report.delivery.status === "head-moved";
+  await finishReaction(job.client, job.trigger, !undelivered);
+  if (undelivered)
+    warning(
+      `TestMaster did not deliver the tests: ${report.delivery.detail ?? report.delivery.status}`
+    );
+  if (unrestored.length > 0)
+    return `TestMaster could not undo what the tests changed in ${unrestored.join("; ")}: later steps of this job must not be trusted`;
+  if (report.gate.failed) return `TestMaster gate failed: ${report.gate.reasons.join("; ")}`;
+  return void 0;
+}
+async function writeStickyComment(client, repo, number, sticky, report, context, state, settings, notes, guard) {
+  if (sticky && !commentWanted(settings.github.commentMode, true, report)) {
+    info("Nothing changed since the last comment (comment-mode on-change).");
+    return sticky.htmlUrl;
+  }
+  try {
+    const outcome = await upsertStickyComment(
+      client,
+      repo,
+      number,
+      guard.redact(buildStickyBody(renderComment(report, context), state), "comment"),
+      sticky
+    );
+    info(`TestMaster comment ${outcome.status}: ${outcome.htmlUrl}`);
+    return outcome.htmlUrl;
+  } catch (error) {
+    const status = statusOf(isTestMasterError(error) ? error.cause : error);
+    const text = status === 403 ? "The token cannot comment on this pull request (a fork PR has a read-only token): the result is in this job summary." : `The TestMaster comment could not be written: ${messageOf(error)}`;
+    warning(text);
+    notes.push(text);
+    return void 0;
+  }
+}
+
 async function readEvent(env = process.env) {
   const name = env.GITHUB_EVENT_NAME;
   const path = env.GITHUB_EVENT_PATH;
@@ -36944,407 +37191,43 @@ function readInputs() {
   return { flat: { kind: "input", values }, githubToken, ...apiKey ? { apiKey } : {} };
 }
 
-const RUN_EVENTS = /* @__PURE__ */ new Set(["opened", "synchronize", "reopened", "ready_for_review"]);
-async function runAction(options = {}) {
-  try {
-    const failure = await execute(options);
-    if (failure) setFailed(failure);
-  } catch (error) {
-    setFailed(formatError(error, isDebug()));
-  }
-}
-function runIdFrom(env) {
-  const id = env.GITHUB_RUN_ID;
-  if (id && /^\d+$/.test(id))
-    return `gh-${id}-${/^\d+$/.test(env.GITHUB_RUN_ATTEMPT ?? "") ? env.GITHUB_RUN_ATTEMPT : "1"}`;
-  return `local-${randomUUID()}`;
-}
-async function group(name, work) {
-  startGroup(name);
-  try {
-    return await work();
-  } finally {
-    endGroup();
-  }
-}
-async function tryReply(client, repo, number, body) {
-  try {
-    await replyOnPullRequest(client, repo, number, body);
-  } catch (error) {
-    warning(`could not reply on #${number}: ${messageOf(error)}`);
-  }
-}
-async function finishReaction(client, trigger, ok) {
-  if (trigger.commentId !== void 0)
-    await react(client, trigger.repo, trigger.commentId, ok ? "rocket" : "confused");
-}
-function commandFlat(command) {
-  const flat = {};
-  if (command.name === "regenerate") {
-    if (command.budgetUsd !== void 0) flat["max-cost-usd"] = String(command.budgetUsd);
-    if (command.depth) flat.depth = command.depth;
-    if (command.paths.length > 0) flat.paths = command.paths.join(",");
-  }
-  return flat;
-}
-function triggerFrom(event) {
-  switch (event.kind) {
-    case "unsupported":
-      notice(
-        `TestMaster does not act on the ${event.name} event; use pull_request, issue_comment or workflow_dispatch.`
-      );
-      return void 0;
-    case "pull_request":
-    case "pull_request_target":
-      if (!RUN_EVENTS.has(event.action)) {
-        notice(`TestMaster ignores pull_request action ${event.action}.`);
-        return void 0;
-      }
-      return {
-        repo: event.repo,
-        number: event.pullRequest.number,
-        eventKind: event.kind,
-        action: event.action,
-        commandFlat: {}
-      };
-    case "issue_comment": {
-      if (event.action !== "created") {
-        notice(`TestMaster ignores ${event.action} comments.`);
-        return void 0;
-      }
-      if (!event.isPullRequest) {
-        notice("TestMaster ignores comments on issues that are not pull requests.");
-        return void 0;
-      }
-      if (event.author.type === "Bot" || event.author.login.endsWith("[bot]")) {
-        notice(`TestMaster ignores comments by bots (${event.author.login}).`);
-        return void 0;
-      }
-      const parsed = parseCommentCommand(event.body);
-      if (parsed.kind === "none") {
-        notice("The comment is not a /testmaster command.");
-        return void 0;
-      }
-      const command = parsed.kind === "command" ? parsed.command : { name: "help" };
-      return {
-        repo: event.repo,
-        number: event.issueNumber,
-        command,
-        commentId: event.commentId,
-        eventKind: "issue_comment",
-        commandFlat: commandFlat(command),
-        ...parsed.kind === "invalid" ? { action: `invalid: ${parsed.reason}` } : {},
-        ..."sha" in command && command.sha ? { requestedSha: command.sha } : {}
-      };
-    }
-    case "workflow_dispatch":
-      if (event.prNumber === void 0) {
-        throw new ConfigError(
-          "DISPATCH_PR_MISSING",
-          "workflow_dispatch needs the pull request number in the input pr-number",
-          "add `pr-number` to the workflow_dispatch inputs and pass it"
-        );
-      }
-      return {
-        repo: event.repo,
-        number: event.prNumber,
-        command: { name: "regenerate", paths: [] },
-        eventKind: "workflow_dispatch",
-        commandFlat: {},
-        ...event.sha ? { requestedSha: event.sha } : {}
-      };
-  }
-}
-function shaMatches(requested, actual) {
-  return requested === void 0 || actual.toLowerCase().startsWith(requested.toLowerCase());
-}
-async function execute(options) {
-  const env = options.env ?? process.env;
-  const inputs = readInputs();
-  const guard = SecretGuard.fromEnvironment(env, [inputs.apiKey, inputs.githubToken]);
-  const event = await readEvent(env);
-  const trigger = triggerFrom(event);
-  if (!trigger) return void 0;
-  const workspace = env.GITHUB_WORKSPACE || process.cwd();
-  const runId = runIdFrom(env);
-  const client = createGitHubClient({
-    token: inputs.githubToken,
-    baseUrl: env.GITHUB_API_URL || "https://api.github.com",
-    log: (m) => warning(m)
-  });
-  const selfLogin = await tokenLogin(client);
-  if (event.kind === "issue_comment" && selfLogin && event.author.login.toLowerCase() === selfLogin.toLowerCase()) {
-    notice("TestMaster ignores its own comments.");
-    return void 0;
-  }
-  const pr = event.kind === "pull_request" || event.kind === "pull_request_target" ? event.pullRequest : await group(
-    "Read the pull request",
-    () => getPullRequest(client, trigger.repo, trigger.number)
-  );
-  const pinned = pr.headSha;
-  const fetched = await group(
-    "Fetch the pull request",
-    () => fetchPullRequest(workspace, {
-      number: pr.number,
-      baseRef: pr.baseRef,
-      baseSha: pr.baseSha,
-      headSha: pinned
-    })
-  );
-  const resolved = await group(
-    "Load the configuration (base branch)",
-    () => resolveSettings(workspace, pr, inputs, trigger.commandFlat)
-  );
-  const settings = resolved.settings;
-  if (trigger.command) {
-    if (await handleCommandGate(client, trigger, event, pr, settings) === "stop") return void 0;
-  } else {
-    const stop = await pullRequestGate(event, pr, settings);
-    if (stop) return stop.failure;
-  }
-  const isolationStop = await isolationGate(client, trigger, event, pr, settings, inputs);
-  if (isolationStop) return isolationStop;
-  if (fetched.status === "head-moved" || !shaMatches(trigger.requestedSha, pinned)) {
-    const detail = `the pull request head is ${(fetched.status === "head-moved" ? fetched.fetchedHeadSha : pinned).slice(0, 12)}, not the ${(trigger.requestedSha ?? pinned).slice(0, 12)} this run was asked for; nothing ran`;
-    warning(detail);
-    if (trigger.commentId !== void 0) {
-      await tryReply(
-        client,
-        trigger.repo,
-        pr.number,
-        `TestMaster stopped: ${detail}. Comment the command again to run on the new head.`
-      );
-      await finishReaction(client, trigger, false);
-    }
-    return void 0;
-  }
-  if (trigger.eventKind === "pull_request" && await isBotOnlyCommit(workspace, pinned, isGeneratedTestPath)) {
-    notice("The head commit is TestMaster\u2019s own (TestMaster-Run trailer): no new generation.");
-    await tryCheckRun(client, trigger.repo, pinned, {
-      conclusion: "success",
-      title: "Tests committed by TestMaster",
-      summary: "The head commit carries the TestMaster-Run trailer, so no new generation ran."
-    });
-    return void 0;
-  }
-  let ledgerUnreadable;
-  const sticky = await group("Read the PR ledger", async () => {
-    try {
-      return await findStickyComment(client, trigger.repo, pr.number, selfLogin);
-    } catch (error) {
-      ledgerUnreadable = messageOf(error);
-      warning(ledgerUnreadable);
-      return void 0;
-    }
-  });
-  if (sticky?.stateUnreadable)
-    ledgerUnreadable = "the ledger block of the TestMaster comment is missing or damaged";
-  const state = sticky?.state ?? { ledger: emptyLedger() };
-  const raised = state.prBudgetUsd !== void 0 ? await raisePrBudget(workspace, pr, inputs, trigger.commandFlat, state.prBudgetUsd) : resolved;
-  const explorerOnly = ledgerUnreadable !== void 0 && raised.settings.budget.prUsd !== void 0;
-  const effective = explorerOnly ? {
-    ...raised,
-    settings: { ...raised.settings, llm: { ...raised.settings.llm, provider: "explorer" } }
-  } : raised;
-  const prSpentBeforeUsd = ledgerTotal(state.ledger, runId);
-  await group("Check out the pull request head", () => checkoutDetached(workspace, pinned));
-  const events = new EventBus();
-  events.subscribe(
-    createProgressListener("actions", { write: (text) => process.stdout.write(text) })
-  );
-  let spentUpToUsd = 0;
-  const trackSpend = (budget) => {
-    spentUpToUsd = budget.spentUsd + budget.reservedUsd;
-  };
-  events.subscribe({
-    "budget:reserved": trackSpend,
-    "budget:settled": trackSpend,
-    "budget:released": trackSpend
-  });
-  let report;
-  const guardedFiles = await guardRunnerFiles(env, workspace);
-  let unrestored = [];
-  const cancellation = cancelOnTermination(
-    (signal) => warning(
-      `${signal}: the job is being cancelled; stopping the run, keeping the accepted tests and recording the spend.`
-    )
-  );
-  try {
-    const { run } = await import('./chunk-run.js').then(function (n) { return n.a; });
-    report = await run({
-      resolved: effective,
-      secrets: inputs.apiKey ? { apiKey: inputs.apiKey } : {},
-      events,
-      runId,
-      prSpentBeforeUsd,
-      headSha: pinned,
-      mode: trigger.command?.name === "heal" ? "heal" : "generate",
-      signal: cancellation.signal,
-      secretGuard: guard
-    });
-  } catch (error) {
-    if (spentUpToUsd > 0) {
-      await recordFailedRunSpend(client, trigger.repo, pr.number, sticky, state, {
-        runId,
-        message: messageOf(error),
-        spentUsd: spentUpToUsd,
-        prBudgetUsd: effective.settings.budget.prUsd,
-        secrets: [inputs.apiKey, inputs.githubToken]
-      });
-    }
-    await finishReaction(client, trigger, false);
-    throw error;
-  } finally {
-    unrestored = (await guardedFiles.restore()).failed;
-  }
-  const runReport = report;
-  const delivered = await group(
-    "Deliver the tests",
-    () => deliverTests({
-      report,
-      settings: effective.settings,
-      client,
-      repo: trigger.repo,
-      pullRequest: pr,
-      pinnedSha: pinned,
-      workspace,
-      runId,
-      secretGuard: guard,
-      ...trigger.command ? {
-        currentHeadSha: async () => (await getPullRequest(client, trigger.repo, pr.number)).headSha
-      } : {},
-      ...options.beforePush ? { beforePush: options.beforePush } : {}
-    }).catch((error) => deliveryFailed(runReport, effective.settings, error))
-  );
-  report = delivered.report;
-  events.emit("delivery", report.delivery);
-  const ledger = addRun(state.ledger, {
-    id: runId,
-    costUsd: report.budget.spentUsd,
-    at: (/* @__PURE__ */ new Date()).toISOString()
-  });
-  const prSpentUsd = ledgerTotal(ledger);
-  const prBudgetUsd = effective.settings.budget.prUsd;
-  const notes = [...delivered.notes];
-  if (explorerOnly) {
-    notes.push(
-      `The PR ledger could not be read (${ledgerUnreadable}), so what earlier runs spent is unknown: this run used the free explorer only, to stay within the PR budget.`
+const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+async function isBotOnlyCommit(repoDir, sha, isOurFile) {
+  if (!SHA.test(sha))
+    throw new GitError("GIT_SHA_INVALID", `not a commit SHA: ${JSON.stringify(sha)}`);
+  const shown = await tryGit(repoDir, ["show", "-s", "--format=%P%x00%B", sha]);
+  if (shown.exitCode !== 0)
+    throw new GitError(
+      "GIT_LOG",
+      `could not read commit ${sha.slice(0, 12)}: ${shown.stderr.trim()}`
     );
+  const [parents = "", message = ""] = shown.stdout.split("\0");
+  const parentCount = parents.trim() === "" ? 0 : parents.trim().split(/\s+/).length;
+  if (!readBotTrailer(message) || parentCount !== 1) return false;
+  const changed = await tryGit(repoDir, [
+    "diff-tree",
+    "--no-commit-id",
+    "--no-renames",
+    "--name-status",
+    "-r",
+    "-z",
+    sha
+  ]);
+  if (changed.exitCode !== 0)
+    throw new GitError(
+      "GIT_DIFF",
+      `could not list the files of ${sha.slice(0, 12)}: ${changed.stderr.trim()}`
+    );
+  const fields = changed.stdout.split("\0").filter((f) => f.length > 0);
+  if (fields.length === 0) return false;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const status = fields[i] ?? "";
+    const path = fields[i + 1] ?? "";
+    if (status !== "A" && status !== "M" || !isOurFile(path)) return false;
   }
-  if (trigger.command?.name === "heal") notes.push(healNote(report));
-  const context = {
-    prSpentUsd,
-    ...prBudgetUsd !== void 0 ? { prBudgetUsd } : {},
-    prRuns: ledger.runs.length,
-    includeTests: delivered.testsInComment
-  };
-  const commentUrl = await group(
-    "Update the TestMaster comment",
-    () => writeStickyComment(
-      client,
-      trigger.repo,
-      pr.number,
-      sticky,
-      report,
-      { ...context, notes },
-      { ...state, ledger },
-      effective.settings,
-      notes,
-      guard
-    )
-  );
-  await group(
-    "Post the budget gate check run",
-    () => tryCheckRun(
-      client,
-      trigger.repo,
-      pinned,
-      guard.redactDeep(checkRunContent(report), "check run")
-    )
-  );
-  await summary.addRaw(guard.redact(renderSummary(report, { ...context, notes }), "job summary")).write();
-  const reportPath = await writeReport(report, effective.settings, env, workspace, guard);
-  setOutputs(report, reportPath, commentUrl);
-  await finishReaction(
-    client,
-    trigger,
-    report.delivery.status !== "failed" && report.delivery.status !== "head-moved"
-  );
-  if (report.delivery.status === "failed" || report.delivery.status === "head-moved")
-    warning(
-      `TestMaster did not deliver the tests: ${report.delivery.detail ?? report.delivery.status}`
-    );
-  if (unrestored.length > 0)
-    return `TestMaster could not undo what the tests changed in ${unrestored.join("; ")}: later steps of this job must not be trusted`;
-  if (report.gate.failed) return `TestMaster gate failed: ${report.gate.reasons.join("; ")}`;
-  return void 0;
+  return fields.length % 2 === 0;
 }
-function healNote(report) {
-  const previousEnded = (status) => report.modules.filter(
-    (m) => m.candidates.some((c) => c.id === "previous" && c.verdict.status === status)
-  );
-  const failedEarlier = previousEnded("rejected");
-  const replaced = failedEarlier.filter((m) => m.testFile).map((m) => m.path);
-  const stillFailing = failedEarlier.filter((m) => !m.testFile).map((m) => m.path);
-  const parts = [
-    "Heal only: the tests TestMaster committed earlier were re-run; no tests were generated for other modules."
-  ];
-  const healed = previousEnded("accepted").map((m) => m.path);
-  if (healed.length > 0) parts.push(`The tests of ${healed.join(", ")} failed and were healed.`);
-  if (healed.length === 0 && failedEarlier.length === 0) parts.push("They all still pass.");
-  if (replaced.length > 0)
-    parts.push(
-      `The tests of ${replaced.join(", ")} now failed and could not be healed, so they were replaced by new explorer tests of the code as it is now.`
-    );
-  if (stillFailing.length > 0)
-    parts.push(
-      `The tests of ${stillFailing.join(", ")} now fail and could not be healed or replaced (see the rejected candidates), so they are still on the branch as they were.`
-    );
-  return parts.join(" ");
-}
-function deliveryFailed(report, settings, error) {
-  const detail = formatError(error).split("\n")[0] ?? "delivery failed";
-  warning(detail);
-  return {
-    report: {
-      ...report,
-      delivery: {
-        mode: settings.delivery,
-        status: "failed",
-        detail,
-        files: report.tests.map((t) => t.path)
-      }
-    },
-    testsInComment: true,
-    notes: []
-  };
-}
-async function resolveSettings(workspace, pr, inputs, extra, overrides = {}) {
-  const flat = { kind: "input", values: inputs.flat.values };
-  const resolved = await loadSettings({
-    repoRoot: workspace,
-    baseRef: pr.baseSha,
-    flat,
-    // A comment's budget is clamped to the workflow's inputs as well as the base config (SECURITY 40).
-    command: extra,
-    overrides: { repo: workspace, base: pr.baseSha, head: pr.headSha, ...overrides }
-  });
-  for (const clamp of resolved.clamps)
-    notice(
-      clamp.source === "command" ? `the command asked for ${clamp.option} ${clamp.requested}; clamped to ${clamp.cap}, the workflow's value (a comment can lower a budget limit, never raise it)` : `input ${clamp.option} asked for ${clamp.requested}; clamped to ${clamp.cap} by the base branch config`
-    );
-  debug(`settings: ${JSON.stringify(resolved.settings)}`);
-  return resolved;
-}
-async function raisePrBudget(workspace, pr, inputs, extra, raised) {
-  const base = await resolveSettings(workspace, pr, inputs, extra);
-  const max = base.settings.budget.maxPrUsd;
-  if (max === void 0) return base;
-  const prUsd = Math.min(raised, max);
-  return resolveSettings(workspace, pr, inputs, extra, {
-    budget: { ...base.settings.budget, prUsd }
-  });
-}
+
 async function pullRequestGate(event, pr, settings) {
   if (event.kind === "pull_request_target" && !settings.github.allowPullRequestTarget) {
     const why = "TestMaster refuses to run under pull_request_target: that event carries the repository secrets and a write token, and generating tests executes the pull request code. Use the pull_request event (fork PRs then get a read-only token and no secrets), or set github.allow-pull-request-target in the base branch config if you accept the risk.";
@@ -37392,176 +37275,381 @@ ${refusal}
   }
   return refusal;
 }
-async function handleCommandGate(client, trigger, event, pr, settings) {
-  const command = trigger.command;
-  if (!command) return "run";
-  const repo = trigger.repo;
-  if (event.kind === "issue_comment") {
-    const check = await checkCommandPermission(
-      client,
-      repo,
-      event.author.login,
-      settings.github.commandPermissions
-    );
-    if (!check.allowed) {
-      notice(`@${event.author.login} (${check.role}) may not run TestMaster commands.`);
-      await tryReply(
-        client,
-        repo,
-        pr.number,
-        `Sorry, only users with ${settings.github.commandPermissions.join(", ")} permission on this repository can run TestMaster commands. Nothing was run.`
-      );
-      return "stop";
-    }
-  }
-  if (trigger.commentId !== void 0) await react(client, repo, trigger.commentId, "eyes");
-  if (trigger.action?.startsWith("invalid: ")) {
-    await tryReply(
-      client,
-      repo,
-      pr.number,
-      `TestMaster did not understand that: ${trigger.action.slice("invalid: ".length)}.
-
-${COMMAND_HELP}`
-    );
-    await finishReaction(client, trigger, false);
-    return "stop";
-  }
-  switch (command.name) {
-    case "help":
-      await tryReply(client, repo, pr.number, COMMAND_HELP);
-      await finishReaction(client, trigger, true);
-      return "stop";
-    case "skip":
-    case "resume":
-      await setLabel(client, repo, pr.number, settings.github.skipLabel, command.name === "skip");
-      await tryReply(
-        client,
-        repo,
-        pr.number,
-        command.name === "skip" ? `TestMaster is off for this pull request (label ${settings.github.skipLabel}). Comment \`/testmaster resume\` to turn it on again.` : "TestMaster is on again for this pull request."
-      );
-      await finishReaction(client, trigger, true);
-      return "stop";
-    case "budget":
-      await raiseBudgetCommand(client, trigger, pr, settings, command.usd);
-      return "stop";
-  }
-  if (pr.labels.includes(settings.github.skipLabel)) {
-    await tryReply(
-      client,
-      repo,
-      pr.number,
-      `TestMaster is off for this pull request (label ${settings.github.skipLabel}); comment \`/testmaster resume\` first.`
-    );
-    await finishReaction(client, trigger, false);
-    return "stop";
-  }
-  if (pr.isFork && !settings.github.allowForks) {
-    await tryReply(
-      client,
-      repo,
-      pr.number,
-      "TestMaster does not run commands on pull requests from forks: a comment-triggered run has the repository secrets and a write token, and generating tests executes the pull request code. The pull_request workflow still runs on this PR with a read-only token. A maintainer can enable fork commands with `github.allow-forks: true` in the base branch config."
-    );
-    await finishReaction(client, trigger, false);
-    return "stop";
-  }
-  return "run";
-}
-async function raiseBudgetCommand(client, trigger, pr, settings, usd) {
-  const max = settings.budget.maxPrUsd;
-  if (max === void 0 || usd > max) {
-    const why = max === void 0 ? "no maximum is set (`budget.max-pr-usd` in the base branch config)" : `the maximum is ${formatUsd(max)} (\`budget.max-pr-usd\`)`;
+async function headMovedGate(job, fetched) {
+  const { client, trigger, pr, pinnedSha } = job;
+  if (fetched.status !== "head-moved" && shaMatches(trigger.requestedSha, pinnedSha)) return false;
+  const actual = fetched.status === "head-moved" ? fetched.fetchedHeadSha : pinnedSha;
+  const detail = `the pull request head is ${actual.slice(0, 12)}, not the ${(trigger.requestedSha ?? pinnedSha).slice(0, 12)} this run was asked for; nothing ran`;
+  warning(detail);
+  if (trigger.commentId !== void 0) {
     await tryReply(
       client,
       trigger.repo,
       pr.number,
-      `TestMaster cannot raise this pull request's budget to ${formatUsd(usd)}: ${why}.`
+      `TestMaster stopped: ${detail}. Comment the command again to run on the new head.`
     );
     await finishReaction(client, trigger, false);
-    return;
   }
-  const sticky = await findStickyComment(client, trigger.repo, pr.number, await tokenLogin(client));
-  const state = { ledger: sticky?.state.ledger ?? emptyLedger(), prBudgetUsd: usd };
-  const visible = sticky ? sticky.body.split("\n").slice(1).join("\n").replace(/\n*<!-- testmaster:state [^>]*-->\s*$/, "") : `\u2139\uFE0F **TestMaster**: the budget of this pull request is ${formatUsd(usd)}.`;
-  await upsertStickyComment(
-    client,
-    trigger.repo,
-    pr.number,
-    buildStickyBody(visible, state),
-    sticky
-  );
-  await tryReply(
-    client,
-    trigger.repo,
-    pr.number,
-    `TestMaster: the budget of this pull request is now ${formatUsd(usd)}. Comment \`/testmaster regenerate\` to run with it.`
-  );
-  await finishReaction(client, trigger, true);
+  return true;
 }
-async function writeStickyComment(client, repo, number, sticky, report, context, state, settings, notes, guard) {
-  if (sticky && !commentWanted(settings.github.commentMode, true, report)) {
-    info("Nothing changed since the last comment (comment-mode on-change).");
-    return sticky.htmlUrl;
-  }
+function shaMatches(requested, actual) {
+  return requested === void 0 || actual.toLowerCase().startsWith(requested.toLowerCase());
+}
+async function botCommitGate(job) {
+  if (job.trigger.eventKind !== "pull_request" || !await isBotOnlyCommit(job.workspace, job.pinnedSha, isGeneratedTestPath))
+    return false;
+  notice("The head commit is TestMaster\u2019s own (TestMaster-Run trailer): no new generation.");
+  await tryCheckRun(job.client, job.trigger.repo, job.pinnedSha, {
+    conclusion: "success",
+    title: "Tests committed by TestMaster",
+    summary: "The head commit carries the TestMaster-Run trailer, so no new generation ran."
+  });
+  return true;
+}
+
+async function recordFailedRunSpend(client, repo, number, sticky, state, failure) {
+  const ledger = addRun(state.ledger, {
+    id: failure.runId,
+    costUsd: failure.spentUsd,
+    at: (/* @__PURE__ */ new Date()).toISOString()
+  });
+  const visible = renderFailedRun({
+    runId: failure.runId,
+    message: failure.secrets.reduce(
+      (text, secret) => secret ? text.split(secret).join("***") : text,
+      failure.message
+    ).replace(/\/\/[^/\s:@]+:[^/\s@]+@/g, "//***@"),
+    spentUsd: failure.spentUsd,
+    prSpentUsd: ledgerTotal(ledger),
+    prRuns: ledger.runs.length,
+    ...failure.prBudgetUsd !== void 0 ? { prBudgetUsd: failure.prBudgetUsd } : {}
+  });
   try {
-    const outcome = await upsertStickyComment(
+    await upsertStickyComment(
       client,
       repo,
       number,
-      guard.redact(buildStickyBody(renderComment(report, context), state), "comment"),
+      buildStickyBody(visible, { ...state, ledger }),
       sticky
     );
-    info(`TestMaster comment ${outcome.status}: ${outcome.htmlUrl}`);
-    return outcome.htmlUrl;
+    info(`The failed run's spend (up to ${formatUsd(failure.spentUsd)}) is in the PR ledger.`);
   } catch (error) {
-    const status = statusOf(isTestMasterError(error) ? error.cause : error);
-    const text = status === 403 ? "The token cannot comment on this pull request (a fork PR has a read-only token): the result is in this job summary." : `The TestMaster comment could not be written: ${messageOf(error)}`;
-    warning(text);
-    notes.push(text);
+    warning(
+      `The failed run's spend (up to ${formatUsd(failure.spentUsd)}) could not be recorded in the PR ledger: ${messageOf(error)}`
+    );
+  }
+}
+
+const COMMAND_FILES = [
+  "GITHUB_ENV",
+  "GITHUB_PATH",
+  "GITHUB_OUTPUT",
+  "GITHUB_STATE",
+  "GITHUB_STEP_SUMMARY"
+];
+async function guardRunnerFiles(env, workspace) {
+  const targets = [];
+  for (const variable of COMMAND_FILES) {
+    const path = env[variable];
+    if (path) targets.push({ name: `$${variable}`, path });
+  }
+  targets.push({ name: ".git/config", path: join(workspace, ".git", "config") });
+  const hooksDir = join(workspace, ".git", "hooks");
+  const hookNames = new Set(await readdir$1(hooksDir).catch(() => []));
+  for (const name of hookNames)
+    targets.push({ name: `.git/hooks/${name}`, path: join(hooksDir, name) });
+  const snapshots = [];
+  for (const target of targets) {
+    try {
+      snapshots.push({ ...target, content: await readRegularFile(target.path) });
+    } catch {
+    }
+  }
+  return {
+    async restore() {
+      const changed = [];
+      const failed = [];
+      const hooksNow = await lstat$1(hooksDir).catch(() => void 0);
+      if (hooksNow ? !hooksNow.isDirectory() : hookNames.size > 0) {
+        changed.push(".git/hooks");
+        await rm$1(hooksDir, { force: true }).then(() => mkdir$1(hooksDir)).catch((error) => failed.push(`.git/hooks (${messageOf(error)})`));
+      }
+      for (const name of await readdir$1(hooksDir).catch(() => [])) {
+        if (hookNames.has(name)) continue;
+        changed.push(`.git/hooks/${name}`);
+        await rm$1(join(hooksDir, name), { recursive: true, force: true }).catch(
+          (error) => failed.push(`.git/hooks/${name} (${messageOf(error)})`)
+        );
+      }
+      for (const { name, path, content } of snapshots) {
+        try {
+          const now = await readRegularFile(path).catch(() => null);
+          if (now !== null && sameContent(now, content)) continue;
+          changed.push(name);
+          await rm$1(path, { recursive: true, force: true });
+          if (content !== void 0) await writeFile$1(path, content, { flag: "wx" });
+        } catch (error) {
+          failed.push(`${name} (${messageOf(error)})`);
+        }
+      }
+      if (changed.length > 0)
+        warning(
+          `Code run during the tests changed ${changed.join(", ")}; the change was undone so later steps and our own git commands do not see it.`
+        );
+      if (failed.length > 0)
+        error(`Could not put back what the tests changed: ${failed.join("; ")}`);
+      return { changed, failed };
+    }
+  };
+}
+async function readRegularFile(path) {
+  let stats;
+  try {
+    stats = await lstat$1(path);
+  } catch (error) {
+    if (error.code === "ENOENT") return void 0;
+    throw error;
+  }
+  if (!stats.isFile()) throw new Error(`${path} is not a regular file`);
+  return readFile(path);
+}
+function sameContent(a, b) {
+  if (a === void 0 || b === void 0) return a === b;
+  return a.equals(b);
+}
+
+async function testPhase(job, ledger) {
+  await group(
+    "Check out the pull request head",
+    () => checkoutDetached(job.workspace, job.pinnedSha)
+  );
+  const events = new EventBus();
+  events.subscribe(
+    createProgressListener("actions", { write: (text) => process.stdout.write(text) })
+  );
+  const spend = trackSpend(events);
+  const guardedFiles = await guardRunnerFiles(job.env, job.workspace);
+  let report;
+  let unrestored = [];
+  const cancellation = cancelOnTermination(
+    (signal) => warning(
+      `${signal}: the job is being cancelled; stopping the run, keeping the accepted tests and recording the spend.`
+    )
+  );
+  try {
+    const { run } = await import('./chunk-run.js').then(function (n) { return n.a; });
+    report = await run({
+      resolved: ledger.effective,
+      secrets: job.inputs.apiKey ? { apiKey: job.inputs.apiKey } : {},
+      events,
+      runId: job.runId,
+      prSpentBeforeUsd: ledger.prSpentBeforeUsd,
+      headSha: job.pinnedSha,
+      mode: job.trigger.command?.name === "heal" ? "heal" : "generate",
+      signal: cancellation.signal,
+      secretGuard: job.guard
+    });
+  } catch (error) {
+    if (spend.upToUsd() > 0) {
+      await recordFailedRunSpend(
+        job.client,
+        job.trigger.repo,
+        job.pr.number,
+        ledger.sticky,
+        ledger.state,
+        {
+          runId: job.runId,
+          message: messageOf(error),
+          spentUsd: spend.upToUsd(),
+          prBudgetUsd: ledger.effective.settings.budget.prUsd,
+          secrets: [job.inputs.apiKey, job.inputs.githubToken]
+        }
+      );
+    }
+    await finishReaction(job.client, job.trigger, false);
+    throw error;
+  } finally {
+    unrestored = (await guardedFiles.restore()).failed;
+  }
+  return { report, events, unrestored };
+}
+function trackSpend(events) {
+  let upToUsd = 0;
+  const track = (budget) => {
+    upToUsd = budget.spentUsd + budget.reservedUsd;
+  };
+  events.subscribe({ "budget:reserved": track, "budget:settled": track, "budget:released": track });
+  return { upToUsd: () => upToUsd };
+}
+
+const RUN_EVENTS = /* @__PURE__ */ new Set(["opened", "synchronize", "reopened", "ready_for_review"]);
+function triggerFrom(event) {
+  switch (event.kind) {
+    case "unsupported":
+      notice(
+        `TestMaster does not act on the ${event.name} event; use pull_request, issue_comment or workflow_dispatch.`
+      );
+      return void 0;
+    case "pull_request":
+    case "pull_request_target":
+      if (!RUN_EVENTS.has(event.action)) {
+        notice(`TestMaster ignores pull_request action ${event.action}.`);
+        return void 0;
+      }
+      return {
+        repo: event.repo,
+        number: event.pullRequest.number,
+        eventKind: event.kind,
+        action: event.action,
+        commandFlat: {}
+      };
+    case "issue_comment":
+      return commentTrigger(event);
+    case "workflow_dispatch":
+      if (event.prNumber === void 0) {
+        throw new ConfigError(
+          "DISPATCH_PR_MISSING",
+          "workflow_dispatch needs the pull request number in the input pr-number",
+          "add `pr-number` to the workflow_dispatch inputs and pass it"
+        );
+      }
+      return {
+        repo: event.repo,
+        number: event.prNumber,
+        command: { name: "regenerate", paths: [] },
+        eventKind: "workflow_dispatch",
+        commandFlat: {},
+        ...event.sha ? { requestedSha: event.sha } : {}
+      };
+  }
+}
+function commentTrigger(event) {
+  if (event.action !== "created") {
+    notice(`TestMaster ignores ${event.action} comments.`);
     return void 0;
   }
+  if (!event.isPullRequest) {
+    notice("TestMaster ignores comments on issues that are not pull requests.");
+    return void 0;
+  }
+  if (event.author.type === "Bot" || event.author.login.endsWith("[bot]")) {
+    notice(`TestMaster ignores comments by bots (${event.author.login}).`);
+    return void 0;
+  }
+  const parsed = parseCommentCommand(event.body);
+  if (parsed.kind === "none") {
+    notice("The comment is not a /testmaster command.");
+    return void 0;
+  }
+  const command = parsed.kind === "command" ? parsed.command : { name: "help" };
+  return {
+    repo: event.repo,
+    number: event.issueNumber,
+    command,
+    commentId: event.commentId,
+    eventKind: "issue_comment",
+    commandFlat: commandFlat(command),
+    ...parsed.kind === "invalid" ? { action: `invalid: ${parsed.reason}` } : {},
+    ..."sha" in command && command.sha ? { requestedSha: command.sha } : {}
+  };
 }
-async function tryCheckRun(client, repo, sha, content) {
+function commandFlat(command) {
+  const flat = {};
+  if (command.name === "regenerate") {
+    if (command.budgetUsd !== void 0) flat["max-cost-usd"] = String(command.budgetUsd);
+    if (command.depth) flat.depth = command.depth;
+    if (command.paths.length > 0) flat.paths = command.paths.join(",");
+  }
+  return flat;
+}
+
+async function runAction(options = {}) {
   try {
-    await postCheckRun(client, repo, sha, content);
+    const failure = await execute(options);
+    if (failure) setFailed(failure);
   } catch (error) {
-    warning(`${messageOf(error)} (the job status carries the gate instead)`);
+    setFailed(formatError(error, isDebug()));
   }
 }
-async function writeReport(report, settings, env, workspace, guard) {
-  const path = settings.reportPath ? isAbsolute(settings.reportPath) ? settings.reportPath : join(workspace, settings.reportPath) : join(env.RUNNER_TEMP || tmpdir(), `testmaster-report-${report.runId}.json`);
-  await mkdir$1(dirname(path), { recursive: true });
-  const redacted = guard.redactDeep(report, "report");
-  const findings = guard.findings();
-  const written = findings.length > 0 ? { ...redacted, secretsRedacted: findings } : redacted;
-  await writeFile$1(path, `${JSON.stringify(written, null, 2)}
-`);
-  if (findings.length > 0)
-    warning(
-      `A secret value was found and redacted in: ${findings.map((f) => `${f.surface} (${f.count})`).join(", ")}`
-    );
-  return path;
+async function execute(options) {
+  const job = await startJob(options.env ?? process.env);
+  if (!job) return void 0;
+  const { pinned, fetched } = await pinPullRequest(job);
+  const resolved = await group(
+    "Load the configuration (base branch)",
+    () => resolveSettings(job.workspace, pinned.pr, job.inputs, job.trigger.commandFlat)
+  );
+  const admission = await admit(pinned, fetched, resolved.settings);
+  if (admission.stop) return admission.failure;
+  const ledger = await readPrLedger(pinned, resolved);
+  const tested = await testPhase(pinned, ledger);
+  const delivered = await deliverPhase(
+    pinned,
+    tested.report,
+    ledger.effective.settings,
+    options.beforePush
+  );
+  return publishPhase(pinned, ledger, delivered, tested.events, tested.unrestored);
 }
-function setOutputs(report, reportPath, commentUrl) {
-  const t = report.totals;
-  const out = (name, value) => {
-    const text = value === void 0 ? "" : String(value);
-    setOutput(name, text);
-    info(`output ${name}=${text}`);
+async function startJob(env) {
+  const inputs = readInputs();
+  const guard = SecretGuard.fromEnvironment(env, [inputs.apiKey, inputs.githubToken]);
+  const event = await readEvent(env);
+  const trigger = triggerFrom(event);
+  if (!trigger) return void 0;
+  const client = createGitHubClient({
+    token: inputs.githubToken,
+    baseUrl: env.GITHUB_API_URL || "https://api.github.com",
+    log: (m) => warning(m)
+  });
+  const selfLogin = await tokenLogin(client);
+  if (event.kind === "issue_comment" && selfLogin && event.author.login.toLowerCase() === selfLogin.toLowerCase()) {
+    notice("TestMaster ignores its own comments.");
+    return void 0;
+  }
+  return {
+    env,
+    inputs,
+    guard,
+    event,
+    trigger,
+    client,
+    selfLogin,
+    workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    runId: runIdFrom(env)
   };
-  out("tests-accepted", t.accepted);
-  out("tests-rejected", t.rejected);
-  out("cost-usd", report.budget.spentUsd.toFixed(6));
-  out("coverage-before", t.coverageBefore?.lines.pct);
-  out("coverage-after", t.coverageAfter?.lines.pct);
-  out("patch-coverage-before", t.patchCoverageBefore?.lines.pct);
-  out("patch-coverage-after", t.patchCoverageAfter?.lines.pct);
-  out("budget-exceeded", report.budget.exceeded);
-  out("report-path", reportPath);
-  out("comment-url", commentUrl);
-  out("commit-sha", report.delivery.commitSha);
+}
+async function pinPullRequest(job) {
+  const { event, trigger } = job;
+  const pr = event.kind === "pull_request" || event.kind === "pull_request_target" ? event.pullRequest : await group(
+    "Read the pull request",
+    () => getPullRequest(job.client, trigger.repo, trigger.number)
+  );
+  const fetched = await group(
+    "Fetch the pull request",
+    () => fetchPullRequest(job.workspace, {
+      number: pr.number,
+      baseRef: pr.baseRef,
+      baseSha: pr.baseSha,
+      headSha: pr.headSha
+    })
+  );
+  return { pinned: { ...job, pr, pinnedSha: pr.headSha }, fetched };
+}
+async function admit(job, fetched, settings) {
+  const { client, trigger, event, pr } = job;
+  if (trigger.command) {
+    if (await handleCommandGate(client, trigger, event, pr, settings) === "stop")
+      return { stop: true };
+  } else {
+    const stop = await pullRequestGate(event, pr, settings);
+    if (stop) return { stop: true, ...stop.failure ? { failure: stop.failure } : {} };
+  }
+  const refusal = await isolationGate(client, trigger, event, pr, settings, job.inputs);
+  if (refusal) return { stop: true, failure: refusal };
+  if (await headMovedGate(job, fetched)) return { stop: true };
+  if (await botCommitGate(job)) return { stop: true };
+  return { stop: false };
 }
 
 await runAction();
