@@ -7,6 +7,7 @@ import {
 } from '../../src/github/check-annotations.js'
 import { checkRunContent } from '../../src/github/check-run.js'
 import type { Report } from '../../src/report/report-schema.js'
+import { SecretGuard } from '../../src/report/secret-guard.js'
 import { sampleReport } from '../report/sample-report.js'
 
 /** The sample report with uncovered changed lines set per module path. */
@@ -113,5 +114,19 @@ describe('checkRunContent with uncovered changed lines', () => {
     const content = checkRunContent(sampleReport())
     expect(content.annotations).toEqual([])
     expect(content.summary).not.toContain('annotated')
+  })
+
+  it('SECURITY 37: a secret value in an annotation is redacted with the rest of the check run', () => {
+    const secret = 'ghs_annotation_secret_value'
+    const report = reportWithUncovered({ 'src/math.ts': [{ start: 1, end: 1 }] })
+    const content = checkRunContent({
+      ...report,
+      modules: report.modules.map((m) => ({ ...m, path: `src/${secret}.ts` }))
+    })
+    const guard = new SecretGuard([secret])
+    const redacted = guard.redactDeep(content, 'check run')
+    expect(redacted.annotations?.[0]?.path).toBe('src/***.ts')
+    expect(JSON.stringify(redacted)).not.toContain(secret)
+    expect(guard.findings()).toEqual([{ surface: 'check run', count: 1 }])
   })
 })
