@@ -22,12 +22,13 @@ describe('action e2e: delivery', () => {
     ReportSchema.parse(JSON.parse(await readFile(path ?? '', 'utf8')))
 
   it.each([
-    ['answers 502', 502 as const],
-    ['drops the connection', 'drop' as const]
+    ['answers 502', 502 as const, undefined],
+    ['drops the connection', 'drop' as const, undefined],
+    ['answers 502 (a personal token: the comment is the user’s)', 502 as const, 'ci-user']
   ])(
     'GitHub creates the comment, then %s: the comment is looked up, not posted again; one comment with this run’s body',
-    async (_name, fault) => {
-      scenario = await createScenario()
+    async (_name, fault, tokenUser) => {
+      scenario = await createScenario(tokenUser ? { tokenUser } : {})
       scenario.gh.addFaultAfterEffect('POST', new RegExp(`/issues/${PR}/comments$`), fault)
       const result = await scenario.run(
         'pull_request',
@@ -41,6 +42,7 @@ describe('action e2e: delivery', () => {
       expect(posts.map((r) => r.status)).toEqual([fault === 'drop' ? 0 : 502])
       expect(scenario.gh.commentsOn(PR)).toHaveLength(1)
       const [sticky] = stickies(scenario)
+      expect(sticky?.user.login).toBe(tokenUser ?? 'github-actions[bot]')
       expect(sticky?.body.split('\n')[1]).toMatch(/^✅ \*\*TestMaster\*\* added \d+ test\(s\)/)
       expect(decodeState(sticky?.body ?? '')?.ledger.runs.map((r) => r.id)).toEqual(['gh-4242-1'])
       expect(result.outputs['comment-url']).toContain(`#issuecomment-${sticky?.id}`)

@@ -62,7 +62,8 @@ export async function publishPhase(
       { ...ledger.state, ledger: runs },
       settings,
       notes,
-      guard
+      guard,
+      job.selfLogin
     )
   )
   await group('Post the budget gate check run', () =>
@@ -121,7 +122,9 @@ async function writeStickyComment(
   state: StickyState,
   settings: Readonly<Settings>,
   notes: string[],
-  guard: SecretGuard
+  guard: SecretGuard,
+  /** The token's login, to find our comment again if a create fails without an answer. */
+  selfLogin: string | undefined
 ): Promise<string | undefined> {
   if (sticky && !commentWanted(settings.github.commentMode, true, report)) {
     core.info('Nothing changed since the last comment (comment-mode on-change).')
@@ -133,7 +136,8 @@ async function writeStickyComment(
       repo,
       number,
       guard.redact(buildStickyBody(renderComment(report, context), state), 'comment'),
-      sticky
+      sticky,
+      selfLogin
     )
     core.info(`TestMaster comment ${outcome.status}: ${outcome.htmlUrl}`)
     return outcome.htmlUrl
