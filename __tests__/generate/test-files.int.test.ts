@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { candidatePath, mergeTestFiles, resolveTestPath } from '../../src/generate/test-files.js'
+import { mergeTestFiles } from '../../src/generate/merge-tests.js'
+import { candidatePath, resolveTestPath } from '../../src/generate/test-files.js'
 
 let root: string
 let outside: string

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { mergeTestFiles } from '../../src/generate/test-files.js'
+import { mergeTestFiles } from '../../src/generate/merge-tests.js'
 
 /**
  * The explorer writes `import { describe, expect, it }` and a model often writes

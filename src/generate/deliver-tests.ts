@@ -3,7 +3,8 @@ import type { TestRunner } from '../runner/test-runner.js'
 import { fileVerdict, type FailedTest } from './failing-tests.js'
 import { mergeClash } from './merge-clash.js'
 import { countTestBlocks, removeTests } from './test-blocks.js'
-import { candidatePath, mergeTestFiles, removeFile, writeTestFile } from './test-files.js'
+import { mergeTestFiles } from './merge-tests.js'
+import { candidatePath, removeFile, writeTestFile } from './test-files.js'
 
 /**
  * From accepted candidates to the files we deliver, losing no test that passes:

@@ -19,7 +19,9 @@ import { formatLikeRepository } from './repository-style.js'
 import { checkKillsMutant, type MutantCheck } from './gates/6-asserts.js'
 import { checkAssertsStatically } from './gates/6-asserts-statically.js'
 import type { FailureEvidence, GenerationContext, ProposedTest, Strategy } from './strategy.js'
-import { countTestBlocks, removeTests } from './test-blocks.js'
+import { groupLooseTests } from './group-by-unit.js'
+import { testChanges, withoutKnownTests } from './known-tests.js'
+import { countTestBlocks, removeTests, testCases } from './test-blocks.js'
 import { candidatePath, removeFile, resolveTestPath, writeTestFile } from './test-files.js'
 import { accepted, rejected, type Gate, type Verdict } from './verdict.js'
 
@@ -254,6 +256,8 @@ export async function processModule(
         coverage: result.coverage,
         path: previousPath
       })
+      // What the file already holds is what later proposals must not repeat.
+      acceptedTitles.push(...testCases(result.code, previousPath).map((t) => t.name))
     }
     // Report them only when something happened to them: healed, or failing for good.
     if (
@@ -401,10 +405,43 @@ export async function processModule(
         if (outcome.more) continue
         break
       }
-      for (const proposed of outcome.tests) {
+      for (const offered of outcome.tests) {
         if (signal.aborted) break
         const id = `${strategy.name}-${++sequence}`
         const started = Date.now()
+        const fresh = newPartOf(offered, acceptedTests, finalPath, moduleStem(job.moduleFile))
+        if (fresh.remaining === 0) {
+          const verdict = rejected(
+            'adds-coverage',
+            `adds nothing new: its ${fresh.known} test(s) are already in ${basename(finalPath)} or in a candidate accepted before it`
+          )
+          candidates.push({
+            id,
+            strategy: strategy.name,
+            verdict,
+            tests: fresh.known,
+            healingRounds: 0,
+            durationMs: Date.now() - started,
+            addedLines: 0,
+            addedBranches: 0,
+            ...(offered.target ? { target: offered.target } : {}),
+            reached: 'answered',
+            code: capCode(offered.code)
+          })
+          events.emit('candidate:verdict', {
+            module: module.path,
+            candidate: id,
+            strategy: strategy.name,
+            verdict
+          })
+          continue
+        }
+        if (fresh.known > 0)
+          events.emit('log', {
+            level: 'debug',
+            message: `${module.path}: ${id}: ${fresh.known} of its tests are already in the file, left out`
+          })
+        const proposed = fresh.proposed
         const result = await evaluateCandidate({
           job,
           settings,
@@ -471,6 +508,14 @@ export async function processModule(
   }
   const after = coverageFigures(union, job.moduleFile)
   const patchAfter = patchCoverage(union, job.moduleFile, changed)
+  // Counted test by test against the files on the branch: a rewritten file is not all new.
+  const changes =
+    testFiles.length > 0
+      ? testChanges(
+          previousFiles,
+          testFiles.map((file) => ({ path: join(job.repoRoot, file.path), code: file.code }))
+        )
+      : undefined
   const status =
     testFiles.length > 0
       ? 'done'
@@ -483,6 +528,7 @@ export async function processModule(
       status,
       reason: stoppedBy ? `budget limit ${stoppedBy} reached` : undefined,
       testFile: testFiles[0]?.path,
+      ...(changes ? { testChanges: changes } : {}),
       candidates,
       coverageAfter: after,
       patchCoverageAfter: patchAfter,
@@ -498,6 +544,29 @@ export async function processModule(
     testFiles,
     possibleBugs,
     stoppedBy
+  }
+}
+
+/**
+ * What a proposed candidate brings beyond the tests already accepted (those committed earlier
+ * first): its loose tests grouped by unit, and the tests whose body is already there left out.
+ */
+function newPartOf(
+  proposed: ProposedTest,
+  accepted: readonly { readonly code: string; readonly path?: string }[],
+  finalPath: string,
+  fallbackTitle: string
+): { readonly proposed: ProposedTest; readonly known: number; readonly remaining: number } {
+  const grouped = groupLooseTests(proposed.code, finalPath, fallbackTitle)
+  const fresh = withoutKnownTests(
+    grouped,
+    finalPath,
+    accepted.map((test) => ({ path: test.path ?? finalPath, code: test.code }))
+  )
+  return {
+    proposed: { ...proposed, code: fresh.known.length > 0 ? fresh.code : grouped },
+    known: fresh.known.length,
+    remaining: fresh.remaining
   }
 }
 

@@ -3,7 +3,9 @@ import ts from 'typescript'
 /**
  * The `describe` / `it` / `test` blocks of a jest or vitest file, read with the TypeScript parser:
  * their full names (describe titles and the test title joined by ' > ', as the runners report
- * them), and removal of named tests, so one failing test costs that test, not its whole file.
+ * them), what each test does with formatting set aside (so a test already in a file is known
+ * however it was spelled), and removal of tests, so one failing test costs that test, not its
+ * whole file.
  */
 
 const SUITE_NAMES = new Set(['describe', 'fdescribe', 'xdescribe', 'suite', 'context'])
@@ -15,6 +17,9 @@ interface Block {
   readonly statement: ts.Statement
   /** Matches the block's full name as runners report it. */
   readonly name: RegExp
+  /** The full name as written: titles joined by ' > ' (a non-literal title as its source text). */
+  readonly fullTitle: string
+  readonly call: ts.CallExpression
   readonly parent?: Block
 }
 
@@ -66,6 +71,13 @@ function titlePattern(node: ts.Expression, each: boolean): string | undefined {
   return undefined
 }
 
+/** A title as written: a literal's text, anything else as its source text. */
+function titleText(node: ts.Expression, file: ts.SourceFile): string {
+  return ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)
+    ? node.text
+    : node.getText(file)
+}
+
 function blocksOf(file: ts.SourceFile): Block[] {
   const blocks: Block[] = []
   const visit = (node: ts.Node, parent: Block | undefined, prefix: string): void => {
@@ -80,12 +92,15 @@ function blocksOf(file: ts.SourceFile): Block[] {
             : undefined
       const titleNode = call.arguments[0]
       const title = kind && callee && titleNode ? titlePattern(titleNode, callee.each) : undefined
-      if (kind && title !== undefined) {
+      if (kind && title !== undefined && titleNode) {
         const full = prefix ? `${prefix} > ${title}` : title
+        const written = titleText(titleNode, file)
         const block: Block = {
           kind,
           statement: node,
           name: new RegExp(`^${full}$`, 's'),
+          fullTitle: parent ? `${parent.fullTitle} > ${written}` : written,
+          call,
           ...(parent ? { parent } : {})
         }
         blocks.push(block)
@@ -147,6 +162,126 @@ export function removeTests(
     else removed.push(name)
     for (const match of matches) doomed.add(match)
   }
+  const { code: cleaned, remaining } = cutBlocks(code, fileName, blocks, doomed)
+  return { code: cleaned, removed, notFound, remaining }
+}
+
+/** A test as it reads: its full name, and what it does with formatting and comments set aside. */
+export interface TestCase {
+  /** Describe titles and the test title joined by ' > ', as written. */
+  readonly name: string
+  /**
+   * The test call without its title, as a string of tokens: whitespace, comments, semicolons,
+   * trailing commas and the quotes of strings do not count, nor `it` versus `test`.
+   */
+  readonly body: string
+}
+
+/** The file's tests, in source order. */
+export function testCases(code: string, fileName: string): TestCase[] {
+  const file = parse(code, fileName)
+  return blocksOf(file)
+    .filter((block) => block.kind === 'test')
+    .map((block) => ({ name: block.fullTitle, body: normalisedBody(block.call, file) }))
+}
+
+/**
+ * Removes the tests `doomed` picks (given each test and its index in `testCases` order), the
+ * suites they leave empty and the imports nothing uses any more.
+ */
+export function removeTestsWhere(
+  code: string,
+  fileName: string,
+  doomed: (test: TestCase, index: number) => boolean
+): { readonly code: string; readonly removed: readonly TestCase[]; readonly remaining: number } {
+  const file = parse(code, fileName)
+  const blocks = blocksOf(file)
+  const picked = new Set<Block>()
+  const removed: TestCase[] = []
+  blocks
+    .filter((block) => block.kind === 'test')
+    .forEach((block, index) => {
+      const test = { name: block.fullTitle, body: normalisedBody(block.call, file) }
+      if (!doomed(test, index)) return
+      picked.add(block)
+      removed.push(test)
+    })
+  const { code: cleaned, remaining } = cutBlocks(code, fileName, blocks, picked)
+  return { code: cleaned, removed, remaining }
+}
+
+/**
+ * The call's tokens after its title: `it('x', () => { expect(f(1)).toBe(1); })` and
+ * `test("x", () => {\n  expect(f(1)).toBe(1)\n})` read the same.
+ */
+function normalisedBody(call: ts.CallExpression, file: ts.SourceFile): string {
+  const tokens: string[] = []
+  collectTokens(call.expression, file, tokens)
+  // `test` and `specify` are other names of `it`.
+  if (tokens[0] === 'test' || tokens[0] === 'specify') tokens[0] = 'it'
+  for (const argument of call.arguments.slice(1)) collectTokens(argument, file, tokens)
+  return tokens.join(' ')
+}
+
+/** What a statement or expression does, with formatting, comments and quotes set aside. */
+export function normalisedText(node: ts.Node, file: ts.SourceFile): string {
+  const tokens: string[] = []
+  collectTokens(node, file, tokens)
+  return tokens.join(' ')
+}
+
+/** Whether a statement is a `describe` (suite) or an `it` / `test` (test) call. */
+export function blockKind(statement: ts.Statement): 'suite' | 'test' | undefined {
+  if (!ts.isExpressionStatement(statement) || !ts.isCallExpression(statement.expression))
+    return undefined
+  const callee = calleeRoot(statement.expression.expression)
+  if (!callee) return undefined
+  return SUITE_NAMES.has(callee.root) ? 'suite' : TEST_NAMES.has(callee.root) ? 'test' : undefined
+}
+
+/** The parser's view of a test file, with the script kind its name implies. */
+export function parseTestFile(code: string, fileName: string): ts.SourceFile {
+  return parse(code, fileName)
+}
+
+function collectTokens(node: ts.Node, file: ts.SourceFile, into: string[]): void {
+  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) {
+    into.push(JSON.stringify(node.text))
+    return
+  }
+  if (
+    ts.isTemplateHead(node) ||
+    ts.isTemplateMiddle(node) ||
+    ts.isTemplateTail(node) ||
+    ts.isRegularExpressionLiteral(node) ||
+    ts.isNumericLiteral(node)
+  ) {
+    into.push(node.getText(file))
+    return
+  }
+  const children = node.getChildren(file)
+  if (children.length === 0) {
+    if (node.kind !== ts.SyntaxKind.SemicolonToken) into.push(node.getText(file))
+    return
+  }
+  children.forEach((child, i) => {
+    // A trailing comma (`f(a, b,)`, `[1, 2,]`) is the last child of its list.
+    const trailingComma =
+      child.kind === ts.SyntaxKind.CommaToken &&
+      node.kind === ts.SyntaxKind.SyntaxList &&
+      i === children.length - 1
+    if (!trailingComma) collectTokens(child, file, into)
+  })
+}
+
+/** Cuts the doomed blocks, the suites left empty, and the imports left unused. */
+function cutBlocks(
+  code: string,
+  fileName: string,
+  blocks: readonly Block[],
+  doomed: Set<Block>
+): { readonly code: string; readonly remaining: number } {
+  const tests = blocks.filter((block) => block.kind === 'test')
   // A suite goes when every test inside it goes.
   for (const suite of blocks.filter((block) => block.kind === 'suite')) {
     const inside = tests.filter((test) => isWithin(test, suite))
@@ -161,12 +296,7 @@ export function removeTests(
   let text = code
   for (const { start, end } of ranges) text = text.slice(0, start) + text.slice(end)
   const cleaned = ranges.length > 0 ? withoutUnusedImports(text, fileName) : text
-  return {
-    code: cleaned,
-    removed,
-    notFound,
-    remaining: tests.filter((test) => !isDoomed(test, doomed)).length
-  }
+  return { code: cleaned, remaining: tests.filter((test) => !isDoomed(test, doomed)).length }
 }
 
 function isWithin(block: Block, ancestor: Block): boolean {

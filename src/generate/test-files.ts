@@ -1,6 +1,5 @@
 import { lstat, realpath } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
-import ts from 'typescript'
 import { GenerationError } from '../errors.js'
 import {
   isInsideDir,
@@ -110,74 +109,4 @@ export async function writeTestFile(
 /** Removes a file we wrote, never through a directory swapped for a symlink. */
 export async function removeFile(repoRoot: string, absolutePath: string): Promise<void> {
   await removeFileInside(repoRoot, absolutePath)
-}
-
-/**
- * Merges accepted candidates of one module into one file: import declarations deduplicated at the
- * top, each candidate's body in its own block so top-level names cannot clash.
- */
-export function mergeTestFiles(codes: readonly string[], fileName: string): string {
-  if (codes.length === 1) return codes[0] ?? ''
-  const imports: string[] = []
-  const bodies: string[] = []
-  // Local names already imported: the same binding imported twice, even spelled differently
-  // (`{ describe, it }` and `{ it, describe }`), is a duplicate declaration in an ES module.
-  const bound = new Set<string>()
-  for (const code of codes) {
-    const file = ts.createSourceFile(fileName, code, ts.ScriptTarget.Latest, true)
-    const body: string[] = []
-    for (const statement of file.statements) {
-      const text = statement.getFullText(file).trim()
-      if (ts.isImportDeclaration(statement)) {
-        const kept = withoutBoundNames(statement, file, text, bound)
-        if (kept !== undefined && !imports.includes(kept)) imports.push(kept)
-      } else if (isHoistedMockCall(statement, file)) {
-        if (!imports.includes(text)) imports.push(text)
-      } else {
-        body.push(text)
-      }
-    }
-    bodies.push(`{\n${body.join('\n\n')}\n}`)
-  }
-  return `${imports.join('\n')}\n\n${bodies.join('\n\n')}\n`
-}
-
-/**
- * The import declaration without the local names already in `bound` (which it then adds to), or
- * undefined when nothing of it is left. Unchanged text when all its names are new.
- */
-function withoutBoundNames(
-  statement: ts.ImportDeclaration,
-  file: ts.SourceFile,
-  text: string,
-  bound: Set<string>
-): string | undefined {
-  const clause = statement.importClause
-  if (!clause) return text
-  const named = clause.namedBindings
-  const locals = [
-    ...(clause.name ? [clause.name.text] : []),
-    ...(named && ts.isNamespaceImport(named) ? [named.name.text] : []),
-    ...(named && ts.isNamedImports(named) ? named.elements.map((e) => e.name.text) : [])
-  ]
-  const fresh = locals.filter((name) => !bound.has(name))
-  for (const name of fresh) bound.add(name)
-  if (fresh.length === locals.length) return text
-  if (fresh.length === 0) return undefined
-  const parts: string[] = []
-  if (clause.name && fresh.includes(clause.name.text)) parts.push(clause.name.text)
-  if (named && ts.isNamespaceImport(named) && fresh.includes(named.name.text))
-    parts.push(named.getText(file))
-  if (named && ts.isNamedImports(named)) {
-    const elements = named.elements.filter((e) => fresh.includes(e.name.text))
-    if (elements.length > 0) parts.push(`{ ${elements.map((e) => e.getText(file)).join(', ')} }`)
-  }
-  return `import ${clause.isTypeOnly ? 'type ' : ''}${parts.join(', ')} from ${statement.moduleSpecifier.getText(file)}`
-}
-
-function isHoistedMockCall(statement: ts.Statement, file: ts.SourceFile): boolean {
-  if (!ts.isExpressionStatement(statement) || !ts.isCallExpression(statement.expression))
-    return false
-  const callee = statement.expression.expression.getText(file)
-  return /^(jest|vi)\.(mock|unmock|doMock)$/.test(callee)
 }

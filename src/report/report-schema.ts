@@ -175,6 +175,12 @@ export const ModuleReportSchema = z.object({
   changedLines: Count,
   /** Repo-relative path of the test file written for this module, when any test was accepted. */
   testFile: z.string().optional(),
+  /**
+   * What the delivered files change in the module's generated tests already on the branch, test
+   * by test (full name and body, formatting aside): tests added (new or changed) and removed. On
+   * a first run every delivered test is added; a re-run that adds nothing has `added` 0.
+   */
+  testChanges: z.object({ added: Count, removed: Count }).optional(),
   candidates: z.array(CandidateReportSchema),
   coverageBefore: CoverageFiguresSchema.optional(),
   coverageAfter: CoverageFiguresSchema.optional(),
