@@ -2,7 +2,6 @@ import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { mergeTestFiles } from '../../src/generate/merge-tests.js'
 import { candidatePath, resolveTestPath } from '../../src/generate/test-files.js'
 
 let root: string
@@ -59,19 +58,5 @@ describe('candidatePath', () => {
       '/r/src/a.testmaster-llm-2.test.ts'
     )
     expect(candidatePath('/r/src/a.spec.mjs', 'c1')).toBe('/r/src/a-c1.spec.mjs')
-  })
-})
-
-describe('mergeTestFiles', () => {
-  it('deduplicates imports and scopes each body', () => {
-    const a =
-      "import { expect, it } from 'vitest'\nimport { f } from './f.js'\nconst x = 1\nit('a', () => expect(f(x)).toBe(1))\n"
-    const b =
-      "import { expect, it } from 'vitest'\nimport { g } from './f.js'\nconst x = 2\nit('b', () => expect(g(x)).toBe(2))\n"
-    const merged = mergeTestFiles([a, b], 'f.test.ts')
-    expect(merged).toBe(
-      "import { expect, it } from 'vitest'\nimport { f } from './f.js'\nimport { g } from './f.js'\n\n" +
-        "{\nconst x = 1\n\nit('a', () => expect(f(x)).toBe(1))\n}\n\n{\nconst x = 2\n\nit('b', () => expect(g(x)).toBe(2))\n}\n"
-    )
   })
 })

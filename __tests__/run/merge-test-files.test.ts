@@ -8,17 +8,15 @@ import { mergeTestFiles } from '../../src/generate/merge-tests.js'
  */
 
 describe('mergeTestFiles imports', () => {
-  it('imports a name once, however the candidates spelled the import', () => {
+  it('imports a name once, however the candidates spelled the import, one declaration per module', () => {
     const explorer =
       "import { describe, expect, it } from 'vitest'\nimport { f } from '../src/f.js'\n\ndescribe('f', () => {\n  it('a', () => expect(f(1)).toBe(1))\n})\n"
     const llm =
       "import { describe, it, expect, vi } from 'vitest'\nimport { f, type Options } from '../src/f.js'\nimport * as fs from 'node:fs'\n\ndescribe('f more', () => {\n  it('b', () => expect(f(2)).toBe(2))\n})\n"
     const merged = mergeTestFiles([explorer, llm], 'f.test.ts')
     expect(merged.split('\n\n')[0]!.split('\n')).toEqual([
-      "import { describe, expect, it } from 'vitest'",
-      "import { f } from '../src/f.js'",
-      "import { vi } from 'vitest'",
-      "import { type Options } from '../src/f.js'",
+      "import { describe, expect, it, vi } from 'vitest'",
+      "import { f, type Options } from '../src/f.js'",
       "import * as fs from 'node:fs'"
     ])
     expect(merged).toContain("describe('f', () => {")

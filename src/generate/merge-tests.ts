@@ -1,5 +1,5 @@
 import ts from 'typescript'
-import { blockKind, normalisedText, parseTestFile } from './test-blocks.js'
+import { blockKind, normalisedText, parseTestFile, statementIdentity } from './test-blocks.js'
 
 /**
  * Accepted candidates of one module merged into one file a person can read: imports once at the
@@ -110,7 +110,7 @@ function addFile(merge: Merge, code: string, fileName: string): void {
   // The earlier layout: every candidate in a bare block of its own.
   const units =
     rest.length > 0 && rest.every((statement) => ts.isBlock(statement))
-      ? rest.map((block) => [...(block as ts.Block).statements])
+      ? rest.map((block) => [...block.statements])
       : [rest]
   for (const unit of units) addUnit(merge, unit, file, fileName)
 }
@@ -131,7 +131,7 @@ function addUnit(
     const kind = blockKind(statement)
     if (kind === 'suite' && addSuite(merge, statement, unit)) continue
     if (kind === 'test' || kind === 'suite') {
-      const key = normalisedText(statement, unit)
+      const key = statementIdentity(statement, unit)
       if (merge.topTests.has(key)) continue
       merge.topTests.add(key)
       merge.body.push({ kind: 'text', text: statement.getFullText(unit).trim() })
@@ -228,7 +228,7 @@ function addSuite(merge: Merge, statement: ts.Statement, file: ts.SourceFile): b
   )?.suite
   if (existing) {
     for (const member of inner.filter(isMember)) {
-      const normal = normalisedText(member, file)
+      const normal = statementIdentity(member, file)
       if (existing.members.has(normal)) continue
       existing.members.add(normal)
       existing.appended.push(member.getFullText(file).trim())
@@ -252,7 +252,7 @@ function addSuite(merge: Merge, statement: ts.Statement, file: ts.SourceFile): b
       insertAt: (last ? last.getEnd() : body.getStart(file) + 1) - offset,
       indent: /^[ \t]*$/.test(indent) ? indent : '  ',
       appended: [],
-      members: new Set(inner.filter(isMember).map((s) => normalisedText(s, file)))
+      members: new Set(inner.filter(isMember).map((s) => statementIdentity(s, file)))
     }
   })
   return true

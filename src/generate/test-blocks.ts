@@ -230,6 +230,17 @@ export function normalisedText(node: ts.Node, file: ts.SourceFile): string {
   return tokens.join(' ')
 }
 
+/**
+ * What makes a test statement the same test: its title and normalised body (a suite or any other
+ * statement: its normalised text).
+ */
+export function statementIdentity(statement: ts.Statement, file: ts.SourceFile): string {
+  if (blockKind(statement) !== 'test') return normalisedText(statement, file)
+  const call = (statement as ts.ExpressionStatement).expression as ts.CallExpression
+  const title = call.arguments[0]
+  return `${title ? titleText(title, file) : ''}\0${normalisedBody(call, file)}`
+}
+
 /** Whether a statement is a `describe` (suite) or an `it` / `test` (test) call. */
 export function blockKind(statement: ts.Statement): 'suite' | 'test' | undefined {
   if (!ts.isExpressionStatement(statement) || !ts.isCallExpression(statement.expression))
