@@ -294,6 +294,64 @@ describe('deliverTests on a vitest project', () => {
     await rm(delivery.files[0]!.path)
   })
 
+  it('a re-run: the earlier file in bare blocks, repeated tests and a clashing helper come out as one describe per function that passes', async () => {
+    const earlierBody = [
+      'const sum = (a) => add(a, a)',
+      "describe('add', () => {",
+      "  it('doubles', () => expect(sum(2)).toBe(4))",
+      '})'
+    ]
+    const earlier = [
+      "import { describe, expect, it } from 'vitest'",
+      "import { add, classify } from '../src/math.js'",
+      '',
+      '{',
+      ...earlierBody,
+      '}',
+      '',
+      '{',
+      ...earlierBody,
+      "describe('classify', () => {",
+      "  it('classifies zero', () => expect(classify(0)).toBe('zero'))",
+      '})',
+      '}',
+      ''
+    ].join('\n')
+    const next = file("import { describe, expect, it } from 'vitest'", [
+      'const sum = (a) => add(a, 1)',
+      "describe('add', () => {",
+      "  it('adds one', () => expect(sum(2)).toBe(3))",
+      '})',
+      "describe('classify', () => {",
+      "  it('classifies a large number', () => expect(classify(sum(100))).toBe('large'))",
+      '})'
+    ])
+    const delivery = await deliverTests(
+      input([
+        { id: 'previous', code: earlier, path: project.path('tests/math.testmaster.test.js') },
+        { id: 'explorer-1', code: next }
+      ])
+    )
+
+    expect(delivery.files.map((f) => f.candidates)).toEqual([['previous', 'explorer-1']])
+    const delivered = delivery.files[0]!.code
+    expect(delivered).not.toMatch(/^\{$/m)
+    expect(delivered.match(/^describe\('add'/gm)).toHaveLength(1)
+    expect(delivered.match(/^describe\('classify'/gm)).toHaveLength(1)
+    expect(delivered).toContain('const sum_2 = (a) => add(a, 1)')
+    const check = await own.run({ testFiles: [delivery.files[0]!.path], timeoutMs: TIMEOUT_MS })
+    expect(check.status === 'completed' && check.files[0]?.tests.map((t) => t.name)).toEqual([
+      'add > doubles',
+      'add > adds one',
+      'classify > classifies zero',
+      'classify > classifies a large number'
+    ])
+    expect(
+      check.status === 'completed' && check.files[0]?.tests.every((t) => t.status === 'passed')
+    ).toBe(true)
+    await rm(delivery.files[0]!.path)
+  })
+
   it('cuts the one failing test of three at the final check', async () => {
     const code = file("import { describe, expect, it } from 'vitest'", [
       "describe('classify', () => {",
