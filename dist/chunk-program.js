@@ -12,7 +12,7 @@ import require$$1 from 'node:child_process';
 import fs from 'node:fs';
 import require$$4 from 'node:process';
 import { l as loadSettings, d as detectProgressMode, E as EventBus, c as createProgressListener, a as cancelOnTermination } from './chunk-progress-listener.js';
-import { B as funnelLine, D as healingLine, A as ConfigError, f as tryGit, e as GitError, E as EXIT_CODES, j as formatError, F as exitCodeFor, q as renderComment, H as GitRepository } from './chunk-test-location.js';
+import { D as gateFunnelLine, E as mutantGateOn, H as funnelLine, I as healingLine, B as ConfigError, f as tryGit, e as GitError, J as EXIT_CODES, k as formatError, K as exitCodeFor, v as renderComment, L as GitRepository } from './chunk-test-location.js';
 import { T as TOOL_VERSION, r as run, p as planChange, e as estimatedPlanCost } from './chunk-run.js';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -4478,6 +4478,12 @@ function renderTerminal(report, options = {}) {
       `  ${report.plan.skipped.length} changed file(s) not tested (not source modules, or excluded); --verbose lists why`
     );
   }
+  const funnels = (t.funnels ?? []).filter((f) => f.proposed > 0);
+  if (funnels.length > 0) {
+    out.push("");
+    for (const f of funnels.length > 2 ? funnels : funnels.slice(0, 1))
+      out.push(`candidate funnel (${f.strategy}): ${gateFunnelLine(f, mutantGateOn(report))}`);
+  }
   if (t.funnel && t.funnel.calls > 0) {
     out.push("", `llm funnel: ${funnelLine(t.funnel)}`);
     const healing = healingLine(t.funnel);
@@ -4491,7 +4497,7 @@ function renderTerminal(report, options = {}) {
   }
   out.push(
     "",
-    report.provider === "explorer" ? "offline explorer: no LLM call, no cost" : `tokens ${t.llm.tokensIn} in / ${t.llm.tokensOut} out in ${t.llm.calls} call(s); spent ${usd(report.budget.spentUsd)} of ${usd(report.budget.limits.runUsd)}${report.budget.stoppedBy ? `; stopped by ${report.budget.stoppedBy}` : ""}`
+    report.provider === "explorer" ? "offline explorer: no LLM call, no cost" : `tokens ${t.llm.tokensIn} in / ${t.llm.tokensOut} out in ${t.llm.calls} call(s); spent ${usd(report.budget.spentUsd)} of ${usd(report.budget.limits.runUsd)}${report.budget.stoppedBy ? `; stopped by ${report.budget.stoppedBySetting ?? report.budget.stoppedBy}` : ""}`
   );
   if (report.sandbox?.mechanism === "bubblewrap")
     out.push(`sandbox: ${clean(report.sandbox.detail)}`);

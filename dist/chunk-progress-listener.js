@@ -5,7 +5,7 @@ const __dirname = import.meta.dirname;
 
 import { readFile } from 'node:fs/promises';
 import { normalize, isAbsolute, join } from 'node:path';
-import { A as ConfigError, I as toJSONSchema, J as SettingsSchema, H as GitRepository } from './chunk-test-location.js';
+import { B as ConfigError, M as camelizeKeys, N as toJSONSchema, O as formatKeyPath, P as camelToKebab, Q as valueAtPath, F as FLAT_OPTIONS, R as coerceFlatValue, T as setAtPath, U as SettingsSchema, V as FLAT_OPTION_BY_PATH, L as GitRepository } from './chunk-test-location.js';
 import require$$0 from 'process';
 import require$$0$1 from 'buffer';
 import { createHash } from 'node:crypto';
@@ -8722,66 +8722,6 @@ function requireDist () {
 
 var distExports = requireDist();
 
-const DATA_KEYED_FIELDS = /* @__PURE__ */ new Set(["prices"]);
-function kebabToCamel(key) {
-  return key.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
-}
-function camelToKebab(key) {
-  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-function isPlainObject(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-const KEBAB = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
-function camelizeKeys(value, problems = [], dataKeyed = false, at = "") {
-  if (Array.isArray(value))
-    return value.map((v, i) => camelizeKeys(v, problems, false, `${at}[${i}]`));
-  if (!isPlainObject(value)) return value;
-  const out = {};
-  const spelledAs = /* @__PURE__ */ new Map();
-  for (const [key, inner] of Object.entries(value)) {
-    const path = at ? `${at}.${key}` : key;
-    if (!dataKeyed && !KEBAB.test(key)) {
-      const kebab = camelToKebab(key).replace(/_/g, "-").replace(/^-/, "");
-      problems.push({
-        path,
-        message: `option names are kebab-case${KEBAB.test(kebab) ? `: did you mean "${kebab}"?` : ""}`
-      });
-      continue;
-    }
-    const name = dataKeyed ? key : kebabToCamel(key);
-    const earlier = spelledAs.get(name);
-    if (earlier !== void 0) {
-      problems.push({ path, message: `names the same option as "${earlier}"` });
-      continue;
-    }
-    spelledAs.set(name, key);
-    out[name] = camelizeKeys(inner, problems, !dataKeyed && DATA_KEYED_FIELDS.has(name), path);
-  }
-  return out;
-}
-function formatKeyPath(path) {
-  let out = "";
-  let previous;
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else {
-      const name = typeof previous === "string" && DATA_KEYED_FIELDS.has(previous) ? String(part) : camelToKebab(String(part));
-      out += out ? `.${name}` : name;
-    }
-    previous = part;
-  }
-  return out;
-}
-function valueAtPath(root, path) {
-  let current = root;
-  for (const part of path) {
-    if (current === null || typeof current !== "object") return void 0;
-    current = current[part];
-  }
-  return current;
-}
-
 async function loadConfigFile(path, readFile, origin) {
   const text = await readFile(path);
   if (text === void 0) return void 0;
@@ -9091,63 +9031,6 @@ function configErrorFrom(error, input, place, schema, nameFor) {
   );
 }
 
-const FLAT_OPTIONS = [
-  { name: "model", path: ["llm", "model"], kind: "string" },
-  { name: "base-url", path: ["llm", "baseUrl"], kind: "string" },
-  { name: "provider", path: ["llm", "provider"], kind: "string" },
-  { name: "max-cost-usd", path: ["budget", "runUsd"], kind: "number", cap: true },
-  { name: "pr-budget-usd", path: ["budget", "prUsd"], kind: "number", cap: true },
-  { name: "module-budget-usd", path: ["budget", "moduleUsd"], kind: "number", cap: true },
-  { name: "max-calls", path: ["budget", "maxCalls"], kind: "integer", cap: true },
-  { name: "max-tokens", path: ["budget", "maxTokens"], kind: "integer", cap: true },
-  { name: "time-budget-minutes", path: ["budget", "timeMinutes"], kind: "number", cap: true },
-  { name: "depth", path: ["depth"], kind: "string" },
-  { name: "paths", path: ["paths"], kind: "list" },
-  { name: "exclude", path: ["exclude"], kind: "list" },
-  { name: "test-framework", path: ["testFramework"], kind: "string" },
-  { name: "test-dir", path: ["testDir"], kind: "string" },
-  { name: "max-healing-rounds", path: ["maxHealingRounds"], kind: "integer" },
-  { name: "stability-runs", path: ["stabilityRuns"], kind: "integer" },
-  { name: "concurrency", path: ["concurrency"], kind: "integer" },
-  { name: "delivery", path: ["delivery"], kind: "string" },
-  { name: "config", path: ["config"], kind: "string" },
-  { name: "fail-on", path: ["failOn"], kind: "string" },
-  { name: "patch-coverage-threshold", path: ["patchCoverageThreshold"], kind: "number" },
-  { name: "dry-run", path: ["dryRun"], kind: "boolean" }
-];
-const FLAT_OPTION_BY_PATH = new Map(FLAT_OPTIONS.map((o) => [o.path.join("."), o]));
-function coerceFlatValue(option, raw) {
-  const text = raw.trim();
-  switch (option.kind) {
-    case "string":
-      return text;
-    case "number":
-    case "integer": {
-      if (text === "") return text;
-      const n = Number(text);
-      return Number.isFinite(n) ? n : text;
-    }
-    case "boolean":
-      if (/^(true|yes|1|on)$/i.test(text)) return true;
-      if (/^(false|no|0|off)$/i.test(text)) return false;
-      return text;
-    case "list":
-      return text.split(/[\n,]/).map((s) => s.trim()).filter((s) => s.length > 0);
-  }
-}
-function setAtPath(target, path, value) {
-  let current = target;
-  path.forEach((key, index) => {
-    if (index === path.length - 1) {
-      current[key] = value;
-      return;
-    }
-    const next = current[key];
-    if (typeof next !== "object" || next === null || Array.isArray(next)) current[key] = {};
-    current = current[key];
-  });
-}
-
 function prefix(kind, name) {
   return kind === "input" ? `input ${name}` : `--${name}`;
 }
@@ -9215,12 +9098,23 @@ function resolveConfig(options) {
       throw new ConfigError(error.code, error.message.replace(/^: /gm, ""), error.hint);
     }
   }
+  const layers = settingLayers(fileRaw, flat, options.command);
   const merged = deepMerge(deepMerge(fileRaw, flatRaw), options.overrides ?? {});
   const parsed = SettingsSchema.safeParse(merged);
   if (!parsed.success) throw configErrorFrom(parsed.error, merged, "settings", SettingsSchema);
   const settings = deepFreeze(parsed.data);
   const digest = createHash("sha256").update(JSON.stringify(settings)).digest("hex").slice(0, 12);
-  return { settings, clamps, digest, fileOrigin: options.file?.origin };
+  return { settings, clamps, digest, fileOrigin: options.file?.origin, layers };
+}
+function settingLayers(fileRaw, flat, command) {
+  const layers = {};
+  const given = (value) => value !== void 0 && value.trim() !== "";
+  for (const option of FLAT_OPTIONS) {
+    if (given(command?.[option.name])) layers[option.name] = "command";
+    else if (flat && given(flat.values[option.name])) layers[option.name] = flat.kind;
+    else if (valueAtPath(fileRaw, option.path) !== void 0) layers[option.name] = "config";
+  }
+  return layers;
 }
 function deepFreeze(value) {
   if (value && typeof value === "object") {
@@ -9393,7 +9287,7 @@ function createProgressListener(mode, out, options = {}) {
       live();
     },
     "budget:limit": (e) => line(`  budget: ${e.limit} reached (${e.detail})`),
-    delivery: (e) => line(`  delivery (${e.mode}): ${e.status}${e.detail ? `: ${e.detail}` : ""}`),
+    delivery: (e) => line(`  delivery (${e.mode}): ${deliveryLine(e)}`),
     log: (e) => {
       if (e.level === "debug" && !options.verbose) return;
       if (mode === "actions" && e.level !== "info" && e.level !== "debug")
@@ -9410,5 +9304,12 @@ function createProgressListener(mode, out, options = {}) {
     }
   };
 }
+function deliveryLine(delivery) {
+  const parts = [delivery.status];
+  if (delivery.commitSha) parts.push(`commit ${delivery.commitSha.slice(0, 12)}`);
+  if (delivery.branch) parts.push(`to ${delivery.branch}`);
+  if (delivery.pullRequestUrl) parts.push(`(${delivery.pullRequestUrl})`);
+  return `${parts.join(" ")}${delivery.detail ? `: ${delivery.detail}` : ""}`;
+}
 
-export { EventBus as E, FLAT_OPTIONS as F, cancelOnTermination as a, createProgressListener as c, detectProgressMode as d, loadSettings as l };
+export { EventBus as E, cancelOnTermination as a, createProgressListener as c, detectProgressMode as d, loadSettings as l };

@@ -4,13 +4,14 @@ const __filename = import.meta.filename;
 const __dirname = import.meta.dirname;
 
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { realpath } from 'node:fs/promises';
+import { realpath, readFile } from 'node:fs/promises';
 import fs__default from 'fs';
 import { r as requireSrc$1 } from './chunk-index.js';
 import { g as getDefaultExportFromCjs, t as ts$1 } from './chunk-typescript.js';
-import { normalize, sep, resolve, join, isAbsolute, dirname, posix } from 'node:path';
+import { normalize, resolve, join, dirname, relative, sep, isAbsolute, posix } from 'node:path';
 import { EventEmitter } from 'node:events';
-import { existsSync, statSync, lstatSync, readlinkSync, mkdirSync, realpathSync, readdirSync, readFileSync } from 'node:fs';
+import { realpathSync, existsSync, statSync, lstatSync, readlinkSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const ISSUES_URL = "https://github.com/testmaster/testmaster/issues";
@@ -281,7 +282,7 @@ const allowsEval = /* @__PURE__*/ cached(() => {
         return false;
     }
 });
-function isPlainObject(o) {
+function isPlainObject$1(o) {
     if (isObject(o) === false)
         return false;
     // modified constructor
@@ -301,7 +302,7 @@ function isPlainObject(o) {
     return true;
 }
 function shallowClone(o) {
-    if (isPlainObject(o))
+    if (isPlainObject$1(o))
         return { ...o };
     if (Array.isArray(o))
         return [...o];
@@ -400,7 +401,7 @@ function omit(schema, mask) {
     return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
 }
 function extend(schema, shape) {
-    if (!isPlainObject(shape)) {
+    if (!isPlainObject$1(shape)) {
         throw new Error("Invalid input to extend: expected a plain object");
     }
     const checks = schema._zod.def.checks;
@@ -424,7 +425,7 @@ function extended(schema, shape) {
     return newShape;
 }
 function safeExtend(schema, shape) {
-    if (!isPlainObject(shape)) {
+    if (!isPlainObject$1(shape)) {
         throw new Error("Invalid input to safeExtend: expected a plain object");
     }
     return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
@@ -2877,7 +2878,7 @@ function mergeValues(a, b) {
     if (a instanceof Date && b instanceof Date && +a === +b) {
         return { valid: true, data: a };
     }
-    if (isPlainObject(a) && isPlainObject(b)) {
+    if (isPlainObject$1(a) && isPlainObject$1(b)) {
         const bKeys = Object.keys(b);
         const sharedKeys = Object.keys(a).filter((key) => bKeys.indexOf(key) !== -1);
         const newObj = { ...a, ...b };
@@ -2979,7 +2980,7 @@ const $ZodRecord = /*@__PURE__*/ $constructor("$ZodRecord", (inst, def) => {
     memo?.attach(inst);
     inst._zod.parse = (payload, ctx) => {
         const input = payload.value;
-        if (!isPlainObject(input)) {
+        if (!isPlainObject$1(input)) {
             payload.issues.push({
                 expected: "record",
                 code: "invalid_type",
@@ -6974,7 +6975,20 @@ function datetime(params) {
 }
 
 const HTML = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
+const SAFE_CODE = /^[^<>&"\n|]+$/;
 function escapeMarkdown(text) {
+  let out = "";
+  let from = 0;
+  for (; ; ) {
+    const open = text.indexOf("`", from);
+    const close = open < 0 ? -1 : text.indexOf("`", open + 1);
+    if (close < 0) return out + escapeInline(text.slice(from));
+    const span = text.slice(open, close + 1);
+    out += escapeInline(text.slice(from, open)) + (SAFE_CODE.test(span.slice(1, -1)) ? span : escapeInline(span));
+    from = close + 1;
+  }
+}
+function escapeInline(text) {
   return text.replace(/[&<>"]/g, (c) => HTML[c] ?? c).replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`).replace(/@/g, "&#64;").replace(/\r?\n/g, " ");
 }
 function fencedCode(code, language = "") {
@@ -7006,6 +7020,107 @@ ${openFence}`;
   const result = cut + note;
   return result.length <= max ? result : result.slice(0, max);
 }
+
+const usd = number().min(0);
+const positiveInt = number().int().min(1);
+const DepthSchema = _enum(["low", "medium", "high"]);
+const ProviderSchema = _enum(["auto", "openai", "explorer", "replay"]);
+const FrameworkChoiceSchema = _enum(["auto", "jest", "vitest"]);
+const DeliverySchema$1 = _enum(["commit", "pull-request", "comment", "none"]);
+const FailOnSchema = _enum(["never", "budget-exceeded", "coverage-below"]);
+const PermissionSchema = _enum(["write", "maintain", "admin"]);
+const ModelPriceSchema = strictObject({
+  inputPerMtok: usd.describe("USD per million prompt tokens."),
+  cachedInputPerMtok: usd.optional().describe("USD per million cached prompt tokens; defaults to the input price."),
+  outputPerMtok: usd.describe("USD per million completion tokens (reasoning tokens included).")
+});
+const BudgetSchema = strictObject({
+  runUsd: usd.default(1).describe("Hard cap on LLM spend for one run, in USD."),
+  prUsd: usd.optional().describe("Cap across all runs on one pull request, in USD (kept in the comment's ledger)."),
+  maxPrUsd: usd.optional().describe("Ceiling that `/testmaster budget USD` may raise the PR budget to."),
+  moduleUsd: usd.optional().describe("Cap per module, in USD."),
+  maxCalls: positiveInt.optional().describe("Maximum number of LLM calls in one run."),
+  maxTokens: positiveInt.optional().describe("Maximum prompt + completion tokens in one run."),
+  timeMinutes: number().positive().default(20).describe("Wall-time budget for the whole run, in minutes.")
+});
+const LlmSchema = strictObject({
+  provider: ProviderSchema.default("auto").describe(
+    "`auto`: `openai` when an API key is present, else the offline `explorer`; `replay` replays `llm.replay-file`."
+  ),
+  model: string().min(1).default("gpt-5-mini").describe("Model name sent to the endpoint."),
+  baseUrl: url().default("https://api.openai.com/v1").describe("OpenAI-compatible endpoint."),
+  outputLimitParam: _enum(["max_completion_tokens", "max_tokens"]).default("max_completion_tokens").describe("Name of the output-limit parameter the endpoint understands."),
+  maxOutputTokens: positiveInt.default(4096).describe("Output cap per call; the budget reserves this many completion tokens."),
+  requestsPerMinute: positiveInt.optional().describe("Requests per minute, shared by every module."),
+  tokensPerMinute: positiveInt.optional().describe("Tokens per minute, shared by every module."),
+  timeoutSeconds: number().positive().default(120).describe("Timeout of one request attempt, in seconds."),
+  maxRetries: number().int().min(0).default(3).describe("Retries after a 429, 5xx or dropped connection (each attempt is budgeted)."),
+  prices: record(string(), ModelPriceSchema).default({}).describe("Prices per model name, for models not in the built-in table."),
+  allowUnpricedModel: boolean().default(false).describe("Allow a model with no known price when token limits alone bound the run."),
+  replayFile: string().optional().describe("Recorded session the `replay` provider answers from.")
+});
+const GitHubSettingsSchema = strictObject({
+  commandPermissions: array(PermissionSchema).min(1).default(["write", "maintain", "admin"]).describe("Repository permissions allowed to drive the bot by comment."),
+  allowForks: boolean().default(false).describe(
+    "Run the LLM on fork PRs when a maintainer asks (off: fork code never sees the key)."
+  ),
+  allowPullRequestTarget: boolean().default(false).describe("Execute fork code under `pull_request_target` (see the security notes)."),
+  skipDrafts: boolean().default(true).describe("Skip draft pull requests."),
+  skipLabel: string().min(1).default("testmaster:skip").describe("Label that makes TestMaster skip a pull request."),
+  commentMode: _enum(["update", "on-change"]).default("update").describe(
+    "`update`: keep one comment updated in place; `on-change`: touch it only when the report changed."
+  ),
+  verifiedCommits: boolean().default(false).describe("Commit through the GraphQL API (verified commits) instead of `git push`."),
+  pushAttempts: positiveInt.default(3).describe("Push attempts when racing another push, before giving up."),
+  signoff: boolean().default(false).describe(
+    "Add a `Signed-off-by:` line naming the bot to its commits, for repositories that enforce the DCO."
+  )
+});
+const SettingsSchema = strictObject({
+  repo: string().min(1).default(".").describe("Root of the repository under test."),
+  base: string().min(1).optional().describe("Base ref; when absent the run plans against the head's first parent."),
+  head: string().min(1).default("HEAD").describe("Head ref."),
+  config: string().min(1).default(".github/testmaster.yml").describe("Path of the YAML config file, relative to the repository root."),
+  llm: LlmSchema.default(() => LlmSchema.parse({})).describe("The model and its endpoint."),
+  budget: BudgetSchema.default(() => BudgetSchema.parse({})).describe("Spending and time limits."),
+  explorer: boolean().default(true).describe(
+    "Run the free offline explorer on each module before the model. With `false` and an API key only the model writes tests (and is asked about every focal unit); without a key the explorer runs anyway."
+  ),
+  depth: DepthSchema.default("medium").describe(
+    "Effort per module: candidates, healing rounds and the mutant gate."
+  ),
+  paths: array(string().min(1)).default([]).describe("Globs (relative to the repository root) that restrict which changed files count."),
+  exclude: array(string().min(1)).default([]).describe(
+    "Globs excluded on top of the built-in exclusions (tests, declarations, generated, vendored)."
+  ),
+  testFramework: FrameworkChoiceSchema.default("auto").describe(
+    "Test framework; `auto` detects it from the repository's package.json and config files."
+  ),
+  testDir: string().min(1).optional().describe("Where generated tests go; default: learned from the repository's existing tests."),
+  maxHealingRounds: number().int().min(0).max(10).optional().describe("Healing rounds per candidate; default from `depth`."),
+  stabilityRuns: number().int().min(1).max(20).default(3).describe("Consecutive passing runs required to accept a candidate."),
+  concurrency: number().int().min(1).max(32).default(4).describe("Modules processed at once."),
+  testTimeoutSeconds: number().positive().default(120).describe("Time limit of one test-framework run, in seconds."),
+  delivery: DeliverySchema$1.default("commit").describe(
+    "`commit`: push to the PR branch; `pull-request`: a side PR onto it; `comment`: tests folded in the comment."
+  ),
+  failOn: FailOnSchema.default("never").describe(
+    "When the job fails: `budget-exceeded` (modules left unhandled) or `coverage-below` (patch coverage under the threshold)."
+  ),
+  patchCoverageThreshold: number().min(0).max(100).default(80).describe("Patch-coverage percentage below which `fail-on: coverage-below` fails."),
+  dryRun: boolean().default(false).describe("Plan and estimate only: no LLM calls, no writes."),
+  includeCovered: boolean().default(false).describe("Also generate for modules whose changed lines are already covered."),
+  github: GitHubSettingsSchema.default(() => GitHubSettingsSchema.parse({})).describe(
+    "Pull-request behaviour."
+  ),
+  reportPath: string().optional().describe("Where the JSON report is written (CLI `--json`, action artifact path)."),
+  sessionDir: string().default(".testmaster").describe("Directory for the session record of every LLM conversation.")
+});
+const DEPTH_PROFILES = {
+  low: { candidatesPerModule: 1, healingRounds: 1, mutantGate: false, reasoningEffort: "low" },
+  medium: { candidatesPerModule: 2, healingRounds: 2, mutantGate: true, reasoningEffort: "medium" },
+  high: { candidatesPerModule: 3, healingRounds: 3, mutantGate: true, reasoningEffort: "high" }
+};
 
 const GATES = [
   "generates",
@@ -7043,6 +7158,7 @@ const PatchCoverageSchema = object({
   lines: RatioSchema,
   branches: RatioSchema
 });
+const LineRangeSchema = object({ start: number().int().min(1), end: number().int().min(1) }).refine((r) => r.end >= r.start, { message: "a line range ends before it starts" });
 const VerdictSchema = discriminatedUnion("status", [
   object({ status: literal("accepted") }),
   object({ status: literal("rejected"), gate: _enum(GATES), reason: string() })
@@ -7106,6 +7222,20 @@ const FunnelSchema = object({
   healed: Count,
   healRounds: Count
 });
+const GateFunnelSchema = object({
+  strategy: _enum(["explorer", "llm", "all"]),
+  proposed: Count,
+  answered: Count,
+  compiles: Count,
+  passes: Count,
+  stable: Count,
+  addsCoverage: Count,
+  asserts: Count,
+  /** Candidates the mutant check ran on: 0 when it was off (depth `low`). */
+  mutantChecked: Count,
+  killsMutant: Count,
+  kept: Count
+});
 const PossibleBugSchema = object({
   module: string(),
   test: string(),
@@ -7138,6 +7268,12 @@ const ModuleReportSchema = object({
   coverageAfter: CoverageFiguresSchema.optional(),
   patchCoverageBefore: PatchCoverageSchema.optional(),
   patchCoverageAfter: PatchCoverageSchema.optional(),
+  /**
+   * The changed lines no test covers after the run (repo-relative `path`'s line numbers): ranges
+   * of coverable lines, joined across lines with no statement. Absent when coverage was not
+   * measured (the module was not run, or failed).
+   */
+  uncoveredChangedLines: array(LineRangeSchema).optional(),
   baseline: BaselineSchema.optional(),
   llm: LlmUsageSchema,
   durationMs: Count,
@@ -7188,6 +7324,8 @@ const BudgetReportSchema = object({
   tokens: Count,
   /** The limit that stopped new work, if one did. */
   stoppedBy: LimitNameSchema.optional(),
+  /** That limit as the user set it (the input, flag or config key), for messages. */
+  stoppedBySetting: string().optional(),
   /** Whether the budget ran out before all changed modules were handled. */
   exceeded: boolean(),
   /** Spend on this PR before this run (from the ledger), when known. */
@@ -7215,11 +7353,13 @@ const LlmCallSchema = object({
   outcome: LlmCallOutcomeSchema,
   attempt: Count
 });
-const DeliverySchema$1 = object({
+const DeliverySchema = object({
   mode: _enum(["commit", "pull-request", "comment", "none"]),
   status: _enum(["delivered", "nothing-to-deliver", "skipped", "failed", "head-moved", "not-run"]),
   detail: string().optional(),
   commitSha: string().optional(),
+  /** The branch the commit was pushed to (the PR's, or the side PR's). */
+  branch: string().optional(),
   pullRequestUrl: string().optional(),
   files: array(string())
 });
@@ -7279,12 +7419,14 @@ const ReportSchema = object({
     llm: LlmUsageSchema,
     /** The LLM's funnel over every module. */
     funnel: FunnelSchema.optional(),
+    /** Every candidate through the gates: one row per strategy that proposed any, then `all`. */
+    funnels: array(GateFunnelSchema).optional(),
     coverageBefore: CoverageFiguresSchema.optional(),
     coverageAfter: CoverageFiguresSchema.optional(),
     patchCoverageBefore: PatchCoverageSchema.optional(),
     patchCoverageAfter: PatchCoverageSchema.optional()
   }),
-  delivery: DeliverySchema$1,
+  delivery: DeliverySchema,
   /** The budget/quality gate (`fail-on`): whether it failed and why. */
   /**
    * The budget gate. `findings` is everything the check run reports (budget ran out, estimate over
@@ -7306,7 +7448,7 @@ const ReportSchema = object({
 });
 
 function funnelOf(candidates) {
-  const llm = candidates.filter((c) => c.strategy === "llm" && c.id !== "previous");
+  const llm = candidates.filter((c) => c.strategy === "llm" && !isEarlierTest(c));
   const reached = (stage) => llm.filter((c) => c.reached && rank(c.reached) >= rank(stage)).length;
   const healing = llm.filter((c) => c.healingRounds > 0);
   return {
@@ -7344,9 +7486,56 @@ function funnelLine(funnel) {
     `${funnel.kept} kept after merge`
   ].join(" \u2192 ");
 }
+function mutantGateOn(report) {
+  const depth = DepthSchema.safeParse(report.settings.depth);
+  return depth.success ? DEPTH_PROFILES[depth.data].mutantGate : true;
+}
+function gateFunnelLine(funnel, mutantGate = true) {
+  return [
+    `${funnel.proposed} proposed`,
+    `${funnel.answered} with code`,
+    `${funnel.compiles} compile`,
+    `${funnel.passes} pass`,
+    `${funnel.stable} stable`,
+    `${funnel.addsCoverage} add coverage`,
+    `${funnel.asserts} assert`,
+    mutantGate ? `${funnel.killsMutant} kill a mutant` : "mutant check off",
+    `${funnel.kept} kept`
+  ].join(" \u2192 ");
+}
 function healingLine(funnel) {
   if (funnel.healAttempted === 0) return void 0;
   return `healing: ${funnel.healed} of ${funnel.healAttempted} candidate(s) healed, ${funnel.healRounds} round(s)`;
+}
+function gateFunnels(modules) {
+  const candidates = modules.flatMap((m) => m.candidates).filter((c) => !isEarlierTest(c));
+  if (candidates.length === 0) return [];
+  const rows = ["explorer", "llm"].map(
+    (strategy) => gateFunnel(
+      strategy,
+      candidates.filter((c) => c.strategy === strategy)
+    )
+  ).filter((row) => row.proposed > 0);
+  return [...rows, gateFunnel("all", candidates)];
+}
+function gateFunnel(strategy, candidates) {
+  const reached = (stage) => candidates.filter((c) => c.reached && rank(c.reached) >= rank(stage)).length;
+  return {
+    strategy,
+    proposed: candidates.length,
+    answered: reached("answered"),
+    compiles: reached("compiles"),
+    passes: reached("passes"),
+    stable: reached("stable"),
+    addsCoverage: reached("adds-coverage"),
+    asserts: reached("asserts"),
+    mutantChecked: candidates.filter((c) => c.mutantsTried !== void 0).length,
+    killsMutant: candidates.filter((c) => (c.mutantsKilled ?? 0) > 0).length,
+    kept: candidates.filter((c) => c.verdict.status === "accepted").length
+  };
+}
+function isEarlierTest(candidate) {
+  return /^previous(-\d+)?$/.test(candidate.id);
 }
 function rank(stage) {
   return FUNNEL_STAGES.indexOf(stage);
@@ -7380,13 +7569,16 @@ function isDryRun(report) {
 function acceptedTestCases(report) {
   return report.modules.flatMap((m) => m.candidates).filter((c) => c.verdict.status === "accepted").reduce((n, c) => n + c.tests, 0);
 }
+function raiseHint(report) {
+  return report.budget.limits.prUsd !== void 0 ? ". A maintainer can raise the pull request budget with `/testmaster budget USD`." : "";
+}
 function renderVerdictLine(report) {
   const t = report.totals;
   const cases = acceptedTestCases(report);
   const patch = t.patchCoverageBefore || t.patchCoverageAfter ? `, changed lines covered ${change(t.patchCoverageBefore?.lines, t.patchCoverageAfter?.lines)}` : "";
   if (isDryRun(report)) {
     const verdict = report.gate.failed ? "\u274C" : "\u{1F9EE}";
-    return `${verdict} **TestMaster dry run**: ${report.plan.modules.length} module(s) to test, ${report.provider === "explorer" ? "offline explorer, no cost" : `estimated cost ${formatUsd(report.plan.estimatedCostUsd)}`}${report.gate.failed ? ` (${escapeMarkdown(report.gate.reasons.join("; "))})` : ""}`;
+    return `${verdict} **TestMaster dry run**: ${report.plan.modules.length} module(s) to test, ${report.provider === "explorer" ? "offline explorer, no cost" : `estimated cost ${formatUsd(report.plan.estimatedCostUsd)}`}${report.gate.failed ? ` (${escapeMarkdown(report.gate.reasons.join("; "))})${raiseHint(report)}` : ""}`;
   }
   if (report.gate.failed) {
     return `\u274C **TestMaster**: ${escapeMarkdown(report.gate.reasons.join("; "))} (${cases} test(s) accepted${patch})`;
@@ -7437,7 +7629,7 @@ function renderTotals(report, context = {}) {
   parts.push(duration(report.durationMs));
   const stopped = b.stoppedBy ? b.stoppedBy === "cancelled" ? "\n\n\u23F9\uFE0F The job was cancelled before every changed module was handled; what was accepted by then is kept." : `
 
-\u23F9\uFE0F The ${b.stoppedBy} limit stopped the run before every changed module was handled.` : "";
+\u23F9\uFE0F The limit set by ${escapeMarkdown(b.stoppedBySetting ?? b.stoppedBy)} stopped the run before every changed module was handled.` : "";
   const funnel = t.funnel && t.funnel.calls > 0 ? `
 
 **LLM funnel**: ${funnelLine(t.funnel)}${healingLine(t.funnel) ? ` \xB7 ${healingLine(t.funnel)}` : ""}` : "";
@@ -7464,13 +7656,16 @@ ${body}
 
 </details>`;
 }
+function markdownUrl(url) {
+  return /^https?:\/\/[^\s<>"]+$/.test(url) ? `<${url}>` : escapeMarkdown(url);
+}
 function renderDelivery(report) {
   const d = report.delivery;
   const what = (() => {
     switch (d.status) {
       case "delivered":
+        if (d.pullRequestUrl) return `side pull request ${markdownUrl(d.pullRequestUrl)}`;
         if (d.commitSha) return `committed as ${d.commitSha.slice(0, 12)}`;
-        if (d.pullRequestUrl) return `opened ${escapeMarkdown(d.pullRequestUrl)}`;
         return d.mode === "comment" ? "posted below" : "delivered";
       case "nothing-to-deliver":
         return "nothing to deliver";
@@ -7496,6 +7691,44 @@ function renderRejected(report) {
       lines.push(`- ${escapeMarkdown(m.path)}: ${m.status}: ${escapeMarkdown(m.reason)}`);
   }
   return lines.length > 0 ? details(`Rejected candidates and skipped modules (${lines.length})`, lines.join("\n")) : void 0;
+}
+const FUNNEL_ROW_LABEL = {
+  explorer: "explorer",
+  llm: "LLM",
+  all: "**all**"
+};
+function renderGateFunnel(report) {
+  const funnels = report.totals.funnels ?? [];
+  const all = funnels.find((f) => f.strategy === "all");
+  if (!all || all.proposed === 0) return void 0;
+  const rows = funnels.length > 2 ? funnels : funnels.filter((f) => f.strategy !== "all");
+  const mutantGate = mutantGateOn(report);
+  const cell = (f) => `| ${FUNNEL_ROW_LABEL[f.strategy]} | ${[
+    f.proposed,
+    f.answered,
+    f.compiles,
+    f.passes,
+    f.stable,
+    f.addsCoverage,
+    f.asserts,
+    mutantGate ? f.killsMutant : "\u2013",
+    f.kept
+  ].join(" | ")} |`;
+  const table = [
+    "| Candidates | Proposed | With code | Compiled | Passed | Stable | Added coverage | Asserted | Killed a mutant | Kept |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...rows.map(cell)
+  ].join("\n");
+  const notes = [
+    'Each column counts the candidates that got at least that far; one healed into passing counts as passed, and "Kept" is what the delivered files hold.',
+    ...mutantGate ? [] : ['The mutant check is off at depth `low`: "Asserted" is the static check alone.']
+  ];
+  return details(
+    `Candidate funnel: ${all.proposed} proposed, ${all.kept} kept`,
+    `${table}
+
+${notes.join(" ")}`
+  );
 }
 function renderFunnels(report) {
   const lines = [];
@@ -7610,6 +7843,8 @@ function renderReportSections(report, context = {}) {
   sections.push(renderDelivery(report));
   const allSkipped = renderAllSkipped(report);
   if (allSkipped) sections.push(allSkipped);
+  const gateFunnel = renderGateFunnel(report);
+  if (gateFunnel) sections.push(gateFunnel);
   const rejected = renderRejected(report);
   if (rejected) sections.push(rejected);
   const funnels = renderFunnels(report);
@@ -11945,103 +12180,315 @@ function createGit(baseDir) {
   }).env(gitEnvironment());
 }
 
-const usd = number().min(0);
-const positiveInt = number().int().min(1);
-const DepthSchema = _enum(["low", "medium", "high"]);
-const ProviderSchema = _enum(["auto", "openai", "explorer", "replay"]);
-const FrameworkChoiceSchema = _enum(["auto", "jest", "vitest"]);
-const DeliverySchema = _enum(["commit", "pull-request", "comment", "none"]);
-const FailOnSchema = _enum(["never", "budget-exceeded", "coverage-below"]);
-const PermissionSchema = _enum(["write", "maintain", "admin"]);
-const ModelPriceSchema = strictObject({
-  inputPerMtok: usd.describe("USD per million prompt tokens."),
-  cachedInputPerMtok: usd.optional().describe("USD per million cached prompt tokens; defaults to the input price."),
-  outputPerMtok: usd.describe("USD per million completion tokens (reasoning tokens included).")
-});
-const BudgetSchema = strictObject({
-  runUsd: usd.default(1).describe("Hard cap on LLM spend for one run, in USD."),
-  prUsd: usd.optional().describe("Cap across all runs on one pull request, in USD (kept in the comment's ledger)."),
-  maxPrUsd: usd.optional().describe("Ceiling that `/testmaster budget USD` may raise the PR budget to."),
-  moduleUsd: usd.optional().describe("Cap per module, in USD."),
-  maxCalls: positiveInt.optional().describe("Maximum number of LLM calls in one run."),
-  maxTokens: positiveInt.optional().describe("Maximum prompt + completion tokens in one run."),
-  timeMinutes: number().positive().default(20).describe("Wall-time budget for the whole run, in minutes.")
-});
-const LlmSchema = strictObject({
-  provider: ProviderSchema.default("auto").describe(
-    "`auto`: `openai` when an API key is present, else the offline `explorer`; `replay` replays `llm.replay-file`."
-  ),
-  model: string().min(1).default("gpt-5-mini").describe("Model name sent to the endpoint."),
-  baseUrl: url().default("https://api.openai.com/v1").describe("OpenAI-compatible endpoint."),
-  outputLimitParam: _enum(["max_completion_tokens", "max_tokens"]).default("max_completion_tokens").describe("Name of the output-limit parameter the endpoint understands."),
-  maxOutputTokens: positiveInt.default(4096).describe("Output cap per call; the budget reserves this many completion tokens."),
-  requestsPerMinute: positiveInt.optional().describe("Requests per minute, shared by every module."),
-  tokensPerMinute: positiveInt.optional().describe("Tokens per minute, shared by every module."),
-  timeoutSeconds: number().positive().default(120).describe("Timeout of one request attempt, in seconds."),
-  maxRetries: number().int().min(0).default(3).describe("Retries after a 429, 5xx or dropped connection (each attempt is budgeted)."),
-  prices: record(string(), ModelPriceSchema).default({}).describe("Prices per model name, for models not in the built-in table."),
-  allowUnpricedModel: boolean().default(false).describe("Allow a model with no known price when token limits alone bound the run."),
-  replayFile: string().optional().describe("Recorded session the `replay` provider answers from.")
-});
-const GitHubSettingsSchema = strictObject({
-  commandPermissions: array(PermissionSchema).min(1).default(["write", "maintain", "admin"]).describe("Repository permissions allowed to drive the bot by comment."),
-  allowForks: boolean().default(false).describe(
-    "Run the LLM on fork PRs when a maintainer asks (off: fork code never sees the key)."
-  ),
-  allowPullRequestTarget: boolean().default(false).describe("Execute fork code under `pull_request_target` (see the security notes)."),
-  skipDrafts: boolean().default(true).describe("Skip draft pull requests."),
-  skipLabel: string().min(1).default("testmaster:skip").describe("Label that makes TestMaster skip a pull request."),
-  commentMode: _enum(["update", "on-change"]).default("update").describe(
-    "`update`: keep one comment updated in place; `on-change`: touch it only when the report changed."
-  ),
-  verifiedCommits: boolean().default(false).describe("Commit through the GraphQL API (verified commits) instead of `git push`."),
-  pushAttempts: positiveInt.default(3).describe("Push attempts when racing another push, before giving up.")
-});
-const SettingsSchema = strictObject({
-  repo: string().min(1).default(".").describe("Root of the repository under test."),
-  base: string().min(1).optional().describe("Base ref; when absent the run plans against the head's first parent."),
-  head: string().min(1).default("HEAD").describe("Head ref."),
-  config: string().min(1).default(".github/testmaster.yml").describe("Path of the YAML config file, relative to the repository root."),
-  llm: LlmSchema.default(() => LlmSchema.parse({})).describe("The model and its endpoint."),
-  budget: BudgetSchema.default(() => BudgetSchema.parse({})).describe("Spending and time limits."),
-  explorer: boolean().default(true).describe(
-    "Run the free offline explorer on each module before the model. With `false` and an API key only the model writes tests (and is asked about every focal unit); without a key the explorer runs anyway."
-  ),
-  depth: DepthSchema.default("medium").describe(
-    "Effort per module: candidates, healing rounds and the mutant gate."
-  ),
-  paths: array(string().min(1)).default([]).describe("Globs (relative to the repository root) that restrict which changed files count."),
-  exclude: array(string().min(1)).default([]).describe(
-    "Globs excluded on top of the built-in exclusions (tests, declarations, generated, vendored)."
-  ),
-  testFramework: FrameworkChoiceSchema.default("auto").describe(
-    "Test framework; `auto` detects it from the repository's package.json and config files."
-  ),
-  testDir: string().min(1).optional().describe("Where generated tests go; default: learned from the repository's existing tests."),
-  maxHealingRounds: number().int().min(0).max(10).optional().describe("Healing rounds per candidate; default from `depth`."),
-  stabilityRuns: number().int().min(1).max(20).default(3).describe("Consecutive passing runs required to accept a candidate."),
-  concurrency: number().int().min(1).max(32).default(4).describe("Modules processed at once."),
-  testTimeoutSeconds: number().positive().default(120).describe("Time limit of one test-framework run, in seconds."),
-  delivery: DeliverySchema.default("commit").describe(
-    "`commit`: push to the PR branch; `pull-request`: a side PR onto it; `comment`: tests folded in the comment."
-  ),
-  failOn: FailOnSchema.default("never").describe(
-    "When the job fails: `budget-exceeded` (modules left unhandled) or `coverage-below` (patch coverage under the threshold)."
-  ),
-  patchCoverageThreshold: number().min(0).max(100).default(80).describe("Patch-coverage percentage below which `fail-on: coverage-below` fails."),
-  dryRun: boolean().default(false).describe("Plan and estimate only: no LLM calls, no writes."),
-  includeCovered: boolean().default(false).describe("Also generate for modules whose changed lines are already covered."),
-  github: GitHubSettingsSchema.default(() => GitHubSettingsSchema.parse({})).describe(
-    "Pull-request behaviour."
-  ),
-  reportPath: string().optional().describe("Where the JSON report is written (CLI `--json`, action artifact path)."),
-  sessionDir: string().default(".testmaster").describe("Directory for the session record of every LLM conversation.")
-});
-const DEPTH_PROFILES = {
-  low: { candidatesPerModule: 1, healingRounds: 1, mutantGate: false, reasoningEffort: "low" },
-  medium: { candidatesPerModule: 2, healingRounds: 2, mutantGate: true, reasoningEffort: "medium" },
-  high: { candidatesPerModule: 3, healingRounds: 3, mutantGate: true, reasoningEffort: "high" }
-};
+const DATA_KEYED_FIELDS = /* @__PURE__ */ new Set(["prices"]);
+function kebabToCamel(key) {
+  return key.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
+}
+function camelToKebab(key) {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+function isPlainObject(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+const KEBAB = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+function camelizeKeys(value, problems = [], dataKeyed = false, at = "") {
+  if (Array.isArray(value))
+    return value.map((v, i) => camelizeKeys(v, problems, false, `${at}[${i}]`));
+  if (!isPlainObject(value)) return value;
+  const out = {};
+  const spelledAs = /* @__PURE__ */ new Map();
+  for (const [key, inner] of Object.entries(value)) {
+    const path = at ? `${at}.${key}` : key;
+    if (!dataKeyed && !KEBAB.test(key)) {
+      const kebab = camelToKebab(key).replace(/_/g, "-").replace(/^-/, "");
+      problems.push({
+        path,
+        message: `option names are kebab-case${KEBAB.test(kebab) ? `: did you mean "${kebab}"?` : ""}`
+      });
+      continue;
+    }
+    const name = dataKeyed ? key : kebabToCamel(key);
+    const earlier = spelledAs.get(name);
+    if (earlier !== void 0) {
+      problems.push({ path, message: `names the same option as "${earlier}"` });
+      continue;
+    }
+    spelledAs.set(name, key);
+    out[name] = camelizeKeys(inner, problems, !dataKeyed && DATA_KEYED_FIELDS.has(name), path);
+  }
+  return out;
+}
+function formatKeyPath(path) {
+  let out = "";
+  let previous;
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else {
+      const name = typeof previous === "string" && DATA_KEYED_FIELDS.has(previous) ? String(part) : camelToKebab(String(part));
+      out += out ? `.${name}` : name;
+    }
+    previous = part;
+  }
+  return out;
+}
+function valueAtPath(root, path) {
+  let current = root;
+  for (const part of path) {
+    if (current === null || typeof current !== "object") return void 0;
+    current = current[part];
+  }
+  return current;
+}
+
+const FLAT_OPTIONS = [
+  { name: "model", path: ["llm", "model"], kind: "string" },
+  { name: "base-url", path: ["llm", "baseUrl"], kind: "string" },
+  { name: "provider", path: ["llm", "provider"], kind: "string" },
+  { name: "max-cost-usd", path: ["budget", "runUsd"], kind: "number", cap: true },
+  { name: "pr-budget-usd", path: ["budget", "prUsd"], kind: "number", cap: true },
+  { name: "module-budget-usd", path: ["budget", "moduleUsd"], kind: "number", cap: true },
+  { name: "max-calls", path: ["budget", "maxCalls"], kind: "integer", cap: true },
+  { name: "max-tokens", path: ["budget", "maxTokens"], kind: "integer", cap: true },
+  { name: "time-budget-minutes", path: ["budget", "timeMinutes"], kind: "number", cap: true },
+  { name: "depth", path: ["depth"], kind: "string" },
+  { name: "paths", path: ["paths"], kind: "list" },
+  { name: "exclude", path: ["exclude"], kind: "list" },
+  { name: "test-framework", path: ["testFramework"], kind: "string" },
+  { name: "test-dir", path: ["testDir"], kind: "string" },
+  { name: "max-healing-rounds", path: ["maxHealingRounds"], kind: "integer" },
+  { name: "stability-runs", path: ["stabilityRuns"], kind: "integer" },
+  { name: "concurrency", path: ["concurrency"], kind: "integer" },
+  { name: "delivery", path: ["delivery"], kind: "string" },
+  { name: "config", path: ["config"], kind: "string" },
+  { name: "fail-on", path: ["failOn"], kind: "string" },
+  { name: "patch-coverage-threshold", path: ["patchCoverageThreshold"], kind: "number" },
+  { name: "dry-run", path: ["dryRun"], kind: "boolean" }
+];
+const FLAT_OPTION_BY_PATH = new Map(FLAT_OPTIONS.map((o) => [o.path.join("."), o]));
+function coerceFlatValue(option, raw) {
+  const text = raw.trim();
+  switch (option.kind) {
+    case "string":
+      return text;
+    case "number":
+    case "integer": {
+      if (text === "") return text;
+      const n = Number(text);
+      return Number.isFinite(n) ? n : text;
+    }
+    case "boolean":
+      if (/^(true|yes|1|on)$/i.test(text)) return true;
+      if (/^(false|no|0|off)$/i.test(text)) return false;
+      return text;
+    case "list":
+      return text.split(/[\n,]/).map((s) => s.trim()).filter((s) => s.length > 0);
+  }
+}
+function setAtPath(target, path, value) {
+  let current = target;
+  path.forEach((key, index) => {
+    if (index === path.length - 1) {
+      current[key] = value;
+      return;
+    }
+    const next = current[key];
+    if (typeof next !== "object" || next === null || Array.isArray(next)) current[key] = {};
+    current = current[key];
+  });
+}
+
+function canonicalPath(path) {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+function pathTranslator(requested) {
+  const byCanonical = new Map(requested.map((path) => [canonicalPath(path), path]));
+  return (reported) => byCanonical.get(canonicalPath(reported)) ?? reported;
+}
+function exactGlob(root, file) {
+  const rel = relative(canonicalPath(root), canonicalPath(file)).split(sep).join("/");
+  return rel.replace(/[*?[\]{}()!+@\\]/g, (char) => `\\${char}`);
+}
+function resolveTargetPackageFile(packageRoot, packageName, file) {
+  const require = createRequire(join(packageRoot, "package.json"));
+  try {
+    return join(dirname(require.resolve(`${packageName}/package.json`)), file);
+  } catch (error) {
+    throw new RunnerError(
+      "RUNNER_FRAMEWORK_NOT_INSTALLED",
+      `${packageName} is not installed in '${packageRoot}'`,
+      `install the repository's dependencies (npm ci) before running TestMaster, or set the framework in the config`,
+      { cause: error }
+    );
+  }
+}
+async function readCoverageFor(coverageFile, sources) {
+  let raw;
+  try {
+    raw = await readFile(coverageFile, "utf8");
+  } catch {
+    return void 0;
+  }
+  const all = JSON.parse(raw);
+  const translate = pathTranslator(sources);
+  const wanted = new Set(sources);
+  const kept = {};
+  for (const [key, fileCoverage] of Object.entries(all)) {
+    const path = translate(key);
+    if (wanted.has(path)) kept[path] = { ...fileCoverage, path };
+  }
+  return kept;
+}
+
+function findFileCoverage(data, file) {
+  const exact = data[file];
+  if (exact) return exact;
+  const wanted = canonicalPath(file);
+  for (const [key, fileCoverage] of Object.entries(data)) {
+    if (canonicalPath(key) === wanted || canonicalPath(fileCoverage.path) === wanted) return fileCoverage;
+  }
+  return void 0;
+}
+function lineHits(fileCoverage) {
+  const lines = /* @__PURE__ */ new Map();
+  for (const [id, location] of Object.entries(fileCoverage.statementMap)) {
+    const line = location.start.line;
+    const hits = fileCoverage.s[id] ?? 0;
+    lines.set(line, Math.max(lines.get(line) ?? 0, hits));
+  }
+  return lines;
+}
+function positionKey(range) {
+  return `${range.start.line}:${range.start.column}-${range.end.line}:${range.end.column}`;
+}
+function branchArms(fileCoverage) {
+  const arms = [];
+  for (const [id, branch] of Object.entries(fileCoverage.branchMap)) {
+    const counts = fileCoverage.b[id] ?? [];
+    const loc = branch.loc ?? branch.locations[0];
+    if (!loc) continue;
+    const line = loc.start.line;
+    counts.forEach((hits, arm) => arms.push({ key: `${branch.type}@${positionKey(loc)}#${arm}`, line, hits }));
+  }
+  return arms;
+}
+function functionHits(fileCoverage) {
+  const functions = /* @__PURE__ */ new Map();
+  for (const [id, fn] of Object.entries(fileCoverage.fnMap)) {
+    const key = positionKey(fn.decl ?? fn.loc);
+    functions.set(key, Math.max(functions.get(key) ?? 0, fileCoverage.f[id] ?? 0));
+  }
+  return functions;
+}
+function inRanges(line, ranges) {
+  return ranges.some((range) => line >= range.start && line <= range.end);
+}
+function ratio(covered, total) {
+  return { covered, total, pct: total === 0 ? 100 : Math.round(covered / total * 1e4) / 100 };
+}
+
+function sumRatios(items) {
+  return ratio(
+    items.reduce((n, r) => n + r.covered, 0),
+    items.reduce((n, r) => n + r.total, 0)
+  );
+}
+function sumCoverage(items) {
+  if (items.length === 0) return void 0;
+  return {
+    lines: sumRatios(items.map((c) => c.lines)),
+    branches: sumRatios(items.map((c) => c.branches)),
+    functions: sumRatios(items.map((c) => c.functions))
+  };
+}
+function sumPatch(items) {
+  if (items.length === 0) return void 0;
+  return {
+    lines: sumRatios(items.map((c) => c.lines)),
+    branches: sumRatios(items.map((c) => c.branches))
+  };
+}
+function sumUsage(items) {
+  return {
+    calls: items.reduce((n, u) => n + u.calls, 0),
+    tokensIn: items.reduce((n, u) => n + u.tokensIn, 0),
+    tokensOut: items.reduce((n, u) => n + u.tokensOut, 0),
+    costUsd: items.reduce((n, u) => n + u.costUsd, 0)
+  };
+}
+function totalsOf(modules) {
+  const present = (v) => v !== void 0;
+  const candidates = modules.flatMap((m) => m.candidates);
+  return {
+    modules: modules.length,
+    candidates: candidates.length,
+    accepted: candidates.filter((c) => c.verdict.status === "accepted").length,
+    rejected: candidates.filter((c) => c.verdict.status === "rejected").length,
+    llm: sumUsage(modules.map((m) => m.llm)),
+    ...funnelTotal(modules),
+    ...gateFunnels(modules).length > 0 ? { funnels: gateFunnels(modules) } : {},
+    coverageBefore: sumCoverage(modules.map((m) => m.coverageBefore).filter(present)),
+    coverageAfter: sumCoverage(modules.map((m) => m.coverageAfter).filter(present)),
+    patchCoverageBefore: sumPatch(modules.map((m) => m.patchCoverageBefore).filter(present)),
+    patchCoverageAfter: sumPatch(modules.map((m) => m.patchCoverageAfter).filter(present))
+  };
+}
+function funnelTotal(modules) {
+  const funnel = sumFunnels(modules.map((m) => m.funnel).filter((f) => f !== void 0));
+  return funnel ? { funnel } : {};
+}
+function evaluateGate(settings, budget, totals, plan) {
+  const findings = [];
+  if (budget.exceeded) {
+    findings.push({
+      kind: "budget",
+      reason: budget.stoppedBy === "cancelled" ? "the run was cancelled before all changed modules were handled" : `the budget ran out (${budget.stoppedBySetting ?? budget.stoppedBy ?? "limit"}) before all changed modules were handled`
+    });
+  }
+  if (settings.dryRun) {
+    const prUsd = budget.limits.prUsd;
+    if (prUsd !== void 0) {
+      const left = Math.max(0, prUsd - (budget.prSpentBeforeUsd ?? 0));
+      if (plan.estimatedCostUsd > left) {
+        findings.push({
+          kind: "budget",
+          reason: `the estimated cost ${formatUsd(plan.estimatedCostUsd)} is over what is left of the PR budget (${formatUsd(left)} of ${formatUsd(prUsd)})`
+        });
+      }
+    } else if (plan.estimatedCostUsd > budget.limits.runUsd) {
+      findings.push({
+        kind: "budget",
+        reason: `the estimated cost $${plan.estimatedCostUsd.toFixed(4)} is over the run budget $${budget.limits.runUsd.toFixed(2)}`
+      });
+    }
+  } else {
+    const patch = totals.patchCoverageAfter;
+    if (patch && patch.lines.total > 0 && patch.lines.pct < settings.patchCoverageThreshold) {
+      findings.push({
+        kind: "coverage",
+        reason: `patch coverage ${patch.lines.pct}% is below the threshold ${settings.patchCoverageThreshold}%`
+      });
+    }
+  }
+  const failing = settings.failOn === "budget-exceeded" ? "budget" : settings.failOn === "coverage-below" ? "coverage" : void 0;
+  const reasons = findings.filter((f) => f.kind === failing).map((f) => f.reason);
+  return { failed: reasons.length > 0, reasons, findings };
+}
+function overBudget(report) {
+  return report.budget.exceeded || (report.gate.findings ?? []).some((f) => f.kind === "budget");
+}
+function finalizeReport(report) {
+  return ReportSchema.parse({ schemaVersion: REPORT_SCHEMA_VERSION, ...report });
+}
+function settingsForReport(settings, clamps) {
+  return {
+    settings: JSON.parse(JSON.stringify(settings)),
+    clamps: [...clamps]
+  };
+}
 
 const DEFAULT_SANDBOX_LIMITS = {
   memoryBytes: 4 * 1024 ** 3,
@@ -12780,4 +13227,4 @@ function stripTestSuffix(fileName) {
   return fileName.replace(/(?:\.testmaster)?\.(?:test|spec)\.[cm]?[jt]sx?$/, "");
 }
 
-export { accepted$1 as $, ConfigError as A, funnelLine as B, COMMENT_MAX_CHARS as C, healingLine as D, EXIT_CODES as E, exitCodeFor as F, GitHubError as G, GitRepository as H, toJSONSchema as I, SettingsSchema as J, intersects as K, AnalysisError as L, placeTest as M, LlmCallOutcomeSchema as N, LlmError as O, LimitNameSchema as P, DEPTH_PROFILES as Q, RunnerError as R, SecretGuard as S, TestIndex as T, DEFAULT_SANDBOX_LIMITS as U, isolatedCommand as V, GenerationError as W, rejected as X, funnelOf as Y, ZodError as Z, _enum as _, array as a, ReportSchema as a0, REPORT_SCHEMA_VERSION as a1, sumFunnels as a2, boolean as b, strictObject as c, datetime as d, GitError as e, tryGit as f, formatUsd as g, isSafeRepoPath as h, isSafeBranchName as i, formatError$1 as j, renderReportSections as k, literal as l, messageOf as m, number as n, object as o, escapeMarkdown as p, renderComment as q, record as r, string as s, truncateMarkdown as t, unknown as u, isTestMasterError as v, currentIsolation as w, isolationRefusal as x, isGeneratedTestPath as y, renderFailedRun as z };
+export { _enum as $, renderFailedRun as A, ConfigError as B, COMMENT_MAX_CHARS as C, gateFunnelLine as D, mutantGateOn as E, FLAT_OPTIONS as F, GitHubError as G, funnelLine as H, healingLine as I, EXIT_CODES as J, exitCodeFor as K, GitRepository as L, camelizeKeys as M, toJSONSchema as N, formatKeyPath as O, camelToKebab as P, valueAtPath as Q, coerceFlatValue as R, SecretGuard as S, setAtPath as T, SettingsSchema as U, FLAT_OPTION_BY_PATH as V, intersects as W, AnalysisError as X, TestIndex as Y, ZodError as Z, placeTest as _, array as a, LlmCallOutcomeSchema as a0, LlmError as a1, LimitNameSchema as a2, DEPTH_PROFILES as a3, RunnerError as a4, findFileCoverage as a5, DEFAULT_SANDBOX_LIMITS as a6, ratio as a7, lineHits as a8, inRanges as a9, branchArms as aa, pathTranslator as ab, readCoverageFor as ac, canonicalPath as ad, isolatedCommand as ae, resolveTargetPackageFile as af, exactGlob as ag, functionHits as ah, GenerationError as ai, rejected as aj, funnelOf as ak, accepted$1 as al, totalsOf as am, finalizeReport as an, evaluateGate as ao, settingsForReport as ap, boolean as b, strictObject as c, datetime as d, GitError as e, tryGit as f, formatUsd as g, escapeMarkdown as h, isSafeBranchName as i, isSafeRepoPath as j, formatError$1 as k, literal as l, messageOf as m, number as n, object as o, renderReportSections as p, overBudget as q, record as r, string as s, truncateMarkdown as t, unknown as u, renderComment as v, isTestMasterError as w, currentIsolation as x, isolationRefusal as y, isGeneratedTestPath as z };

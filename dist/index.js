@@ -38,8 +38,9 @@ import require$$1$5 from 'node:dns';
 import require$$5$3 from 'string_decoder';
 import 'child_process';
 import 'timers';
-import { m as messageOf, G as GitHubError, o as object, s as string, a as array, b as boolean, n as number, r as record, u as unknown, Z as ZodError, c as strictObject, l as literal, d as datetime, C as COMMENT_MAX_CHARS, t as truncateMarkdown, e as GitError, f as tryGit, i as isSafeBranchName, g as formatUsd, h as isSafeRepoPath, j as formatError, k as renderReportSections, p as escapeMarkdown, q as renderComment, v as isTestMasterError, w as currentIsolation, x as isolationRefusal, y as isGeneratedTestPath, z as renderFailedRun, A as ConfigError, S as SecretGuard } from './chunk-test-location.js';
-import { l as loadSettings, F as FLAT_OPTIONS, E as EventBus, c as createProgressListener, a as cancelOnTermination } from './chunk-progress-listener.js';
+import { m as messageOf, G as GitHubError, o as object, s as string, a as array, b as boolean, n as number, r as record, u as unknown, Z as ZodError, c as strictObject, l as literal, d as datetime, C as COMMENT_MAX_CHARS, t as truncateMarkdown, e as GitError, f as tryGit, i as isSafeBranchName, g as formatUsd, h as escapeMarkdown, j as isSafeRepoPath, k as formatError, p as renderReportSections, q as overBudget, v as renderComment, w as isTestMasterError, F as FLAT_OPTIONS, x as currentIsolation, y as isolationRefusal, z as isGeneratedTestPath, A as renderFailedRun, B as ConfigError, S as SecretGuard } from './chunk-test-location.js';
+import { setTimeout as setTimeout$1 } from 'node:timers/promises';
+import { l as loadSettings, E as EventBus, c as createProgressListener, a as cancelOnTermination } from './chunk-progress-listener.js';
 import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { realpath, mkdtemp, writeFile as writeFile$1, copyFile as copyFile$1, rm as rm$1, mkdir as mkdir$1, readFile, readdir as readdir$1, lstat as lstat$1 } from 'node:fs/promises';
@@ -49,6 +50,7 @@ import 'inspector';
 import './chunk-index.js';
 import 'tty';
 import 'node:fs';
+import 'node:module';
 import 'process';
 import 'buffer';
 
@@ -35578,10 +35580,14 @@ function retryTwice(kind, log) {
     return retry;
   };
 }
+const retryUnitMs = /* @__PURE__ */ new WeakMap();
+function retryDelayMs(client, attempt) {
+  return (retryUnitMs.get(client) ?? 1e3) * attempt ** 2;
+}
 function createGitHubClient(options) {
   const log = options.log ?? (() => void 0);
   const throttle = options.throttle ?? !isLoopbackUrl(options.baseUrl);
-  return new Octokit({
+  const client = new Octokit({
     auth: options.token,
     baseUrl: options.baseUrl.replace(/\/+$/, ""),
     userAgent: "testmaster",
@@ -35592,6 +35598,8 @@ function createGitHubClient(options) {
       onSecondaryRateLimit: retryTwice("secondary rate limit", log)
     } : { enabled: false }
   });
+  if (options.retryBaseMs !== void 0) retryUnitMs.set(client, options.retryBaseMs);
+  return client;
 }
 function statusOf(error) {
   if (error instanceof RequestError) return error.status;
@@ -35803,6 +35811,28 @@ function parseLedger(value) {
   return parsed.data.runs.reduce(addRun, emptyLedger());
 }
 
+const NO_AUTOMATIC_RETRY = { retries: 0 };
+function mayHaveCreated(error) {
+  const status = statusOf(error);
+  return status === void 0 || status >= 500 || status === 408;
+}
+async function createOnce(client, steps) {
+  const attempts = steps.attempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { status: "created", created: await steps.create() };
+    } catch (error) {
+      if (!mayHaveCreated(error)) throw error;
+      const found = await steps.findCreated().catch(() => {
+        throw error;
+      });
+      if (found !== void 0) return { status: "found", found };
+      if (attempt >= attempts) throw error;
+      await setTimeout$1(retryDelayMs(client, attempt));
+    }
+  }
+}
+
 const STICKY_MARKER = "<!-- testmaster:sticky -->";
 const STATE_OPEN = "<!-- testmaster:state ";
 const STATE_CLOSE = " -->";
@@ -35880,30 +35910,37 @@ async function findStickyComment(client, repo, issueNumber, selfLogin) {
     throw apiError(`listing the comments of #${issueNumber}`, error);
   }
 }
-async function upsertStickyComment(client, repo, issueNumber, body, existing) {
+async function upsertStickyComment(client, repo, issueNumber, body, existing, selfLogin) {
+  const doing = `${existing ? "updating" : "creating"} the TestMaster comment on #${issueNumber}`;
   try {
-    if (existing) {
-      if (existing.body === body)
-        return { status: "unchanged", id: existing.id, htmlUrl: existing.htmlUrl };
-      const { data: data2 } = await client.rest.issues.updateComment({
-        ...repo,
-        comment_id: existing.id,
-        body
-      });
-      return { status: "updated", id: data2.id, htmlUrl: data2.html_url };
-    }
-    const { data } = await client.rest.issues.createComment({
-      ...repo,
-      issue_number: issueNumber,
-      body
+    if (existing) return await updateSticky(client, repo, existing, body);
+    const outcome = await createOnce(client, {
+      create: async () => {
+        const { data } = await client.rest.issues.createComment({
+          ...repo,
+          issue_number: issueNumber,
+          body,
+          request: NO_AUTOMATIC_RETRY
+        });
+        return { id: data.id, htmlUrl: data.html_url };
+      },
+      findCreated: async () => findStickyComment(client, repo, issueNumber, selfLogin ?? await tokenLogin(client))
     });
-    return { status: "created", id: data.id, htmlUrl: data.html_url };
+    if (outcome.status === "created") return { status: "created", ...outcome.created };
+    return { ...await updateSticky(client, repo, outcome.found, body), status: "created" };
   } catch (error) {
-    throw apiError(
-      `${existing ? "updating" : "creating"} the TestMaster comment on #${issueNumber}`,
-      error
-    );
+    throw apiError(doing, error);
   }
+}
+async function updateSticky(client, repo, existing, body) {
+  if (existing.body === body)
+    return { status: "unchanged", id: existing.id, htmlUrl: existing.htmlUrl };
+  const { data } = await client.rest.issues.updateComment({
+    ...repo,
+    comment_id: existing.id,
+    body
+  });
+  return { status: "updated", id: data.id, htmlUrl: data.html_url };
 }
 async function tokenLogin(client) {
   try {
@@ -36010,9 +36047,10 @@ async function raisePrBudget(workspace, pr, inputs, extra, raised) {
   const max = base.settings.budget.maxPrUsd;
   if (max === void 0) return base;
   const prUsd = Math.min(raised, max);
-  return resolveSettings(workspace, pr, inputs, extra, {
+  const withRaise = await resolveSettings(workspace, pr, inputs, extra, {
     budget: { ...base.settings.budget, prUsd }
   });
+  return { ...withRaise, layers: { ...withRaise.layers, "pr-budget-usd": "command" } };
 }
 
 const COMMAND_PREFIX = "/testmaster";
@@ -36153,6 +36191,43 @@ async function react(client, repo, commentId, content) {
   }
 }
 
+const MAX_ANNOTATIONS = 50;
+const ANNOTATION_TITLE = "Changed lines not covered";
+function uncoveredMessage(start, end) {
+  return start === end ? `Changed line ${start} is not covered by tests (after TestMaster)` : `Changed lines ${start}-${end} are not covered by tests (after TestMaster)`;
+}
+function uncoveredAnnotations(report, cap = MAX_ANNOTATIONS) {
+  if (report.settings.dryRun === true) return { annotations: [], ranges: 0, files: 0, omitted: 0 };
+  const all = [];
+  const files = /* @__PURE__ */ new Set();
+  for (const module of report.modules) {
+    const ranges = [...module.uncoveredChangedLines ?? []].sort((a, b) => a.start - b.start);
+    if (ranges.length > 0) files.add(module.path);
+    for (const range of ranges) {
+      all.push({
+        path: module.path,
+        start_line: range.start,
+        end_line: range.end,
+        annotation_level: "warning",
+        title: ANNOTATION_TITLE,
+        message: uncoveredMessage(range.start, range.end)
+      });
+    }
+  }
+  const annotations = all.slice(0, Math.max(0, cap));
+  return {
+    annotations,
+    ranges: all.length,
+    files: files.size,
+    omitted: all.length - annotations.length
+  };
+}
+function annotationsNote(found) {
+  if (found.ranges === 0) return void 0;
+  const where = `${found.ranges} range(s) of changed lines in ${found.files} file(s) are still not covered by tests after the run`;
+  return found.omitted > 0 ? `${where}: the first ${found.annotations.length} are annotated on the diff, and ${found.omitted} more not annotated (GitHub takes ${MAX_ANNOTATIONS} per check run).` : `${where}; each is annotated on the diff.`;
+}
+
 const CHECK_NAME = "TestMaster budget gate";
 function checkRunContent(report, extraReasons = []) {
   const reasons = [
@@ -36160,29 +36235,46 @@ function checkRunContent(report, extraReasons = []) {
     ...extraReasons
   ];
   const dry = report.settings.dryRun === true;
-  const spent = `${formatUsd(report.budget.spentUsd)} of ${formatUsd(report.budget.limits.runUsd)}`;
-  const jobNote = report.gate.failed ? "" : `
+  const uncovered = uncoveredAnnotations(report);
+  const annotations = uncovered.annotations;
+  const note = annotationsNote(uncovered);
+  const withNote = (summary) => note ? `${summary}
 
-The job itself passes: \`fail-on\` is ${JSON.stringify(report.settings.failOn ?? "never")}.`;
+${note}` : summary;
   if (reasons.length > 0) {
+    const failing = report.gate.failed || extraReasons.length > 0;
     return {
-      conclusion: "failure",
-      title: dry ? `Estimated ${formatUsd(report.plan.estimatedCostUsd)}: over budget` : report.budget.stoppedBy === "cancelled" ? "Cancelled before every module was handled" : report.budget.exceeded ? "Budget ran out before every module was handled" : "Patch coverage below the threshold",
-      summary: reasons.map((r) => `- ${r}`).join("\n") + (dry ? "\n\nA maintainer can raise the budget with `/testmaster budget USD`." : "") + (extraReasons.length === 0 ? jobNote : "")
+      conclusion: failing ? "failure" : "neutral",
+      title: findingTitle(report, dry),
+      summary: withNote(
+        reasons.map((r) => `- ${r}`).join("\n") + (dry && report.budget.limits.prUsd !== void 0 ? "\n\nA maintainer can raise the pull request budget with `/testmaster budget USD`." : "") + (failing ? "" : `
+
+The job itself passes: \`fail-on\` is ${JSON.stringify(report.settings.failOn ?? "never")}.`)
+      ),
+      annotations
     };
   }
   if (dry) {
     return {
       conclusion: "success",
       title: `Estimated ${formatUsd(report.plan.estimatedCostUsd)} for ${report.plan.modules.length} module(s)`,
-      summary: `Dry run: no LLM call was made. The estimate fits the budget (${formatUsd(report.budget.limits.prUsd ?? report.budget.limits.runUsd)} ${report.budget.limits.prUsd !== void 0 ? "per PR" : "per run"}).`
+      summary: `Dry run: no LLM call was made. The estimate fits the budget (${formatUsd(report.budget.limits.prUsd ?? report.budget.limits.runUsd)} ${report.budget.limits.prUsd !== void 0 ? "per PR" : "per run"}).`,
+      annotations
     };
   }
+  const spent = `${formatUsd(report.budget.spentUsd)} of ${formatUsd(report.budget.limits.runUsd)}`;
   return {
     conclusion: "success",
     title: `${report.totals.accepted} test(s) accepted, ${spent} spent`,
-    summary: `Every changed module was handled within the budget (${spent}).`
+    summary: withNote(`Every changed module was handled within the budget (${spent}).`),
+    annotations
   };
+}
+function findingTitle(report, dry) {
+  if (dry) return `Estimated ${formatUsd(report.plan.estimatedCostUsd)}: over budget`;
+  if (report.budget.stoppedBy === "cancelled") return "Cancelled before every module was handled";
+  if (report.budget.exceeded) return "Budget ran out before every module was handled";
+  return "Patch coverage below the threshold";
 }
 async function postCheckRun(client, repo, headSha, content) {
   try {
@@ -36193,11 +36285,28 @@ async function postCheckRun(client, repo, headSha, content) {
       status: "completed",
       conclusion: content.conclusion,
       completed_at: (/* @__PURE__ */ new Date()).toISOString(),
-      output: { title: content.title.slice(0, 255), summary: content.summary.slice(0, 65e3) }
+      output: {
+        title: content.title.slice(0, 255),
+        summary: content.summary.slice(0, 65e3),
+        ...content.annotations && content.annotations.length > 0 ? { annotations: content.annotations.slice(0, MAX_ANNOTATIONS).map((a) => ({ ...a })) } : {}
+      }
     });
     return data.html_url ?? "";
   } catch (error) {
     throw apiError(`posting the ${CHECK_NAME} check run`, error);
+  }
+}
+async function hasCheckRun(client, repo, sha) {
+  try {
+    const { data } = await client.rest.checks.listForRef({
+      ...repo,
+      ref: sha,
+      check_name: CHECK_NAME,
+      per_page: 1
+    });
+    return data.total_count > 0;
+  } catch (error) {
+    throw apiError(`reading the ${CHECK_NAME} check runs of ${sha.slice(0, 12)}`, error);
   }
 }
 
@@ -36231,6 +36340,34 @@ async function tryCheckRun(client, repo, sha, content) {
     await postCheckRun(client, repo, sha, content);
   } catch (error) {
     warning(`${messageOf(error)} (the job status carries the gate instead)`);
+  }
+}
+
+const STOP_PREFIX = "> \u23F8\uFE0F **TestMaster did not run**: ";
+function stickyVisibleText(sticky) {
+  return sticky.body.split("\n").slice(1).join("\n").replace(/\n*<!-- testmaster:state [^>]*-->\s*$/, "");
+}
+async function noteStopOnPullRequest(job, why) {
+  const { client, trigger, pr } = job;
+  const line = `${STOP_PREFIX}${escapeMarkdown(why)}`;
+  try {
+    const sticky = await findStickyComment(client, trigger.repo, pr.number, job.selfLogin);
+    if (!sticky || sticky.stateUnreadable) {
+      await tryReply(client, trigger.repo, pr.number, line);
+      return;
+    }
+    const rest = stickyVisibleText(sticky).split("\n").filter((l) => !l.startsWith(STOP_PREFIX)).join("\n").replace(/^\n+/, "");
+    await upsertStickyComment(
+      client,
+      trigger.repo,
+      pr.number,
+      buildStickyBody(`${line}
+
+${rest}`, sticky.state ?? { ledger: emptyLedger() }),
+      sticky
+    );
+  } catch (error) {
+    warning(`could not say on #${pr.number} why the run stopped: ${messageOf(error)}`);
   }
 }
 
@@ -36326,7 +36463,7 @@ async function raiseBudgetCommand(client, trigger, pr, settings, usd) {
   }
   const sticky = await findStickyComment(client, trigger.repo, pr.number, await tokenLogin(client));
   const state = { ledger: sticky?.state.ledger ?? emptyLedger(), prBudgetUsd: usd };
-  const visible = sticky ? sticky.body.split("\n").slice(1).join("\n").replace(/\n*<!-- testmaster:state [^>]*-->\s*$/, "") : `\u2139\uFE0F **TestMaster**: the budget of this pull request is ${formatUsd(usd)}.`;
+  const visible = sticky ? stickyVisibleText(sticky) : `\u2139\uFE0F **TestMaster**: the budget of this pull request is ${formatUsd(usd)}.`;
   await upsertStickyComment(
     client,
     trigger.repo,
@@ -36345,13 +36482,23 @@ async function raiseBudgetCommand(client, trigger, pr, settings, usd) {
 
 const BOT_TRAILER_KEY = "TestMaster-Run";
 const RUN_ID = /^[A-Za-z0-9._-]{1,100}$/;
-function withBotTrailer(message, runId) {
+function withBotTrailer(message, runId, signoff) {
   if (!RUN_ID.test(runId))
     throw new Error(`run id ${JSON.stringify(runId)} is not a valid trailer value`);
+  const trailers = [`${BOT_TRAILER_KEY}: ${runId}`];
+  if (signoff) trailers.push(signedOffBy(signoff));
   return `${message.replace(/\s+$/, "")}
 
-${BOT_TRAILER_KEY}: ${runId}
+${trailers.join("\n")}
 `;
+}
+function signedOffBy(signoff) {
+  for (const field of ["name", "email"]) {
+    const value = signoff[field];
+    if (value.trim() === "" || /[\r\n<>]/.test(value))
+      throw new Error(`sign-off ${field} ${JSON.stringify(value)} is not a valid trailer value`);
+  }
+  return `Signed-off-by: ${signoff.name} <${signoff.email}>`;
 }
 function readBotTrailer(message) {
   const paragraphs = message.replace(/\r\n/g, "\n").trim().split(/\n\s*\n/);
@@ -36503,6 +36650,10 @@ const BOT_IDENTITY = {
   name: "github-actions[bot]",
   email: "41898282+github-actions[bot]@users.noreply.github.com"
 };
+function committedContent(file) {
+  return file.content.endsWith("\n") ? file.content : `${file.content}
+`;
+}
 function fail(doing, result) {
   return new GitError(
     "GIT_COMMAND",
@@ -36534,8 +36685,10 @@ async function commitAndPush(options) {
       "generated tests are written under the test directory only"
     );
   }
-  if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(options.parentSha))
-    throw new GitError("GIT_SHA_INVALID", `not a commit SHA: ${JSON.stringify(options.parentSha)}`);
+  for (const sha of [options.parentSha, options.replaceTip?.expected]) {
+    if (sha !== void 0 && !/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(sha))
+      throw new GitError("GIT_SHA_INVALID", `not a commit SHA: ${JSON.stringify(sha)}`);
+  }
   if (options.files.length === 0) return { status: "nothing-to-commit" };
   const clean = await CleanGitDir.create(options.repoDir);
   try {
@@ -36560,12 +36713,10 @@ async function commitAndPushIn(clean, remote, options) {
   };
   const blobs = /* @__PURE__ */ new Map();
   for (const file of options.files) {
-    const content = file.content.endsWith("\n") ? file.content : `${file.content}
-`;
     blobs.set(
       file.path,
       await must(`storing ${file.path}`, ["hash-object", "-w", "--no-filters", "--stdin"], {
-        input: content
+        input: committedContent(file)
       })
     );
   }
@@ -36583,7 +36734,14 @@ async function commitAndPushIn(clean, remote, options) {
     return must(
       "committing the test files",
       ["commit-tree", "--no-gpg-sign", tree, "-p", parent, "-F", "-"],
-      { env: botEnv, input: withBotTrailer(options.message, options.runId) }
+      {
+        env: botEnv,
+        input: withBotTrailer(
+          options.message,
+          options.runId,
+          options.signoff ? identity : void 0
+        )
+      }
     );
   };
   let commit = await commitOn(options.parentSha);
@@ -36594,10 +36752,12 @@ async function commitAndPushIn(clean, remote, options) {
   let last;
   for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
     await options.beforePush?.(attempt);
+    const lease = options.replaceTip ? [`--force-with-lease=refs/heads/${options.branch}:${options.replaceTip.expected ?? ""}`] : [];
     const push = await git([
       "push",
       "--no-verify",
       "--porcelain",
+      ...lease,
       "--",
       remote,
       `${commit}:refs/heads/${options.branch}`
@@ -36657,6 +36817,55 @@ function isSafeRemoteName(name) {
   return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name);
 }
 
+async function findSidePullRequest(client, repo, spec) {
+  const { data } = await client.rest.pulls.list({
+    ...repo,
+    head: `${repo.owner}:${spec.head}`,
+    base: spec.base,
+    state: "open",
+    per_page: 10
+  });
+  const found = data.find((pr) => pr.head.ref === spec.head && pr.base.ref === spec.base);
+  return found ? { number: found.number, htmlUrl: found.html_url } : void 0;
+}
+async function openOrUpdateSidePullRequest(client, repo, spec) {
+  let doing = `looking for the side pull request from ${spec.head}`;
+  try {
+    const open = await findSidePullRequest(client, repo, spec);
+    if (open) {
+      doing = `updating the side pull request #${open.number}`;
+      await client.rest.pulls.update({
+        ...repo,
+        pull_number: open.number,
+        title: spec.title,
+        body: spec.body
+      });
+      return { status: "updated", ...open };
+    }
+    doing = `opening the side pull request from ${spec.head} onto ${spec.base}`;
+    const outcome = await createOnce(client, {
+      create: async () => {
+        const { data } = await client.rest.pulls.create({
+          ...repo,
+          head: spec.head,
+          base: spec.base,
+          title: spec.title,
+          body: spec.body,
+          request: NO_AUTOMATIC_RETRY
+        });
+        return { number: data.number, htmlUrl: data.html_url };
+      },
+      findCreated: () => findSidePullRequest(client, repo, spec)
+    });
+    return {
+      status: "opened",
+      ...outcome.status === "created" ? outcome.created : outcome.found
+    };
+  } catch (error) {
+    throw apiError(doing, error);
+  }
+}
+
 const MUTATION = `mutation ($input: CreateCommitOnBranchInput!) {
   createCommitOnBranch(input: $input) { commit { oid url } }
 }`;
@@ -36669,9 +36878,13 @@ async function createVerifiedCommit(client, options) {
 `;
     additions.push({ path, contents: Buffer.from(text, "utf8").toString("base64") });
   }
-  const message = withBotTrailer(`${options.headline}
+  const message = withBotTrailer(
+    `${options.headline}
 
-${options.body}`, options.runId);
+${options.body}`,
+    options.runId,
+    options.signoff ? BOT_IDENTITY : void 0
+  );
   const [headline, ...rest] = message.split("\n");
   try {
     const result = await client.graphql(MUTATION, {
@@ -36703,12 +36916,117 @@ ${options.body}`, options.runId);
   }
 }
 
+function sideBranchName(pullRequestNumber) {
+  return `testmaster/pr-${pullRequestNumber}`;
+}
+async function pushSideBranch(options) {
+  const remote = options.remote ?? "origin";
+  const found = await readRemoteTip(options, remote);
+  if (found.kind === "theirs")
+    return {
+      status: "refused",
+      detail: `${options.branch} has a commit by ${found.author} (${found.tip.slice(0, 12)}) on top of TestMaster's; not overwriting it. Merge or close that pull request, or delete the branch, to get new tests there`
+    };
+  if (found.kind === "ours" && found.holdsOurs) return { status: "unchanged", commitSha: found.tip };
+  const expected = found.kind === "ours" ? found.tip : void 0;
+  const pushed = await commitAndPush({
+    repoDir: options.repoDir,
+    remote,
+    branch: options.branch,
+    parentSha: options.parentSha,
+    files: options.files,
+    message: options.message,
+    runId: options.runId,
+    maxAttempts: 1,
+    replaceTip: { expected },
+    ...options.signoff !== void 0 ? { signoff: options.signoff } : {}
+  });
+  switch (pushed.status) {
+    case "pushed":
+      return { status: "pushed", commitSha: pushed.commitSha, replaced: expected !== void 0 };
+    case "nothing-to-commit":
+      return pushed;
+    case "conflict":
+    case "rejected":
+      return {
+        status: "refused",
+        detail: `${options.branch} moved while TestMaster pushed to it; not overwriting it`
+      };
+  }
+}
+async function readRemoteTip(options, remote) {
+  const clean = await CleanGitDir.create(options.repoDir);
+  try {
+    const must = async (doing, args, input) => {
+      const result = await clean.run(args, input !== void 0 ? { input } : {});
+      if (result.exitCode !== 0) throw failure(doing, result);
+      return result.stdout.trim();
+    };
+    const ref = `refs/heads/${options.branch}`;
+    const listed = await must(`looking for ${options.branch} on ${remote}`, [
+      "ls-remote",
+      "--",
+      remote,
+      ref
+    ]);
+    const tip = listed.split(/\s+/)[0];
+    if (!tip) return { kind: "absent" };
+    await must(`fetching ${options.branch}`, [
+      "fetch",
+      "--no-tags",
+      "-q",
+      "--",
+      remote,
+      `+${ref}:refs/testmaster/side-branch`
+    ]);
+    const [parents = "", author = "", message = ""] = (await must(`reading the tip of ${options.branch}`, [
+      "log",
+      "-1",
+      "--format=%P%x00%an <%ae>%x00%B",
+      tip
+    ])).split("\0");
+    const parentList = parents.split(" ").filter(Boolean);
+    if (!readBotTrailer(message) || parentList.length !== 1) return { kind: "theirs", tip, author };
+    if (parentList[0] !== options.parentSha) return { kind: "ours", tip, holdsOurs: false };
+    const changed = (await must("listing the files of the tip", [
+      "diff-tree",
+      "-r",
+      "--no-renames",
+      "--name-only",
+      "-z",
+      options.parentSha,
+      tip
+    ])).split("\0").filter(Boolean).sort();
+    const ours = options.files.map((f) => f.path).sort();
+    let holdsOurs = changed.join("\0") === ours.join("\0");
+    for (const file of holdsOurs ? options.files : []) {
+      const there = await clean.run(["rev-parse", "--verify", "-q", `${tip}:${file.path}`]);
+      const mine = await must(
+        `hashing ${file.path}`,
+        ["hash-object", "--no-filters", "--stdin"],
+        committedContent(file)
+      );
+      if (there.stdout.trim() !== mine) holdsOurs = false;
+    }
+    return { kind: "ours", tip, holdsOurs };
+  } finally {
+    await clean.dispose();
+  }
+}
+function failure(doing, result) {
+  return new GitError(
+    "GIT_COMMAND",
+    `git failed while ${doing}: ${(result.stderr || result.stdout).trim().split("\n").slice(-3).join(" ")}`,
+    "check that the checkout can push to the repository (token permissions `contents: write`)"
+  );
+}
+
 function effectiveDeliveryMode(settings, pr) {
   if (settings.dryRun) return { mode: "none" };
   if (pr.isFork && (settings.delivery === "commit" || settings.delivery === "pull-request")) {
     return {
       mode: "comment",
-      note: "This pull request comes from a fork, so TestMaster cannot push to it: the generated tests are in this comment instead. A maintainer can add them to the branch, or ask the author to."
+      note: "This pull request comes from a fork, so TestMaster cannot push to it: the generated tests are below instead. A maintainer can add them to the branch, or ask the author to."
     };
   }
   return { mode: settings.delivery };
@@ -36741,45 +37059,48 @@ function withDelivery(report, delivery) {
   return { ...report, stages, delivery: { files, ...delivery } };
 }
 async function sideBranchPullRequest(options, message) {
-  const { report, pullRequest, workspace, runId } = options;
-  const branch = `testmaster/pr-${pullRequest.number}-${runId}`.replace(/[^A-Za-z0-9/._-]/g, "-");
-  const outcome = await commitAndPush({
-    repoDir: workspace,
+  const { report, pullRequest } = options;
+  const mode = "pull-request";
+  const branch = sideBranchName(pullRequest.number);
+  const pushed = await pushSideBranch({
+    repoDir: options.workspace,
     branch,
     parentSha: options.pinnedSha,
     files: heldFiles(report),
     message: `${message.headline}
 
 ${message.body}`,
-    runId,
-    maxAttempts: 1
+    runId: options.runId,
+    signoff: options.settings.github.signoff
   });
-  if (outcome.status !== "pushed") {
-    return withDelivery(report, {
-      mode: "pull-request",
-      status: outcome.status === "nothing-to-commit" ? "nothing-to-deliver" : "failed",
-      ..."detail" in outcome ? { detail: outcome.detail } : {}
-    });
-  }
-  try {
-    const { data } = await options.client.rest.pulls.create({
-      ...options.repo,
-      head: branch,
-      base: pullRequest.headRef,
-      title: `TestMaster tests for #${pullRequest.number}`,
-      body: `${message.body}
+  if (pushed.status === "nothing-to-commit")
+    return withDelivery(report, { mode, status: "nothing-to-deliver" });
+  if (pushed.status === "refused")
+    return withDelivery(report, { mode, status: "failed", detail: pushed.detail });
+  const side = await openOrUpdateSidePullRequest(options.client, options.repo, {
+    head: branch,
+    base: pullRequest.headRef,
+    title: `TestMaster tests for #${pullRequest.number}`,
+    body: `${message.body}
 
 Merge this into #${pullRequest.number} to add the tests.`
-    });
-    return withDelivery(report, {
-      mode: "pull-request",
-      status: "delivered",
-      commitSha: outcome.commitSha,
-      pullRequestUrl: data.html_url
-    });
-  } catch (error) {
-    throw apiError(`opening the side pull request onto ${pullRequest.headRef}`, error);
-  }
+  });
+  const commit = pushed.commitSha.slice(0, 12);
+  const detail = pushed.status === "unchanged" ? `${side.status}; ${branch} already holds these tests at ${commit}` : `${side.status} from ${branch} at ${commit}${pushed.replaced ? ", which replaces the earlier run\u2019s commit" : ""}`;
+  return withDelivery(report, {
+    mode,
+    status: "delivered",
+    commitSha: pushed.commitSha,
+    branch,
+    pullRequestUrl: side.htmlUrl,
+    detail
+  });
+}
+function unchangedDetail(report) {
+  const added = report.modules.some(
+    (m) => m.candidates.some((c) => c.id !== "previous" && c.verdict.status === "accepted")
+  );
+  return added ? "the accepted tests are already on the branch" : "no new test was accepted; the tests TestMaster committed earlier are on the branch unchanged";
 }
 async function deliverTests(options) {
   const { report, settings, pullRequest } = options;
@@ -36829,8 +37150,10 @@ async function deliverTests(options) {
     };
   }
   const message = commitMessage(report);
-  if (mode === "pull-request")
-    return { report: await sideBranchPullRequest(options, message), testsInComment: false, notes };
+  if (mode === "pull-request") {
+    const side = await sideBranchPullRequest(options, message);
+    return { report: side, testsInComment: side.delivery.status === "failed", notes };
+  }
   if (settings.github.verifiedCommits) {
     const outcome2 = await createVerifiedCommit(options.client, {
       repo: options.repo,
@@ -36839,10 +37162,16 @@ async function deliverTests(options) {
       files: heldFiles(report),
       headline: message.headline,
       body: message.body,
-      runId: options.runId
+      runId: options.runId,
+      signoff: settings.github.signoff
     });
     return outcome2.status === "committed" ? {
-      report: withDelivery(report, { mode, status: "delivered", commitSha: outcome2.commitSha }),
+      report: withDelivery(report, {
+        mode,
+        status: "delivered",
+        commitSha: outcome2.commitSha,
+        branch: pullRequest.headRef
+      }),
       testsInComment: false,
       notes
     } : {
@@ -36861,6 +37190,7 @@ async function deliverTests(options) {
 ${message.body}`,
     runId: options.runId,
     maxAttempts: settings.github.pushAttempts,
+    signoff: settings.github.signoff,
     ...options.beforePush ? { beforePush: options.beforePush } : {}
   });
   switch (outcome.status) {
@@ -36870,6 +37200,7 @@ ${message.body}`,
           mode,
           status: "delivered",
           commitSha: outcome.commitSha,
+          branch: pullRequest.headRef,
           ...outcome.rebased ? { detail: `rebased onto the new head after ${outcome.attempts - 1} push race(s)` } : {}
         }),
         testsInComment: false,
@@ -36880,7 +37211,7 @@ ${message.body}`,
         report: withDelivery(report, {
           mode,
           status: "nothing-to-deliver",
-          detail: "the tests are already on the branch"
+          detail: unchangedDetail(report)
         }),
         testsInComment: false,
         notes
@@ -36934,6 +37265,15 @@ function deliveryFailed(report, settings, error) {
   };
 }
 
+function modelWithheldFromFork(pr, settings, apiKey) {
+  return pr.isFork && !settings.github.allowForks && Boolean(apiKey) && settings.llm.provider !== "explorer";
+}
+function explorerOnly(resolved) {
+  const { settings } = resolved;
+  return { ...resolved, settings: { ...settings, llm: { ...settings.llm, provider: "explorer" } } };
+}
+const FORK_WITHOUT_MODEL_NOTE = "This pull request comes from a fork and `github.allow-forks` is off, so the model was not used (the fork\u2019s code never runs beside the API key): the free offline explorer wrote the tests. A maintainer can allow it with `github.allow-forks: true` in the base branch config.";
+
 async function readPrLedger(job, resolved) {
   let unreadable;
   const sticky = await group("Read the PR ledger", async () => {
@@ -36955,18 +37295,25 @@ async function readPrLedger(job, resolved) {
     job.trigger.commandFlat,
     state.prBudgetUsd
   ) : resolved;
-  const explorerOnly = unreadable !== void 0 && raised.settings.budget.prUsd !== void 0;
-  const effective = explorerOnly ? {
-    ...raised,
-    settings: { ...raised.settings, llm: { ...raised.settings.llm, provider: "explorer" } }
-  } : raised;
+  const notes = [];
+  let effective = raised;
+  if (unreadable !== void 0 && raised.settings.budget.prUsd !== void 0) {
+    effective = explorerOnly(effective);
+    notes.push(
+      `The PR ledger could not be read (${unreadable}), so what earlier runs spent is unknown: this run used the free explorer only, to stay within the PR budget.`
+    );
+  }
+  if (modelWithheldFromFork(job.pr, effective.settings, job.inputs.apiKey)) {
+    effective = explorerOnly(effective);
+    notes.push(FORK_WITHOUT_MODEL_NOTE);
+    notice(FORK_WITHOUT_MODEL_NOTE);
+  }
   return {
     sticky,
     state,
     effective,
     prSpentBeforeUsd: ledgerTotal(state.ledger, job.runId),
-    ...unreadable !== void 0 ? { unreadable } : {},
-    explorerOnly
+    notes
   };
 }
 
@@ -37041,7 +37388,7 @@ function setOutputs(report, reportPath, commentUrl) {
   out("coverage-after", t.coverageAfter?.lines.pct);
   out("patch-coverage-before", t.patchCoverageBefore?.lines.pct);
   out("patch-coverage-after", t.patchCoverageAfter?.lines.pct);
-  out("budget-exceeded", report.budget.exceeded);
+  out("budget-exceeded", overBudget(report));
   out("report-path", reportPath);
   out("comment-url", commentUrl);
   out("commit-sha", report.delivery.commitSha);
@@ -37080,27 +37427,21 @@ async function publishPhase(job, ledger, delivered, events, unrestored) {
       guard
     )
   );
-  await group(
-    "Post the budget gate check run",
-    () => tryCheckRun(
-      client,
-      trigger.repo,
-      job.pinnedSha,
-      guard.redactDeep(checkRunContent(report), "check run")
-    )
-  );
+  await group("Post the budget gate check run", () => postGate(job, report));
   await summary.addRaw(guard.redact(renderSummary(report, { ...context, notes }), "job summary")).write();
   const reportPath = await writeReport(report, settings, job.env, job.workspace, guard);
   setOutputs(report, reportPath, commentUrl);
   return finish(job, report, unrestored);
 }
+async function postGate(job, report) {
+  const content = job.guard.redactDeep(checkRunContent(report), "check run");
+  await tryCheckRun(job.client, job.trigger.repo, job.pinnedSha, content);
+  const pushed = report.delivery;
+  if (pushed.mode === "commit" && pushed.status === "delivered" && pushed.commitSha)
+    await tryCheckRun(job.client, job.trigger.repo, pushed.commitSha, content);
+}
 function notesFor(job, ledger, delivered) {
-  const notes = [...delivered.notes];
-  if (ledger.explorerOnly) {
-    notes.push(
-      `The PR ledger could not be read (${ledger.unreadable}), so what earlier runs spent is unknown: this run used the free explorer only, to stay within the PR budget.`
-    );
-  }
+  const notes = [...ledger.notes, ...delivered.notes];
   if (job.trigger.command?.name === "heal") notes.push(healNote(delivered.report));
   return notes;
 }
@@ -37255,7 +37596,8 @@ async function isolationGate(client, trigger, event, pr, settings, inputs) {
   if (settings.dryRun) return void 0;
   const refusal = isolationRefusal(isolation, {
     fork: pr.isFork,
-    llmKey: Boolean(inputs.apiKey) && settings.llm.provider !== "explorer",
+    // A fork without allow-forks never gets the key (fork-policy), so it is no reason to refuse.
+    llmKey: Boolean(inputs.apiKey) && settings.llm.provider !== "explorer" && !modelWithheldFromFork(pr, settings, inputs.apiKey),
     // A comment run carries the secrets and a write token; a fork's pull_request run has neither.
     allowForks: trigger.command !== void 0 && settings.github.allowForks,
     pullRequestTarget: event.kind === "pull_request_target"
@@ -37289,6 +37631,11 @@ async function headMovedGate(job, fetched) {
       `TestMaster stopped: ${detail}. Comment the command again to run on the new head.`
     );
     await finishReaction(client, trigger, false);
+  } else {
+    await noteStopOnPullRequest(
+      job,
+      `${detail}. ${trigger.eventKind === "workflow_dispatch" ? "Dispatch the workflow again with the new head\u2019s sha." : "The run for the new head reports here."}`
+    );
   }
   return true;
 }
@@ -37299,6 +37646,8 @@ async function botCommitGate(job) {
   if (job.trigger.eventKind !== "pull_request" || !await isBotOnlyCommit(job.workspace, job.pinnedSha, isGeneratedTestPath))
     return false;
   notice("The head commit is TestMaster\u2019s own (TestMaster-Run trailer): no new generation.");
+  const posted = await hasCheckRun(job.client, job.trigger.repo, job.pinnedSha).catch(() => false);
+  if (posted) return true;
   await tryCheckRun(job.client, job.trigger.repo, job.pinnedSha, {
     conclusion: "success",
     title: "Tests committed by TestMaster",

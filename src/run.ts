@@ -184,7 +184,8 @@ async function testModules(
       llm: work.llm,
       baselines,
       outcomes: work.outcomes,
-      healOnly: options.mode === 'heal'
+      healOnly: options.mode === 'heal',
+      limitLayers: options.resolved.layers
     })
     return baselines.ordered
   } finally {

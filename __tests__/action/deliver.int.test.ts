@@ -106,6 +106,35 @@ describe('deliverTests on a real remote', () => {
     ).toBe(`test: add generated tests for 1 module(s)\n\n${testFile}`)
   })
 
+  it('tests already on the branch: nothing pushed, and the reason says whether this run accepted any', async () => {
+    const first = await deliverTests(options(async () => head))
+    const pushed = first.report.delivery.commitSha ?? ''
+    await workspace.git('fetch', '-q', 'origin', 'feature')
+    await checkoutDetached(workspace.dir, pushed)
+    const again = (report: ReturnType<typeof sampleReport>) =>
+      deliverTests({ ...options(async () => pushed), report, pinnedSha: pushed })
+    const same = await again(first.report)
+    expect(same.report.delivery).toMatchObject({
+      status: 'nothing-to-deliver',
+      detail: 'the accepted tests are already on the branch'
+    })
+    // Only the earlier tests, re-run and kept: no test of this run was accepted.
+    const onlyPrevious = sampleReport()
+    const earlier = {
+      ...onlyPrevious,
+      modules: onlyPrevious.modules.map((m) => ({
+        ...m,
+        candidates: m.candidates.map((c) => ({ ...c, id: 'previous' }))
+      }))
+    }
+    expect((await again(earlier)).report.delivery).toMatchObject({
+      status: 'nothing-to-deliver',
+      detail:
+        'no new test was accepted; the tests TestMaster committed earlier are on the branch unchanged'
+    })
+    expect((await dev.git('ls-remote', 'origin', 'refs/heads/feature')).split('\t')[0]).toBe(pushed)
+  })
+
   describe('delivery pull-request: the side branch and its pull request', () => {
     const side = 'testmaster/pr-2'
     const remoteRef = async (ref: string) =>

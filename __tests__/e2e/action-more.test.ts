@@ -93,7 +93,8 @@ describe('action e2e: dispatch, heal, paths, coverage gate, verified-commit race
       /^✅ \*\*TestMaster\*\* added \d+ test\(s\)/
     )
     expect(scenario.gh.checkRuns).toEqual([
-      expect.objectContaining({ head_sha: head, conclusion: 'success' })
+      expect.objectContaining({ head_sha: head, conclusion: 'success' }),
+      expect.objectContaining({ head_sha: newHead, conclusion: 'success' })
     ])
     // No comment started it: no reactions, no permission lookup, no reply.
     expect(scenario.gh.reactions).toEqual([])
@@ -230,12 +231,13 @@ describe('action e2e: dispatch, heal, paths, coverage gate, verified-commit race
       `::error::TestMaster gate failed: ${reason.replace(/%/g, '%25')}`
     )
     expect(result.outputs['patch-coverage-after']).toBe(String(patch))
+    const gate = {
+      conclusion: 'failure',
+      output: expect.objectContaining({ title: 'Patch coverage below the threshold' })
+    }
     expect(scenario.gh.checkRuns).toEqual([
-      expect.objectContaining({
-        head_sha: head,
-        conclusion: 'failure',
-        output: expect.objectContaining({ title: 'Patch coverage below the threshold' })
-      })
+      expect.objectContaining({ head_sha: head, ...gate }),
+      expect.objectContaining({ head_sha: await scenario.remoteSha('refs/heads/feature'), ...gate })
     ])
     expect(scenario.gh.checkRuns[0]?.output?.summary).toContain(reason)
     // The gate fails the job, not the delivery: the tests that were accepted are committed.

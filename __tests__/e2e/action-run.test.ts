@@ -79,8 +79,10 @@ describe('action e2e: runs on a pull request', () => {
     expect(sticky?.body.split('\n')[1]).toMatch(/^✅ \*\*TestMaster\*\* added \d+ test\(s\)/)
     expect(result.outputs['comment-url']).toContain(`#issuecomment-${sticky?.id}`)
     expect(decodeState(sticky?.body ?? '')?.ledger.runs.map((r) => r.id)).toEqual(['gh-4242-1'])
+    // The gate is on the tested commit and on the bot's commit, which is now the PR head.
     expect(scenario.gh.checkRuns).toEqual([
-      expect.objectContaining({ head_sha: headBefore, conclusion: 'success' })
+      expect.objectContaining({ head_sha: headBefore, conclusion: 'success' }),
+      expect.objectContaining({ head_sha: head, conclusion: 'success' })
     ])
     expect(result.summary).toContain('## TestMaster')
     const report = await readReport(result.outputs['report-path'])
@@ -246,7 +248,9 @@ describe('action e2e: runs on a pull request', () => {
       'fail-on': 'budget-exceeded'
     })
     expect(result.exitCode).toBe(1)
-    expect(result.stdout).toMatch(/::error::TestMaster gate failed: the budget ran out \(time/)
+    expect(result.stdout).toMatch(
+      /::error::TestMaster gate failed: the budget ran out \(the input `time-budget-minutes`\)/
+    )
     expect(await scenario.dev.git('--git-dir', scenario.origin, 'for-each-ref')).toBe(refs)
     expect(result.summary).toContain('a fork PR has a read-only token')
     expect(result.outputs['budget-exceeded']).toBe('true')

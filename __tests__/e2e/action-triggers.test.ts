@@ -269,6 +269,7 @@ describe('action e2e: triggers, commands and refusals', () => {
       'src/extra.ts': 'export function twice(n: number): number {\n  return n * 2\n}\n'
     })
     await scenario.dev.git('push', '-q', 'origin', 'feature')
+    const head = await scenario.remoteSha('refs/heads/feature')
     const result = await scenario.run(
       'pull_request',
       await scenario.pullRequestPayload('synchronize')
@@ -281,7 +282,11 @@ describe('action e2e: triggers, commands and refusals', () => {
     expect(scenario.gh.checkRuns.map((c) => c.output?.title)).not.toContain(
       'Tests committed by TestMaster'
     )
-    expect(scenario.gh.checkRuns).toHaveLength(1)
+    // The run's gate, on the tested commit and on the commit it pushed.
+    expect(scenario.gh.checkRuns.map((c) => c.head_sha)).toEqual([
+      head,
+      await scenario.remoteSha('refs/heads/feature')
+    ])
   })
 
   it('the skip label turns the bot off; /testmaster skip and resume set and clear it', async () => {

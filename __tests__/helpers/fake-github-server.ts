@@ -833,6 +833,32 @@ export class FakeGitHub {
           }
         ]
       }
+      case 'GET /repos/{owner}/{repo}/commits/{ref}/check-runs': {
+        const name = query.get('check_name')
+        const runs = this.checkRuns.filter(
+          (c) => c.head_sha === p.ref && (name === null || c.name === name)
+        )
+        const check = example('check-run')
+        return [
+          200,
+          {
+            total_count: runs.length,
+            check_runs: runs.map((c, i) => ({
+              ...check,
+              id: i + 1,
+              name: c.name,
+              head_sha: c.head_sha,
+              status: 'completed',
+              conclusion: c.conclusion ?? null,
+              output: {
+                ...check.output,
+                title: c.output?.title ?? null,
+                summary: c.output?.summary ?? null
+              }
+            }))
+          }
+        ]
+      }
       case 'POST /repos/{owner}/{repo}/check-runs': {
         if (this.readOnly) return this.forbidden()
         this.checkRuns.push({

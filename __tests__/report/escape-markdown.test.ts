@@ -13,6 +13,21 @@ describe('escapeMarkdown (SECURITY 26)', () => {
     )
   })
 
+  it('shows our own inline code as code, not as escaped backticks', () => {
+    expect(escapeMarkdown('not overwriting it. Run `/testmaster regenerate` to start again')).toBe(
+      'not overwriting it. Run `/testmaster regenerate` to start again'
+    )
+    expect(escapeMarkdown('set `budget.pr-usd` (or the input `pr-budget-usd`)')).toBe(
+      'set `budget.pr-usd` \\(or the input `pr-budget-usd`\\)'
+    )
+  })
+
+  it('escapes a code span that holds HTML, a pipe or a lone backtick', () => {
+    expect(escapeMarkdown('`<!-- x -->` and `a|b` and ` lone')).toBe(
+      '\\`&lt;\\!-- x --&gt;\\` and \\`a\\|b\\` and \\` lone'
+    )
+  })
+
   it('keeps one line', () => {
     expect(escapeMarkdown('a\nb\r\nc')).toBe('a b c')
   })

@@ -46,7 +46,8 @@ export async function raisePrBudget(
   const max = base.settings.budget.maxPrUsd
   if (max === undefined) return base
   const prUsd = Math.min(raised, max)
-  return resolveSettings(workspace, pr, inputs, extra, {
+  const withRaise = await resolveSettings(workspace, pr, inputs, extra, {
     budget: { ...base.settings.budget, prUsd }
   })
+  return { ...withRaise, layers: { ...withRaise.layers, 'pr-budget-usd': 'command' } }
 }

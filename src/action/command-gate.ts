@@ -16,6 +16,7 @@ import {
 import type { PullRequestInfo, TriggerEvent } from '../github/trigger-event.js'
 import { formatUsd } from '../report/render-comment.js'
 import { finishReaction, tryReply } from './job.js'
+import { stickyVisibleText } from './sticky-note.js'
 import type { Trigger } from './trigger.js'
 
 /**
@@ -136,11 +137,7 @@ async function raiseBudgetCommand(
   const sticky = await findStickyComment(client, trigger.repo, pr.number, await tokenLogin(client))
   const state: StickyState = { ledger: sticky?.state.ledger ?? emptyLedger(), prBudgetUsd: usd }
   const visible = sticky
-    ? sticky.body
-        .split('\n')
-        .slice(1)
-        .join('\n')
-        .replace(/\n*<!-- testmaster:state [^>]*-->\s*$/, '')
+    ? stickyVisibleText(sticky)
     : `ℹ️ **TestMaster**: the budget of this pull request is ${formatUsd(usd)}.`
   await upsertStickyComment(
     client,

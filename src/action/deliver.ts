@@ -53,7 +53,7 @@ export function effectiveDeliveryMode(
   if (pr.isFork && (settings.delivery === 'commit' || settings.delivery === 'pull-request')) {
     return {
       mode: 'comment',
-      note: 'This pull request comes from a fork, so TestMaster cannot push to it: the generated tests are in this comment instead. A maintainer can add them to the branch, or ask the author to.'
+      note: 'This pull request comes from a fork, so TestMaster cannot push to it: the generated tests are below instead. A maintainer can add them to the branch, or ask the author to.'
     }
   }
   return { mode: settings.delivery }
@@ -152,9 +152,20 @@ async function sideBranchPullRequest(
     mode,
     status: 'delivered',
     commitSha: pushed.commitSha,
+    branch,
     pullRequestUrl: side.htmlUrl,
     detail
   })
+}
+
+/** Why a commit of the held tests changed nothing on the branch. */
+function unchangedDetail(report: Report): string {
+  const added = report.modules.some((m) =>
+    m.candidates.some((c) => c.id !== 'previous' && c.verdict.status === 'accepted')
+  )
+  return added
+    ? 'the accepted tests are already on the branch'
+    : 'no new test was accepted; the tests TestMaster committed earlier are on the branch unchanged'
 }
 
 /** Commits, pushes, opens the side PR, or folds the tests into the comment, per mode. */
@@ -227,7 +238,12 @@ export async function deliverTests(options: DeliverOptions): Promise<Delivered> 
     })
     return outcome.status === 'committed'
       ? {
-          report: withDelivery(report, { mode, status: 'delivered', commitSha: outcome.commitSha }),
+          report: withDelivery(report, {
+            mode,
+            status: 'delivered',
+            commitSha: outcome.commitSha,
+            branch: pullRequest.headRef
+          }),
           testsInComment: false,
           notes
         }
@@ -256,6 +272,7 @@ export async function deliverTests(options: DeliverOptions): Promise<Delivered> 
           mode,
           status: 'delivered',
           commitSha: outcome.commitSha,
+          branch: pullRequest.headRef,
           ...(outcome.rebased
             ? { detail: `rebased onto the new head after ${outcome.attempts - 1} push race(s)` }
             : {})
@@ -268,7 +285,7 @@ export async function deliverTests(options: DeliverOptions): Promise<Delivered> 
         report: withDelivery(report, {
           mode,
           status: 'nothing-to-deliver',
-          detail: 'the tests are already on the branch'
+          detail: unchangedDetail(report)
         }),
         testsInComment: false,
         notes

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, isAbsolute, join } from 'node:path'
 import type { Settings } from '../config/schema.js'
+import { overBudget } from '../report/build-report.js'
 import type { Report } from '../report/report-schema.js'
 import type { SecretGuard } from '../report/secret-guard.js'
 
@@ -51,7 +52,7 @@ export function setOutputs(
   out('coverage-after', t.coverageAfter?.lines.pct)
   out('patch-coverage-before', t.patchCoverageBefore?.lines.pct)
   out('patch-coverage-after', t.patchCoverageAfter?.lines.pct)
-  out('budget-exceeded', report.budget.exceeded)
+  out('budget-exceeded', overBudget(report))
   out('report-path', reportPath)
   out('comment-url', commentUrl)
   out('commit-sha', report.delivery.commitSha)

@@ -8,6 +8,7 @@ import {
   type StickyState
 } from '../github/sticky-comment.js'
 import { raisePrBudget } from './action-settings.js'
+import { explorerOnly, FORK_WITHOUT_MODEL_NOTE, modelWithheldFromFork } from './fork-policy.js'
 import { group, type PinnedJob } from './job.js'
 
 /** The PR's spend so far and the settings it leaves this run, from the sticky comment's ledger. */
@@ -18,10 +19,8 @@ export interface PrLedger {
   readonly effective: ResolvedConfig
   /** Spend on this PR by earlier runs. */
   readonly prSpentBeforeUsd: number
-  /** Why the ledger could not be read, when it could not (the run is then explorer-only). */
-  readonly unreadable?: string
-  /** Whether the unknown spend forced the free explorer to stay within the PR budget. */
-  readonly explorerOnly: boolean
+  /** How these settings came to differ from the configured ones, for the comment and summary. */
+  readonly notes: readonly string[]
 }
 
 export async function readPrLedger(job: PinnedJob, resolved: ResolvedConfig): Promise<PrLedger> {
@@ -48,20 +47,25 @@ export async function readPrLedger(job: PinnedJob, resolved: ResolvedConfig): Pr
           state.prBudgetUsd
         )
       : resolved
+  const notes: string[] = []
+  let effective = raised
   // What earlier runs spent is unknown: an LLM run could pass the PR budget, the explorer cannot.
-  const explorerOnly = unreadable !== undefined && raised.settings.budget.prUsd !== undefined
-  const effective: ResolvedConfig = explorerOnly
-    ? {
-        ...raised,
-        settings: { ...raised.settings, llm: { ...raised.settings.llm, provider: 'explorer' } }
-      }
-    : raised
+  if (unreadable !== undefined && raised.settings.budget.prUsd !== undefined) {
+    effective = explorerOnly(effective)
+    notes.push(
+      `The PR ledger could not be read (${unreadable}), so what earlier runs spent is unknown: this run used the free explorer only, to stay within the PR budget.`
+    )
+  }
+  if (modelWithheldFromFork(job.pr, effective.settings, job.inputs.apiKey)) {
+    effective = explorerOnly(effective)
+    notes.push(FORK_WITHOUT_MODEL_NOTE)
+    core.notice(FORK_WITHOUT_MODEL_NOTE)
+  }
   return {
     sticky,
     state,
     effective,
     prSpentBeforeUsd: ledgerTotal(state.ledger, job.runId),
-    ...(unreadable !== undefined ? { unreadable } : {}),
-    explorerOnly
+    notes
   }
 }

@@ -66,14 +66,7 @@ export async function publishPhase(
       job.selfLogin
     )
   )
-  await group('Post the budget gate check run', () =>
-    tryCheckRun(
-      client,
-      trigger.repo,
-      job.pinnedSha,
-      guard.redactDeep(checkRunContent(report), 'check run')
-    )
-  )
+  await group('Post the budget gate check run', () => postGate(job, report))
   await core.summary
     .addRaw(guard.redact(renderSummary(report, { ...context, notes }), 'job summary'))
     .write()
@@ -82,13 +75,20 @@ export async function publishPhase(
   return finish(job, report, unrestored)
 }
 
+/**
+ * The gate on the tested commit, and on the commit the bot pushed, which becomes the PR head: a
+ * push with the default token starts no workflow, so a required check would otherwise stay missing.
+ */
+async function postGate(job: PinnedJob, report: Report): Promise<void> {
+  const content = job.guard.redactDeep(checkRunContent(report), 'check run')
+  await tryCheckRun(job.client, job.trigger.repo, job.pinnedSha, content)
+  const pushed = report.delivery
+  if (pushed.mode === 'commit' && pushed.status === 'delivered' && pushed.commitSha)
+    await tryCheckRun(job.client, job.trigger.repo, pushed.commitSha, content)
+}
+
 function notesFor(job: PinnedJob, ledger: PrLedger, delivered: Delivered): string[] {
-  const notes = [...delivered.notes]
-  if (ledger.explorerOnly) {
-    notes.push(
-      `The PR ledger could not be read (${ledger.unreadable}), so what earlier runs spent is unknown: this run used the free explorer only, to stay within the PR budget.`
-    )
-  }
+  const notes = [...ledger.notes, ...delivered.notes]
   if (job.trigger.command?.name === 'heal') notes.push(healNote(delivered.report))
   return notes
 }

@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import type { Settings } from '../config/schema.js'
+import { hasCheckRun } from '../github/check-run.js'
 import type { GitHubClient } from '../github/client.js'
 import type { PullRequestInfo, TriggerEvent } from '../github/trigger-event.js'
 import { currentIsolation, isolationRefusal } from '../runner/isolation.js'
@@ -7,7 +8,9 @@ import { isGeneratedTestPath } from '../analysis/test-location.js'
 import { isBotOnlyCommit } from '../git/bot-commits.js'
 import type { FetchOutcome } from '../git/pull-request-checkout.js'
 import type { ActionInputs } from './read-inputs.js'
+import { modelWithheldFromFork } from './fork-policy.js'
 import { finishReaction, tryCheckRun, tryReply, type PinnedJob } from './job.js'
+import { noteStopOnPullRequest } from './sticky-note.js'
 import type { Trigger } from './trigger.js'
 
 /** Stops a pull_request run that should not run; returns the failure text when it must fail. */
@@ -56,7 +59,11 @@ export async function isolationGate(
   if (settings.dryRun) return undefined
   const refusal = isolationRefusal(isolation, {
     fork: pr.isFork,
-    llmKey: Boolean(inputs.apiKey) && settings.llm.provider !== 'explorer',
+    // A fork without allow-forks never gets the key (fork-policy), so it is no reason to refuse.
+    llmKey:
+      Boolean(inputs.apiKey) &&
+      settings.llm.provider !== 'explorer' &&
+      !modelWithheldFromFork(pr, settings, inputs.apiKey),
     // A comment run carries the secrets and a write token; a fork's pull_request run has neither.
     allowForks: trigger.command !== undefined && settings.github.allowForks,
     pullRequestTarget: event.kind === 'pull_request_target'
@@ -92,6 +99,11 @@ export async function headMovedGate(job: PinnedJob, fetched: FetchOutcome): Prom
       `TestMaster stopped: ${detail}. Comment the command again to run on the new head.`
     )
     await finishReaction(client, trigger, false)
+  } else {
+    await noteStopOnPullRequest(
+      job,
+      `${detail}. ${trigger.eventKind === 'workflow_dispatch' ? 'Dispatch the workflow again with the new head’s sha.' : 'The run for the new head reports here.'}`
+    )
   }
   return true
 }
@@ -111,6 +123,9 @@ export async function botCommitGate(job: PinnedJob): Promise<boolean> {
   )
     return false
   core.notice('The head commit is TestMaster’s own (TestMaster-Run trailer): no new generation.')
+  // The run that pushed it put its own gate there; a success here would hide a failing one.
+  const posted = await hasCheckRun(job.client, job.trigger.repo, job.pinnedSha).catch(() => false)
+  if (posted) return true
   await tryCheckRun(job.client, job.trigger.repo, job.pinnedSha, {
     conclusion: 'success',
     title: 'Tests committed by TestMaster',

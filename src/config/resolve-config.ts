@@ -32,7 +32,12 @@ export interface ResolvedConfig {
   readonly digest: string
   /** Where the config file came from, if any. */
   readonly fileOrigin?: string
+  /** Which layer set each flat option that is set (by its flat name), to name it to the user. */
+  readonly layers?: Readonly<Record<string, SettingLayer>>
 }
+
+/** Where a value came from: the config file, an action input, a CLI flag, or a comment command. */
+export type SettingLayer = 'config' | 'input' | 'flag' | 'command'
 
 function prefix(kind: FlatValues['kind'], name: string): string {
   return kind === 'input' ? `input ${name}` : `--${name}`
@@ -139,12 +144,29 @@ export function resolveConfig(options: {
     }
   }
 
+  const layers = settingLayers(fileRaw, flat, options.command)
   const merged = deepMerge(deepMerge(fileRaw, flatRaw), options.overrides ?? {})
   const parsed = SettingsSchema.safeParse(merged)
   if (!parsed.success) throw configErrorFrom(parsed.error, merged, 'settings', SettingsSchema)
   const settings = deepFreeze(parsed.data)
   const digest = createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 12)
-  return { settings, clamps, digest, fileOrigin: options.file?.origin }
+  return { settings, clamps, digest, fileOrigin: options.file?.origin, layers }
+}
+
+/** The top layer that set each flat option: command over input or flag over config file. */
+function settingLayers(
+  fileRaw: Record<string, unknown>,
+  flat: FlatValues | undefined,
+  command: Readonly<Record<string, string | undefined>> | undefined
+): Record<string, SettingLayer> {
+  const layers: Record<string, SettingLayer> = {}
+  const given = (value: string | undefined): boolean => value !== undefined && value.trim() !== ''
+  for (const option of FLAT_OPTIONS) {
+    if (given(command?.[option.name])) layers[option.name] = 'command'
+    else if (flat && given(flat.values[option.name])) layers[option.name] = flat.kind
+    else if (valueAtPath(fileRaw, option.path) !== undefined) layers[option.name] = 'config'
+  }
+  return layers
 }
 
 function deepFreeze<T>(value: T): Readonly<T> {

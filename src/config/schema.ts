@@ -94,7 +94,7 @@ export const GitHubSettingsSchema = z.strictObject({
     .boolean()
     .default(false)
     .describe(
-      'Run the LLM on fork PRs when a maintainer asks (off: fork code never sees the key).'
+      'Let the LLM and comment commands run on fork PRs (off: fork code never runs beside the key; the explorer alone writes their tests).'
     ),
   allowPullRequestTarget: z
     .boolean()

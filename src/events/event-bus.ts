@@ -1,4 +1,5 @@
 import type { Verdict } from '../generate/verdict.js'
+import type { Report } from '../report/report-schema.js'
 
 /**
  * The typed event bus. Every step of a run emits an event; progress output, the session record and
@@ -33,7 +34,7 @@ export interface TestMasterEvents {
   /** A reservation given back unsent: nothing was charged. */
   'budget:released': { reservationUsd: number; spentUsd: number; reservedUsd: number }
   'budget:limit': { limit: string; detail: string }
-  delivery: { mode: string; status: string; detail?: string }
+  delivery: Report['delivery']
   log: { level: 'debug' | 'info' | 'warning' | 'error'; message: string }
 }
 

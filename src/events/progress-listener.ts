@@ -1,4 +1,4 @@
-import type { Listener } from './event-bus.js'
+import type { Listener, TestMasterEvents } from './event-bus.js'
 
 /**
  * Progress output as one listener: a log group per stage on Actions, a live progress line with
@@ -86,7 +86,7 @@ export function createProgressListener(
       live()
     },
     'budget:limit': (e) => line(`  budget: ${e.limit} reached (${e.detail})`),
-    delivery: (e) => line(`  delivery (${e.mode}): ${e.status}${e.detail ? `: ${e.detail}` : ''}`),
+    delivery: (e) => line(`  delivery (${e.mode}): ${deliveryLine(e)}`),
     log: (e) => {
       if (e.level === 'debug' && !options.verbose) return
       if (mode === 'actions' && e.level !== 'info' && e.level !== 'debug')
@@ -101,4 +101,13 @@ export function createProgressListener(
       )
     }
   }
+}
+
+/** "delivered commit 1a2b3c4d5e6f to feature (pull request …)", or the status and why. */
+function deliveryLine(delivery: TestMasterEvents['delivery']): string {
+  const parts: string[] = [delivery.status]
+  if (delivery.commitSha) parts.push(`commit ${delivery.commitSha.slice(0, 12)}`)
+  if (delivery.branch) parts.push(`to ${delivery.branch}`)
+  if (delivery.pullRequestUrl) parts.push(`(${delivery.pullRequestUrl})`)
+  return `${parts.join(' ')}${delivery.detail ? `: ${delivery.detail}` : ''}`
 }

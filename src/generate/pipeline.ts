@@ -1,6 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { basename, dirname, extname, join, relative, sep } from 'node:path'
 import type { CoverageMapData } from 'istanbul-lib-coverage'
+import { limitSettingName } from '../config/limit-setting.js'
+import type { ResolvedConfig } from '../config/resolve-config.js'
 import type { LineRange, ModuleAnalysis } from '../analysis/module-model.js'
 import { coverageFigures } from '../coverage/coverage-figures.js'
 import { coverageGain, mergeCoverage } from '../coverage/coverage-gain.js'
@@ -9,7 +11,12 @@ import { uncoveredLines } from '../coverage/uncovered-lines.js'
 import type { EventBus } from '../events/event-bus.js'
 import { planFocus } from '../llm/prompts/focal-context.js'
 import { funnelOf } from '../report/funnel.js'
-import type { CandidateReport, FunnelStage, ModuleReport } from '../report/report-schema.js'
+import {
+  LimitNameSchema,
+  type CandidateReport,
+  type FunnelStage,
+  type ModuleReport
+} from '../report/report-schema.js'
 import { checkStability } from '../runner/stability.js'
 import type { RunResult, TestRunner } from '../runner/test-runner.js'
 import { deliverTests, numberedTestPath, type CandidateFate } from './deliver-tests.js'
@@ -46,6 +53,8 @@ export interface PipelineSettings {
    * that now fail; propose nothing new.
    */
   readonly healOnly?: boolean
+  /** Which layer set each limit, to name a stopping limit as the user set it. */
+  readonly limitLayers?: ResolvedConfig['layers']
 }
 
 export interface ModuleJob {
@@ -526,7 +535,7 @@ export async function processModule(
     report: {
       ...base,
       status,
-      reason: stoppedBy ? `budget limit ${stoppedBy} reached` : undefined,
+      reason: stoppedBy ? stoppedReason(stoppedBy, settings.limitLayers) : undefined,
       testFile: testFiles[0]?.path,
       ...(changes ? { testChanges: changes } : {}),
       candidates,
@@ -960,4 +969,11 @@ function firstLine(message: string): string {
 /** The module name used to derive sibling file names (`math` for `src/math.ts`). */
 export function moduleStem(moduleFile: string): string {
   return basename(moduleFile, extname(moduleFile))
+}
+
+/** "the limit set by the input `pr-budget-usd` was reached": named as the user set it. */
+function stoppedReason(limit: string, layers: ResolvedConfig['layers']): string {
+  const known = LimitNameSchema.safeParse(limit)
+  const name = known.success ? limitSettingName(known.data, layers) : undefined
+  return name ? `the limit set by ${name} was reached` : `budget limit ${limit} reached`
 }

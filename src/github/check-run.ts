@@ -21,39 +21,36 @@ export interface CheckRunContent {
   readonly annotations?: readonly CheckAnnotation[]
 }
 
-/** What the check run says for a report. */
+/**
+ * What the check run says for a report. Every finding is in it; only a finding that fails the job
+ * (`fail-on`) makes it a failure, the others leave it neutral, so a passing job never has a red check.
+ */
 export function checkRunContent(
   report: Report,
   extraReasons: readonly string[] = []
 ): CheckRunContent {
-  // The check reports every finding; `fail-on` only decides whether the job fails as well.
   const reasons = [
     ...(report.gate.findings?.map((f) => f.reason) ?? report.gate.reasons),
     ...extraReasons
   ]
   const dry = report.settings.dryRun === true
-  const spent = `${formatUsd(report.budget.spentUsd)} of ${formatUsd(report.budget.limits.runUsd)}`
   const uncovered = uncoveredAnnotations(report)
   const annotations = uncovered.annotations
   const note = annotationsNote(uncovered)
   const withNote = (summary: string): string => (note ? `${summary}\n\n${note}` : summary)
-  const jobNote = report.gate.failed
-    ? ''
-    : `\n\nThe job itself passes: \`fail-on\` is ${JSON.stringify(report.settings.failOn ?? 'never')}.`
   if (reasons.length > 0) {
+    const failing = report.gate.failed || extraReasons.length > 0
     return {
-      conclusion: 'failure',
-      title: dry
-        ? `Estimated ${formatUsd(report.plan.estimatedCostUsd)}: over budget`
-        : report.budget.stoppedBy === 'cancelled'
-          ? 'Cancelled before every module was handled'
-          : report.budget.exceeded
-            ? 'Budget ran out before every module was handled'
-            : 'Patch coverage below the threshold',
+      conclusion: failing ? 'failure' : 'neutral',
+      title: findingTitle(report, dry),
       summary: withNote(
         reasons.map((r) => `- ${r}`).join('\n') +
-          (dry ? '\n\nA maintainer can raise the budget with `/testmaster budget USD`.' : '') +
-          (extraReasons.length === 0 ? jobNote : '')
+          (dry && report.budget.limits.prUsd !== undefined
+            ? '\n\nA maintainer can raise the pull request budget with `/testmaster budget USD`.'
+            : '') +
+          (failing
+            ? ''
+            : `\n\nThe job itself passes: \`fail-on\` is ${JSON.stringify(report.settings.failOn ?? 'never')}.`)
       ),
       annotations
     }
@@ -66,12 +63,20 @@ export function checkRunContent(
       annotations
     }
   }
+  const spent = `${formatUsd(report.budget.spentUsd)} of ${formatUsd(report.budget.limits.runUsd)}`
   return {
     conclusion: 'success',
     title: `${report.totals.accepted} test(s) accepted, ${spent} spent`,
     summary: withNote(`Every changed module was handled within the budget (${spent}).`),
     annotations
   }
+}
+
+function findingTitle(report: Report, dry: boolean): string {
+  if (dry) return `Estimated ${formatUsd(report.plan.estimatedCostUsd)}: over budget`
+  if (report.budget.stoppedBy === 'cancelled') return 'Cancelled before every module was handled'
+  if (report.budget.exceeded) return 'Budget ran out before every module was handled'
+  return 'Patch coverage below the threshold'
 }
 
 /** Posts a completed check run on `headSha`. Returns its URL. */
@@ -100,5 +105,24 @@ export async function postCheckRun(
     return data.html_url ?? ''
   } catch (error) {
     throw apiError(`posting the ${CHECK_NAME} check run`, error)
+  }
+}
+
+/** Whether the budget gate check run is already on `sha` (posted when the bot pushed it). */
+export async function hasCheckRun(
+  client: GitHubClient,
+  repo: RepoRef,
+  sha: string
+): Promise<boolean> {
+  try {
+    const { data } = await client.rest.checks.listForRef({
+      ...repo,
+      ref: sha,
+      check_name: CHECK_NAME,
+      per_page: 1
+    })
+    return data.total_count > 0
+  } catch (error) {
+    throw apiError(`reading the ${CHECK_NAME} check runs of ${sha.slice(0, 12)}`, error)
   }
 }

@@ -87,7 +87,7 @@ export function evaluateGate(
       reason:
         budget.stoppedBy === 'cancelled'
           ? 'the run was cancelled before all changed modules were handled'
-          : `the budget ran out (${budget.stoppedBy ?? 'limit'}) before all changed modules were handled`
+          : `the budget ran out (${budget.stoppedBySetting ?? budget.stoppedBy ?? 'limit'}) before all changed modules were handled`
     })
   }
   if (settings.dryRun) {
@@ -99,7 +99,7 @@ export function evaluateGate(
       if (plan.estimatedCostUsd > left) {
         findings.push({
           kind: 'budget',
-          reason: `the estimated cost ${formatUsd(plan.estimatedCostUsd)} is over what is left of the PR budget (${formatUsd(left)} of ${formatUsd(prUsd)}); a maintainer can raise it with /testmaster budget USD`
+          reason: `the estimated cost ${formatUsd(plan.estimatedCostUsd)} is over what is left of the PR budget (${formatUsd(left)} of ${formatUsd(prUsd)})`
         })
       }
     } else if (plan.estimatedCostUsd > budget.limits.runUsd) {
@@ -125,6 +125,14 @@ export function evaluateGate(
         : undefined
   const reasons = findings.filter((f) => f.kind === failing).map((f) => f.reason)
   return { failed: reasons.length > 0, reasons, findings }
+}
+
+/**
+ * Whether the run is over budget: it ran out, or (a dry run) its estimate does not fit. The output
+ * `budget-exceeded` and the check's "over budget" say the same thing.
+ */
+export function overBudget(report: Pick<Report, 'budget' | 'gate'>): boolean {
+  return report.budget.exceeded || (report.gate.findings ?? []).some((f) => f.kind === 'budget')
 }
 
 /** Validates a report before anything renders or writes it: a bug here must not reach users. */

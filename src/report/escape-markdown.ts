@@ -6,8 +6,30 @@
 
 const HTML: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }
 
+/**
+ * Inline code spans our own messages use (`/testmaster regenerate`, `budget.pr-usd`) are shown as
+ * code rather than as escaped backticks. Backticks pair left to right, as markdown pairs them; a
+ * span with anything HTML-like or a table pipe in it is escaped like the rest.
+ */
+const SAFE_CODE = /^[^<>&"\n|]+$/
+
 /** Escapes text for inline markdown (table cells, list items, headings). */
 export function escapeMarkdown(text: string): string {
+  let out = ''
+  let from = 0
+  for (;;) {
+    const open = text.indexOf('`', from)
+    const close = open < 0 ? -1 : text.indexOf('`', open + 1)
+    if (close < 0) return out + escapeInline(text.slice(from))
+    const span = text.slice(open, close + 1)
+    out +=
+      escapeInline(text.slice(from, open)) +
+      (SAFE_CODE.test(span.slice(1, -1)) ? span : escapeInline(span))
+    from = close + 1
+  }
+}
+
+function escapeInline(text: string): string {
   return (
     text
       .replace(/[&<>"]/g, (c) => HTML[c] ?? c)

@@ -70,6 +70,13 @@ function acceptedTestCases(report: Report): number {
     .reduce((n, c) => n + c.tests, 0)
 }
 
+/** A dry run over what is left of the PR budget: the one command that changes that. */
+function raiseHint(report: Report): string {
+  return report.budget.limits.prUsd !== undefined
+    ? '. A maintainer can raise the pull request budget with `/testmaster budget USD`.'
+    : ''
+}
+
 /** The first line: the verdict in one sentence. */
 export function renderVerdictLine(report: Report): string {
   const t = report.totals
@@ -80,7 +87,7 @@ export function renderVerdictLine(report: Report): string {
       : ''
   if (isDryRun(report)) {
     const verdict = report.gate.failed ? '❌' : '🧮'
-    return `${verdict} **TestMaster dry run**: ${report.plan.modules.length} module(s) to test, ${report.provider === 'explorer' ? 'offline explorer, no cost' : `estimated cost ${formatUsd(report.plan.estimatedCostUsd)}`}${report.gate.failed ? ` (${escapeMarkdown(report.gate.reasons.join('; '))})` : ''}`
+    return `${verdict} **TestMaster dry run**: ${report.plan.modules.length} module(s) to test, ${report.provider === 'explorer' ? 'offline explorer, no cost' : `estimated cost ${formatUsd(report.plan.estimatedCostUsd)}`}${report.gate.failed ? ` (${escapeMarkdown(report.gate.reasons.join('; '))})${raiseHint(report)}` : ''}`
   }
   if (report.gate.failed) {
     return `❌ **TestMaster**: ${escapeMarkdown(report.gate.reasons.join('; '))} (${cases} test(s) accepted${patch})`
@@ -144,7 +151,7 @@ export function renderTotals(report: Report, context: MarkdownContext = {}): str
   const stopped = b.stoppedBy
     ? b.stoppedBy === 'cancelled'
       ? '\n\n⏹️ The job was cancelled before every changed module was handled; what was accepted by then is kept.'
-      : `\n\n⏹️ The ${b.stoppedBy} limit stopped the run before every changed module was handled.`
+      : `\n\n⏹️ The limit set by ${escapeMarkdown(b.stoppedBySetting ?? b.stoppedBy)} stopped the run before every changed module was handled.`
     : ''
   const funnel =
     t.funnel && t.funnel.calls > 0

@@ -211,7 +211,7 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
     '',
     report.provider === 'explorer'
       ? 'offline explorer: no LLM call, no cost'
-      : `tokens ${t.llm.tokensIn} in / ${t.llm.tokensOut} out in ${t.llm.calls} call(s); spent ${usd(report.budget.spentUsd)} of ${usd(report.budget.limits.runUsd)}${report.budget.stoppedBy ? `; stopped by ${report.budget.stoppedBy}` : ''}`
+      : `tokens ${t.llm.tokensIn} in / ${t.llm.tokensOut} out in ${t.llm.calls} call(s); spent ${usd(report.budget.spentUsd)} of ${usd(report.budget.limits.runUsd)}${report.budget.stoppedBy ? `; stopped by ${report.budget.stoppedBySetting ?? report.budget.stoppedBy}` : ''}`
   )
   if (report.sandbox?.mechanism === 'bubblewrap')
     out.push(`sandbox: ${clean(report.sandbox.detail)}`)

@@ -249,6 +249,8 @@ export const BudgetReportSchema = z.object({
   tokens: Count,
   /** The limit that stopped new work, if one did. */
   stoppedBy: LimitNameSchema.optional(),
+  /** That limit as the user set it (the input, flag or config key), for messages. */
+  stoppedBySetting: z.string().optional(),
   /** Whether the budget ran out before all changed modules were handled. */
   exceeded: z.boolean(),
   /** Spend on this PR before this run (from the ledger), when known. */
@@ -285,6 +287,8 @@ export const DeliverySchema = z.object({
   status: z.enum(['delivered', 'nothing-to-deliver', 'skipped', 'failed', 'head-moved', 'not-run']),
   detail: z.string().optional(),
   commitSha: z.string().optional(),
+  /** The branch the commit was pushed to (the PR's, or the side PR's). */
+  branch: z.string().optional(),
   pullRequestUrl: z.string().optional(),
   files: z.array(z.string())
 })

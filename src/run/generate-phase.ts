@@ -4,6 +4,7 @@ import pLimit from 'p-limit'
 import type { ModuleAnalysis } from '../analysis/module-model.js'
 import type { PlannedModule } from '../analysis/plan.js'
 import { isGeneratedTestPath } from '../analysis/test-location.js'
+import type { ResolvedConfig } from '../config/resolve-config.js'
 import { DEPTH_PROFILES, type Settings } from '../config/schema.js'
 import { isTestMasterError, messageOf } from '../errors.js'
 import type { EventBus } from '../events/event-bus.js'
@@ -25,6 +26,8 @@ export interface GenerateContext {
   readonly outcomes: RunOutcomes
   /** `heal`: only the tests TestMaster committed earlier are re-run and healed. */
   readonly healOnly: boolean
+  /** Which layer set each limit, to name a stopping limit as the user set it. */
+  readonly limitLayers?: ResolvedConfig['layers']
 }
 
 /**
@@ -33,7 +36,10 @@ export interface GenerateContext {
  */
 export async function generatePhase(stages: Stages, context: GenerateContext): Promise<void> {
   const { settings, outcomes } = context
-  const pipelineSettings = pipelineSettingsOf(settings, context.healOnly)
+  const pipelineSettings = {
+    ...pipelineSettingsOf(settings, context.healOnly),
+    limitLayers: context.limitLayers
+  }
   const explorer = createExplorerStrategy()
   const limit = pLimit(settings.concurrency)
   await stages.run(

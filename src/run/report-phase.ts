@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import type { Plan, PlannedModule } from '../analysis/plan.js'
+import { limitSettingName } from '../config/limit-setting.js'
 import type { ResolvedConfig } from '../config/resolve-config.js'
 import type { EventBus } from '../events/event-bus.js'
 import { messageOf } from '../errors.js'
@@ -45,10 +46,13 @@ export async function reportPhase(stages: Stages, context: ReportContext): Promi
   const modules = plan.modules.map(
     (p) => outcomes.modules.get(p.analysis.path) ?? emptyModuleReport(p, 'not-run', 'not reached')
   )
-  const budget = llm.budgetReport(
-    (outcomes.cutShort ||
-      modules.some((m) => m.status === 'stopped-by-budget' || m.status === 'not-run')) &&
-      !settings.dryRun
+  const budget = namedStop(
+    llm.budgetReport(
+      (outcomes.cutShort ||
+        modules.some((m) => m.status === 'stopped-by-budget' || m.status === 'not-run')) &&
+        !settings.dryRun
+    ),
+    resolved
   )
   const totals = totalsOf(modules)
   const reportPlan = reportPlanOf(plan, context.ordered, planned.estimatedCostUsd, provider)
@@ -98,6 +102,12 @@ export async function reportPhase(stages: Stages, context: ReportContext): Promi
     durationMs: report.durationMs
   })
   return report
+}
+
+/** The stopping limit named the way the user set it, for every rendering of the report. */
+function namedStop(budget: Report['budget'], resolved: ResolvedConfig): Report['budget'] {
+  const setting = budget.stoppedBy && limitSettingName(budget.stoppedBy, resolved.layers)
+  return setting ? { ...budget, stoppedBySetting: setting } : budget
 }
 
 function reportPlanOf(
