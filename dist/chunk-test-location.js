@@ -7062,7 +7062,7 @@ const LlmSchema = strictObject({
 const GitHubSettingsSchema = strictObject({
   commandPermissions: array(PermissionSchema).min(1).default(["write", "maintain", "admin"]).describe("Repository permissions allowed to drive the bot by comment."),
   allowForks: boolean().default(false).describe(
-    "Run the LLM on fork PRs when a maintainer asks (off: fork code never sees the key)."
+    "Let the LLM and comment commands run on fork PRs (off: fork code never runs beside the key; the explorer alone writes their tests)."
   ),
   allowPullRequestTarget: boolean().default(false).describe("Execute fork code under `pull_request_target` (see the security notes)."),
   skipDrafts: boolean().default(true).describe("Skip draft pull requests."),
@@ -7263,6 +7263,12 @@ const ModuleReportSchema = object({
   changedLines: Count,
   /** Repo-relative path of the test file written for this module, when any test was accepted. */
   testFile: string().optional(),
+  /**
+   * What the delivered files change in the module's generated tests already on the branch, test
+   * by test (full name and body, formatting aside): tests added (new or changed) and removed. On
+   * a first run every delivered test is added; a re-run that adds nothing has `added` 0.
+   */
+  testChanges: object({ added: Count, removed: Count }).optional(),
   candidates: array(CandidateReportSchema),
   coverageBefore: CoverageFiguresSchema.optional(),
   coverageAfter: CoverageFiguresSchema.optional(),
