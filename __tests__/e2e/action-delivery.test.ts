@@ -6,7 +6,8 @@ import { createScenario, finishScenario, PR, stickies, type Scenario } from './s
 
 /**
  * Delivery paths run as `node dist/index.js` against the fake GitHub server and a bare remote:
- * the side pull request, and a comment create that GitHub carried out but did not answer.
+ * the side pull request, and creates (a comment, a verified commit) that GitHub carried out but
+ * did not answer.
  */
 const FAST = { depth: 'low', 'stability-runs': '1' }
 
@@ -118,5 +119,25 @@ describe('action e2e: delivery', () => {
       `side pull request <${url}>: updated from testmaster/pr-1 at ${secondTip.slice(0, 12)}, which replaces the earlier run’s commit`
     )
     expect(decodeState(sticky)?.ledger.runs.map((r) => r.id)).toEqual(['gh-100-1', 'gh-101-1'])
+  })
+
+  it('verified commits: GitHub makes the commit, then answers 502: the branch tip is read and found ours; delivered, not "head moved"', async () => {
+    scenario = await createScenario({ config: 'github:\n  verified-commits: true\n' })
+    const head = await scenario.remoteSha('refs/heads/feature')
+    scenario.gh.addFaultAfterEffect('POST', /^\/graphql$/, 502)
+    const result = await scenario.run(
+      'pull_request',
+      await scenario.pullRequestPayload('opened'),
+      FAST
+    )
+    expect(result.exitCode).toBe(0)
+    expect(scenario.gh.graphqlCalls).toHaveLength(1)
+    const tip = await scenario.remoteSha('refs/heads/feature')
+    expect(await scenario.dev.git('--git-dir', scenario.origin, 'rev-parse', `${tip}^`)).toBe(head)
+    expect(result.outputs['commit-sha']).toBe(tip)
+    const report = await readReport(result.outputs['report-path'])
+    expect(report.delivery).toMatchObject({ mode: 'commit', status: 'delivered', commitSha: tip })
+    expect(result.stdout).not.toContain('did not deliver')
+    expect(stickies(scenario)[0]?.body).toContain(`committed as ${tip.slice(0, 12)}`)
   })
 })

@@ -320,4 +320,58 @@ describe('GitHub API layer against the fake server (OpenAPI-validated)', () => {
     const message = await work.git('--git-dir', bare, 'log', '-1', '--format=%B', pr.headSha)
     expect(message).toContain('TestMaster-Run: gh-1-1')
   })
+
+  it.each([
+    ['answers 502', 502 as const],
+    ['drops the connection', 'drop' as const]
+  ])(
+    'createCommitOnBranch that GitHub carried out, then %s: the branch tip is read, the commit is ours, committed (not a false "head moved")',
+    async (_name, fault) => {
+      const before = await work.sha('feature')
+      gh.addFaultAfterEffect('POST', /^\/graphql$/, fault)
+      const outcome = await createVerifiedCommit(client, {
+        repo,
+        branch: 'feature',
+        expectedHeadOid: before,
+        files: [{ path: '__tests__/a.test.ts', content: 'test("a", () => {})\n' }],
+        headline: 'test: x',
+        body: 'b',
+        runId: 'gh-1-1'
+      })
+      const tip = (await getPullRequest(client, repo, 7)).headSha
+      expect(outcome).toEqual({ status: 'committed', commitSha: tip })
+      expect(await work.git('--git-dir', bare, 'rev-parse', `${tip}^`)).toBe(before)
+      expect(gh.graphqlCalls).toHaveLength(1)
+      expect(gh.requests.map((r) => `${r.operation ?? r.method} ${r.status}`)).toEqual([
+        `graphql ${fault === 'drop' ? 0 : 502}`,
+        'GET /repos/{owner}/{repo}/git/ref/{ref} 200',
+        'GET /repos/{owner}/{repo}/git/commits/{commit_sha} 200',
+        'GET /repos/{owner}/{repo}/pulls/{pull_number} 200'
+      ])
+      gh.assertValid()
+    }
+  )
+
+  it('createCommitOnBranch that failed before committing: the tip is not ours, so it is sent again', async () => {
+    const before = await work.sha('feature')
+    gh.addFault('POST', /^\/graphql$/, 502)
+    const outcome = await createVerifiedCommit(client, {
+      repo,
+      branch: 'feature',
+      expectedHeadOid: before,
+      files: [{ path: '__tests__/a.test.ts', content: 'test("a", () => {})\n' }],
+      headline: 'test: x',
+      body: 'b',
+      runId: 'gh-1-1'
+    })
+    expect(outcome.status).toBe('committed')
+    expect(gh.graphqlCalls).toHaveLength(1)
+    expect(gh.requests.map((r) => `${r.operation ?? r.method} ${r.status}`)).toEqual([
+      'graphql 502',
+      'GET /repos/{owner}/{repo}/git/ref/{ref} 200',
+      'GET /repos/{owner}/{repo}/git/commits/{commit_sha} 200',
+      'graphql 200'
+    ])
+    gh.assertValid()
+  })
 })

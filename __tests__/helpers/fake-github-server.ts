@@ -465,6 +465,45 @@ export class FakeGitHub {
     }
   }
 
+  /** The next fault for this request, counted as used. */
+  private takeFault(method: string, path: string): Fault | undefined {
+    const fault = this.faults.find((f) => f.times > 0 && f.method === method && f.path.test(path))
+    if (fault) fault.times--
+    return fault
+  }
+
+  /** A commit of the bare repository as `GET /repos/{owner}/{repo}/git/commits/{sha}` gives it; undefined when there is none. */
+  private async gitCommitObject(sha: string): Promise<Json> {
+    if (!/^[0-9a-f]{40}$/.test(sha)) return undefined
+    const shown = await git(
+      this.options.bareRepo,
+      ['show', '-s', '--format=%H%x00%P%x00%T%x00%B', sha],
+      this.options.gitEnv
+    ).catch(() => undefined)
+    if (shown === undefined) return undefined
+    const [oid = '', parents = '', tree = '', message = ''] = shown.split('\0')
+    const link = (oid: string) =>
+      `https://api.github.com/repos/${this.repoSlug()}/git/commits/${oid}`
+    const base = example('git-commit')
+    return {
+      ...base,
+      sha: oid,
+      node_id: `C_${oid}`,
+      url: link(oid),
+      html_url: `https://github.com/${this.repoSlug()}/commit/${oid}`,
+      message: message.trim(),
+      tree: { ...base.tree, sha: tree },
+      parents: parents
+        .split(' ')
+        .filter(Boolean)
+        .map((p) => ({
+          sha: p,
+          url: link(p),
+          html_url: `https://github.com/${this.repoSlug()}/commit/${p}`
+        }))
+    }
+  }
+
   private async branchSha(ref: string): Promise<string | undefined> {
     return git(
       this.options.bareRepo,
@@ -549,8 +588,20 @@ export class FakeGitHub {
 
     if (url.pathname === '/graphql' && method === 'POST') {
       // GraphQL is not in the REST description; the mutation's input shape is checked by hand.
-      record(200, 'graphql')
-      await this.graphql(body, send)
+      const fault = this.takeFault(method, url.pathname)
+      if (fault && !fault.afterEffect && fault.status !== 'drop') {
+        record(fault.status, 'graphql')
+        send(fault.status, { message: `injected ${fault.status}` })
+        return
+      }
+      if (!fault || fault.afterEffect) await this.graphql(body, fault ? () => undefined : send)
+      if (fault?.status === 'drop') {
+        record(0, 'graphql')
+        res.destroy()
+      } else if (fault) {
+        record(fault.status, 'graphql')
+        send(fault.status, { message: `injected ${fault.status}` })
+      } else record(200, 'graphql')
       return
     }
     const op = findOperation(method, url.pathname)
@@ -574,10 +625,7 @@ export class FakeGitHub {
     const match = op.regex.exec(url.pathname)
     op.params.forEach((name, i) => (params[name] = decodeURIComponent(match?.[i + 1] ?? '')))
 
-    const fault = this.faults.find(
-      (f) => f.times > 0 && f.method === method && f.path.test(url.pathname)
-    )
-    if (fault) fault.times--
+    const fault = this.takeFault(method, url.pathname)
     let status = 500
     let payload: Json
     let headers: Record<string, string> = {}
@@ -603,7 +651,13 @@ export class FakeGitHub {
         documentation_url: 'https://docs.github.com/rest'
       }
     }
-    this.validateResponse(op, opName, status, payload)
+    try {
+      this.validateResponse(op, opName, status, payload)
+    } catch (error) {
+      this.validationErrors.push(
+        `response ${opName}: its schema does not compile: ${String(error)}`
+      )
+    }
     record(status, opName)
     send(status, payload, headers)
   }
@@ -730,6 +784,28 @@ export class FakeGitHub {
         if (typeof body.body === 'string') pull.body = body.body
         if (body.state === 'open' || body.state === 'closed') pull.state = body.state
         return [200, await this.createdPullObject(pull)]
+      }
+      case 'GET /repos/{owner}/{repo}/git/ref/{ref}': {
+        const ref = p.ref ?? ''
+        const sha = ref.startsWith('heads/') ? await this.branchSha(ref.slice(6)) : undefined
+        if (!sha) return notFound
+        return [
+          200,
+          {
+            ref: `refs/${ref}`,
+            node_id: `REF_${sha}`,
+            url: `https://api.github.com/repos/${this.repoSlug()}/git/refs/${ref}`,
+            object: {
+              type: 'commit',
+              sha,
+              url: `https://api.github.com/repos/${this.repoSlug()}/git/commits/${sha}`
+            }
+          }
+        ]
+      }
+      case 'GET /repos/{owner}/{repo}/git/commits/{commit_sha}': {
+        const commit = await this.gitCommitObject(p.commit_sha ?? '')
+        return commit ? [200, commit] : notFound
       }
       case 'GET /repos/{owner}/{repo}/collaborators/{username}/permission': {
         const entry = this.permissions.get(p.username ?? '')

@@ -27,12 +27,13 @@ export type CreateOnceOutcome<Created, Found> =
   | { readonly status: 'found'; readonly found: Found }
 
 /**
- * Whether a failed create may still have created: no answer, a timeout or a server error may hide
- * one; any other answer (403, 404, 422) says nothing was made.
+ * Whether a failed create may still have created: a server error, a timeout or no answer at all
+ * (Octokit reports a dropped connection as a 500) may hide one; any other answer (403, 404, 422, a
+ * GraphQL error) says nothing was made.
  */
 export function mayHaveCreated(error: unknown): boolean {
   const status = statusOf(error)
-  return status === undefined || status >= 500 || status === 408
+  return status !== undefined && (status >= 500 || status === 408)
 }
 
 /** Creates at most one thing: create; on a failure that may hide a create, look it up; else retry. */
