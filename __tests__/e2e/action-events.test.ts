@@ -50,8 +50,10 @@ describe('action e2e: pull_request actions and drafts', () => {
       readBotTrailer(await s.dev.git('--git-dir', s.origin, 'log', '-1', '--format=%B', pushed))
     ).toBe('gh-4242-1')
     expect(stickies(s)).toHaveLength(1)
+    // The budget gate on the tested commit and on the bot's commit, the PR head now.
     expect(s.gh.checkRuns).toEqual([
-      expect.objectContaining({ name: 'TestMaster budget gate', head_sha: head })
+      expect.objectContaining({ name: 'TestMaster budget gate', head_sha: head }),
+      expect.objectContaining({ name: 'TestMaster budget gate', head_sha: pushed })
     ])
   }
 
