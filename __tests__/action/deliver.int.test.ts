@@ -162,6 +162,7 @@ describe('deliverTests on a real remote', () => {
         mode: 'pull-request',
         status: 'delivered',
         commitSha: tip,
+        branch: side,
         pullRequestUrl: 'https://github.com/acme/widgets/pull/101',
         detail: `opened from ${side} at ${tip?.slice(0, 12)}`,
         files: [testFile]
