@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals'
 import ts from 'typescript'
 import { testCases } from '../../src/generate/test-blocks.js'
 import type { ActionRunResult } from '../helpers/action-env.js'
-import { createScenario, finishScenario, type Scenario } from './scenario.js'
+import { createScenario, finishScenario, stickies, type Scenario } from './scenario.js'
 
 /**
  * A pull request run again after a person pushes (`synchronize`), through `node dist/index.js`
@@ -109,6 +109,10 @@ describe('action e2e: a second run on a pull request whose tests are on the bran
     const message = await originGit(s, 'log', '-1', '--format=%B', secondHead)
     expect(message).toContain(`- src/pricing.ts: ${added} test(s)`)
     expect(message).not.toMatch(/src\/cart\.ts/)
+    // So does the comment's verdict.
+    expect(stickies(s)[0]?.body.split('\n')[1]).toMatch(
+      new RegExp(`^✅ \\*\\*TestMaster\\*\\* added ${added} test\\(s\\) for 1 module\\(s\\)`)
+    )
 
     // A push that changes no module: the earlier tests still pass and nothing new adds coverage,
     // so the file stays byte for byte and the bot pushes nothing.

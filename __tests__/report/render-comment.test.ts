@@ -89,6 +89,29 @@ describe('renderComment', () => {
     expect(line).not.toMatch(/(^|[^`\\])@team/)
   })
 
+  it('counts the tests a re-run added, not the earlier tests it accepted again', () => {
+    const base = sampleReport()
+    const rerun = (added: number) =>
+      sampleReport({
+        modules: base.modules.map((m, i) =>
+          i === 0
+            ? {
+                ...m,
+                testChanges: { added, removed: 0 },
+                candidates: [
+                  { ...m.candidates[0]!, id: 'previous', tests: 17 },
+                  ...m.candidates.slice(1)
+                ]
+              }
+            : m
+        )
+      })
+    expect(renderVerdictLine(rerun(5))).toMatch(
+      /^✅ \*\*TestMaster\*\* added 5 test\(s\) for 1 module/
+    )
+    expect(renderVerdictLine(rerun(0))).toMatch(/^ℹ️ \*\*TestMaster\*\*: no new test accepted/)
+  })
+
   it('shows the estimate on a dry run', () => {
     const report = sampleReport({ settings: { dryRun: true } })
     expect(renderVerdictLine(report)).toBe(

@@ -62,12 +62,22 @@ function isDryRun(report: Report): boolean {
   return setting(report, 'dryRun') === true
 }
 
-/** Test cases in the accepted candidates: what a reader counts as "tests" (the table counts files). */
+/**
+ * Test cases this run added or changed, what a reader counts as "tests" (the table counts files):
+ * per module, what its delivered files changed on the branch, since on a re-run the tests
+ * committed earlier are accepted again but are not new; without that count, the tests of its
+ * accepted candidates.
+ */
 function acceptedTestCases(report: Report): number {
-  return report.modules
-    .flatMap((m) => m.candidates)
-    .filter((c) => c.verdict.status === 'accepted')
-    .reduce((n, c) => n + c.tests, 0)
+  return report.modules.reduce(
+    (n, m) =>
+      n +
+      (m.testChanges?.added ??
+        m.candidates
+          .filter((c) => c.verdict.status === 'accepted')
+          .reduce((sum, c) => sum + c.tests, 0)),
+    0
+  )
 }
 
 /** A dry run over what is left of the PR budget: the one command that changes that. */
@@ -95,7 +105,7 @@ export function renderVerdictLine(report: Report): string {
   if (report.delivery.status === 'head-moved' || report.delivery.status === 'failed') {
     return `⚠️ **TestMaster**: ${cases} test(s) accepted but not delivered: ${escapeMarkdown(report.delivery.detail ?? report.delivery.status)}`
   }
-  if (t.accepted > 0) {
+  if (t.accepted > 0 && cases > 0) {
     const modules = report.modules.filter((m) => accepted(m) > 0).length
     return `✅ **TestMaster** added ${cases} test(s) for ${modules} module(s)${patch}, cost ${formatUsd(t.llm.costUsd)}`
   }
