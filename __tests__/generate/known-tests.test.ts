@@ -73,6 +73,41 @@ describe('withoutKnownTests', () => {
     expect(fresh.known.map((t) => t.name)).toEqual(['again'])
   })
 
+  it('knows a test by its setup too: the same body under another beforeEach or helper is another test', () => {
+    const cart = (setup: string, helper: string) =>
+      lines(
+        "import { beforeEach, describe, expect, it } from 'vitest'",
+        "import { Cart } from './cart.js'",
+        helper,
+        "describe('Cart', () => {",
+        '  let cart: Cart',
+        `  beforeEach(() => { cart = new Cart(); ${setup} })`,
+        "  it('totals nothing', () => expect(cart.total()).toBe(0))",
+        "  it('has a size', () => expect(size(cart)).toBe(0))",
+        '})'
+      )
+    const file = {
+      path: 'cart.test.ts',
+      code: cart('', 'const size = (c: Cart) => c.size\nconst unrelated = 1')
+    }
+    const sameSetup = withoutKnownTests(cart('', 'const size = (c: Cart) => c.size'), file.path, [
+      file
+    ])
+    expect(sameSetup.remaining).toBe(0)
+    const otherHook = withoutKnownTests(
+      cart("cart.add('a', 1); cart.remove('a')", 'const size = (c: Cart) => c.size'),
+      file.path,
+      [file]
+    )
+    expect(otherHook.remaining).toBe(2)
+    const otherHelper = withoutKnownTests(
+      cart('', 'const size = (c: Cart) => c.size + 0'),
+      file.path,
+      [file]
+    )
+    expect(otherHelper.known.map((t) => t.name)).toEqual(['Cart > totals nothing'])
+  })
+
   it('says when nothing is left', () => {
     const fresh = withoutKnownTests(ON_BRANCH.code, ON_BRANCH.path, [ON_BRANCH])
     expect(fresh.remaining).toBe(0)

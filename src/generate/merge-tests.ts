@@ -1,5 +1,11 @@
 import ts from 'typescript'
-import { blockKind, normalisedText, parseTestFile, statementIdentity } from './test-blocks.js'
+import {
+  blockKind,
+  declaredNames,
+  normalisedText,
+  parseTestFile,
+  statementIdentity
+} from './test-blocks.js'
 
 /**
  * Accepted candidates of one module merged into one file a person can read: imports once at the
@@ -381,29 +387,6 @@ function clashingNames(
     }
   }
   return renames
-}
-
-/** Names a top-level statement declares. */
-function declaredNames(statement: ts.Statement): string[] {
-  if (ts.isVariableStatement(statement))
-    return statement.declarationList.declarations.flatMap((d) => bindingNames(d.name))
-  if (
-    (ts.isFunctionDeclaration(statement) ||
-      ts.isClassDeclaration(statement) ||
-      ts.isEnumDeclaration(statement) ||
-      ts.isInterfaceDeclaration(statement) ||
-      ts.isTypeAliasDeclaration(statement)) &&
-    statement.name
-  )
-    return [statement.name.text]
-  return []
-}
-
-function bindingNames(name: ts.BindingName): string[] {
-  if (ts.isIdentifier(name)) return [name.text]
-  return name.elements.flatMap((element) =>
-    ts.isOmittedExpression(element) ? [] : bindingNames(element.name)
-  )
 }
 
 /**

@@ -172,7 +172,8 @@ export interface TestCase {
   readonly name: string
   /**
    * The test call without its title, as a string of tokens: whitespace, comments, semicolons,
-   * trailing commas and the quotes of strings do not count, nor `it` versus `test`.
+   * trailing commas and the quotes of strings do not count, nor `it` versus `test`; preceded by
+   * the setup it runs in (helpers and hooks around it), in the same form.
    */
   readonly body: string
 }
@@ -182,7 +183,85 @@ export function testCases(code: string, fileName: string): TestCase[] {
   const file = parse(code, fileName)
   return blocksOf(file)
     .filter((block) => block.kind === 'test')
-    .map((block) => ({ name: block.fullTitle, body: normalisedBody(block.call, file) }))
+    .map((block) => testCaseOf(block, file))
+}
+
+function testCaseOf(block: Block, file: ts.SourceFile): TestCase {
+  return {
+    name: block.fullTitle,
+    body: `${setupAround(block, file)}${normalisedBody(block.call, file)}`
+  }
+}
+
+/**
+ * The setup a test runs in, normalised: the file's top-level helpers and hooks, then those of each
+ * suite around it. The same body under another `beforeEach` or another helper is another test.
+ * Imports and `require`s are left out: they say where names come from, which merging reconciles.
+ */
+function setupAround(block: Block, file: ts.SourceFile): string {
+  const scopes: (readonly ts.Statement[])[] = [file.statements]
+  for (let suite = block.parent; suite; suite = suite.parent) {
+    const callback = suite.call.arguments[1]
+    if (callback && (ts.isArrowFunction(callback) || ts.isFunctionExpression(callback)))
+      if (ts.isBlock(callback.body)) scopes.splice(1, 0, callback.body.statements)
+  }
+  const used = new Set<string>()
+  const collect = (node: ts.Node): void => {
+    if (ts.isIdentifier(node)) used.add(node.text)
+    ts.forEachChild(node, collect)
+  }
+  collect(block.call)
+  // A helper counts when the test uses it; a hook, always.
+  const bears = (statement: ts.Statement): boolean => {
+    const names = declaredNames(statement)
+    return names.length === 0 || names.some((name) => used.has(name))
+  }
+  return scopes
+    .map((statements) =>
+      statements
+        .filter((statement) => isSetup(statement, file) && bears(statement))
+        .map((statement) => `${normalisedText(statement, file)}\n`)
+        .join('')
+    )
+    .join('')
+}
+
+/** Names a statement declares in its scope. */
+export function declaredNames(statement: ts.Statement): string[] {
+  if (ts.isVariableStatement(statement))
+    return statement.declarationList.declarations.flatMap((d) => bindingNames(d.name))
+  if (
+    (ts.isFunctionDeclaration(statement) ||
+      ts.isClassDeclaration(statement) ||
+      ts.isEnumDeclaration(statement) ||
+      ts.isInterfaceDeclaration(statement) ||
+      ts.isTypeAliasDeclaration(statement)) &&
+    statement.name
+  )
+    return [statement.name.text]
+  return []
+}
+
+function bindingNames(name: ts.BindingName): string[] {
+  if (ts.isIdentifier(name)) return [name.text]
+  return name.elements.flatMap((element) =>
+    ts.isOmittedExpression(element) ? [] : bindingNames(element.name)
+  )
+}
+
+function isSetup(statement: ts.Statement, file: ts.SourceFile): boolean {
+  if (ts.isImportDeclaration(statement) || ts.isBlock(statement) || blockKind(statement))
+    return false
+  if (ts.isExpressionStatement(statement) && ts.isCallExpression(statement.expression))
+    return !/^(jest|vi)\.(mock|unmock|doMock)$/.test(statement.expression.expression.getText(file))
+  if (ts.isVariableStatement(statement))
+    return !statement.declarationList.declarations.some(
+      (d) =>
+        d.initializer &&
+        ts.isCallExpression(d.initializer) &&
+        d.initializer.expression.getText(file) === 'require'
+    )
+  return !ts.isEmptyStatement(statement)
 }
 
 /**
@@ -201,7 +280,7 @@ export function removeTestsWhere(
   blocks
     .filter((block) => block.kind === 'test')
     .forEach((block, index) => {
-      const test = { name: block.fullTitle, body: normalisedBody(block.call, file) }
+      const test = testCaseOf(block, file)
       if (!doomed(test, index)) return
       picked.add(block)
       removed.push(test)
