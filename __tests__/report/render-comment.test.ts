@@ -109,6 +109,7 @@ describe('renderComment', () => {
     expect(renderVerdictLine(rerun(5))).toMatch(
       /^✅ \*\*TestMaster\*\* added 5 test\(s\) for 1 module/
     )
+    expect(renderTerminal(rerun(5))).toContain('1 candidate file(s) accepted (5 test(s))')
     expect(renderVerdictLine(rerun(0))).toMatch(/^ℹ️ \*\*TestMaster\*\*: no new test accepted/)
   })
 

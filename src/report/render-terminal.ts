@@ -44,11 +44,15 @@ function row(
     .trimEnd()
 }
 
-/** Test cases in the accepted candidate files of a module. */
+/**
+ * Test cases the run added or changed for a module (a re-run accepts the earlier tests again, and
+ * they are not new); without that count, those of its accepted candidate files.
+ */
 function acceptedTests(m: ModuleReport): number {
-  return m.candidates
-    .filter((c) => c.verdict.status === 'accepted')
-    .reduce((n, c) => n + c.tests, 0)
+  return (
+    m.testChanges?.added ??
+    m.candidates.filter((c) => c.verdict.status === 'accepted').reduce((n, c) => n + c.tests, 0)
+  )
 }
 
 /** How the module's "coverage before" was measured, in a sentence. */
