@@ -269,6 +269,21 @@ describe('GitHub API layer against the fake server (OpenAPI-validated)', () => {
     gh.assertValid()
   })
 
+  it('a check run GitHub created without answering (502, dropped connection) is found by its run id, not posted twice', async () => {
+    const sha = await work.sha('feature')
+    const content = checkRunContent(sampleReport())
+    gh.addFaultAfterEffect('POST', /\/check-runs$/, 502)
+    await postCheckRun(client, repo, sha, content, 'gh-9-1')
+    gh.addFaultAfterEffect('POST', /\/check-runs$/, 'drop')
+    await postCheckRun(client, repo, sha, content, 'gh-9-2')
+    expect(gh.checkRuns.map((c) => c.external_id)).toEqual(['gh-9-1', 'gh-9-2'])
+    // A 502 before anything was created: looked up, not found, sent again once.
+    gh.addFault('POST', /\/check-runs$/, 502, 1)
+    await postCheckRun(client, repo, sha, content, 'gh-9-3')
+    expect(gh.checkRuns.map((c) => c.external_id)).toEqual(['gh-9-1', 'gh-9-2', 'gh-9-3'])
+    gh.assertValid()
+  })
+
   it('the fake server flags a call the real API would not accept (its validation can fail)', async () => {
     await client
       .request('POST /repos/{owner}/{repo}/check-runs', {

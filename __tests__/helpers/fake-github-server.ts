@@ -210,6 +210,7 @@ export class FakeGitHub {
   readonly checkRuns: {
     name: string
     head_sha: string
+    external_id?: string
     conclusion?: string
     output?: {
       title?: string
@@ -924,6 +925,8 @@ export class FakeGitHub {
               id: i + 1,
               name: c.name,
               head_sha: c.head_sha,
+              external_id: c.external_id ?? null,
+              html_url: `https://github.com/${this.repoSlug()}/runs/check-${i + 1}`,
               status: 'completed',
               conclusion: c.conclusion ?? null,
               output: {
@@ -941,7 +944,8 @@ export class FakeGitHub {
           name: body.name,
           head_sha: body.head_sha,
           conclusion: body.conclusion,
-          output: body.output
+          output: body.output,
+          ...(body.external_id ? { external_id: body.external_id } : {})
         })
         const check = example('check-run')
         return [
@@ -951,6 +955,7 @@ export class FakeGitHub {
             id: this.nextId++,
             name: body.name,
             head_sha: body.head_sha,
+            external_id: body.external_id ?? null,
             status: body.status ?? 'queued',
             conclusion: body.conclusion ?? null,
             html_url: `https://github.com/${this.repoSlug()}/runs/${this.nextId}`,

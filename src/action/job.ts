@@ -74,13 +74,12 @@ export async function finishReaction(
 
 /** A check run that never fails the run: the job status carries the gate when it cannot be posted. */
 export async function tryCheckRun(
-  client: GitHubClient,
-  repo: RepoRef,
+  job: Pick<Job, 'client' | 'trigger' | 'runId'>,
   sha: string,
   content: ReturnType<typeof checkRunContent>
 ): Promise<void> {
   try {
-    await postCheckRun(client, repo, sha, content)
+    await postCheckRun(job.client, job.trigger.repo, sha, content, job.runId)
   } catch (error) {
     core.warning(`${messageOf(error)} (the job status carries the gate instead)`)
   }

@@ -81,10 +81,10 @@ export async function publishPhase(
  */
 async function postGate(job: PinnedJob, report: Report): Promise<void> {
   const content = job.guard.redactDeep(checkRunContent(report), 'check run')
-  await tryCheckRun(job.client, job.trigger.repo, job.pinnedSha, content)
+  await tryCheckRun(job, job.pinnedSha, content)
   const pushed = report.delivery
   if (pushed.mode === 'commit' && pushed.status === 'delivered' && pushed.commitSha)
-    await tryCheckRun(job.client, job.trigger.repo, pushed.commitSha, content)
+    await tryCheckRun(job, pushed.commitSha, content)
 }
 
 function notesFor(job: PinnedJob, ledger: PrLedger, delivered: Delivered): string[] {

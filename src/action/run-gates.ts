@@ -126,7 +126,7 @@ export async function botCommitGate(job: PinnedJob): Promise<boolean> {
   // The run that pushed it put its own gate there; a success here would hide a failing one.
   const posted = await hasCheckRun(job.client, job.trigger.repo, job.pinnedSha).catch(() => false)
   if (posted) return true
-  await tryCheckRun(job.client, job.trigger.repo, job.pinnedSha, {
+  await tryCheckRun(job, job.pinnedSha, {
     conclusion: 'success',
     title: 'Tests committed by TestMaster',
     summary: 'The head commit carries the TestMaster-Run trailer, so no new generation ran.'

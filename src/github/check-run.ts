@@ -7,6 +7,7 @@ import {
   type CheckAnnotation
 } from './check-annotations.js'
 import { apiError, type GitHubClient } from './client.js'
+import { createOnce, NO_AUTOMATIC_RETRY } from './create-once.js'
 import type { RepoRef } from './trigger-event.js'
 
 /** The budget gate as a check run on the PR head: its conclusion and summary, from the Report. */
@@ -79,33 +80,69 @@ function findingTitle(report: Report, dry: boolean): string {
   return 'Patch coverage below the threshold'
 }
 
-/** Posts a completed check run on `headSha`. Returns its URL. */
+/**
+ * Posts a completed check run on `headSha`, tagged with the run id (`external_id`). Returns its
+ * URL. GitHub can create it and then fail to answer: the run's own check is looked up before the
+ * POST is sent again, so a SHA never gets two gates from one run.
+ */
 export async function postCheckRun(
   client: GitHubClient,
   repo: RepoRef,
   headSha: string,
-  content: CheckRunContent
+  content: CheckRunContent,
+  runId?: string
 ): Promise<string> {
   try {
-    const { data } = await client.rest.checks.create({
-      ...repo,
-      name: CHECK_NAME,
-      head_sha: headSha,
-      status: 'completed',
-      conclusion: content.conclusion,
-      completed_at: new Date().toISOString(),
-      output: {
-        title: content.title.slice(0, 255),
-        summary: content.summary.slice(0, 65_000),
-        ...(content.annotations && content.annotations.length > 0
-          ? { annotations: content.annotations.slice(0, MAX_ANNOTATIONS).map((a) => ({ ...a })) }
-          : {})
-      }
+    const outcome = await createOnce(client, {
+      create: async () =>
+        (
+          await client.rest.checks.create({
+            ...repo,
+            name: CHECK_NAME,
+            head_sha: headSha,
+            ...(runId ? { external_id: runId } : {}),
+            status: 'completed',
+            conclusion: content.conclusion,
+            completed_at: new Date().toISOString(),
+            output: {
+              title: content.title.slice(0, 255),
+              summary: content.summary.slice(0, 65_000),
+              ...(content.annotations && content.annotations.length > 0
+                ? {
+                    annotations: content.annotations
+                      .slice(0, MAX_ANNOTATIONS)
+                      .map((a) => ({ ...a }))
+                  }
+                : {})
+            },
+            request: NO_AUTOMATIC_RETRY
+          })
+        ).data.html_url ?? '',
+      // Without a run id there is nothing to know our own check by: never sent twice then.
+      findCreated: async () =>
+        runId ? await findRunCheck(client, repo, headSha, runId) : undefined,
+      attempts: runId ? 3 : 1
     })
-    return data.html_url ?? ''
+    return outcome.status === 'created' ? outcome.created : outcome.found
   } catch (error) {
     throw apiError(`posting the ${CHECK_NAME} check run`, error)
   }
+}
+
+/** The URL of the gate check run this run posted on `sha`, if GitHub has it. */
+async function findRunCheck(
+  client: GitHubClient,
+  repo: RepoRef,
+  sha: string,
+  runId: string
+): Promise<string | undefined> {
+  const runs = await client.paginate(client.rest.checks.listForRef, {
+    ...repo,
+    ref: sha,
+    check_name: CHECK_NAME,
+    per_page: 100
+  })
+  return runs.find((run) => run.external_id === runId)?.html_url ?? undefined
 }
 
 /** Whether the budget gate check run is already on `sha` (posted when the bot pushed it). */
