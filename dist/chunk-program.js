@@ -4356,7 +4356,7 @@ function row(cells, widths, paint) {
   }).join("  ").trimEnd();
 }
 function acceptedTests(m) {
-  return m.candidates.filter((c) => c.verdict.status === "accepted").reduce((n, c) => n + c.tests, 0);
+  return m.testChanges?.added ?? m.candidates.filter((c) => c.verdict.status === "accepted").reduce((n, c) => n + c.tests, 0);
 }
 function baselineLine(m) {
   const b = m.baseline;

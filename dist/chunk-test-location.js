@@ -7573,7 +7573,10 @@ function isDryRun(report) {
   return setting(report, "dryRun") === true;
 }
 function acceptedTestCases(report) {
-  return report.modules.flatMap((m) => m.candidates).filter((c) => c.verdict.status === "accepted").reduce((n, c) => n + c.tests, 0);
+  return report.modules.reduce(
+    (n, m) => n + (m.testChanges?.added ?? m.candidates.filter((c) => c.verdict.status === "accepted").reduce((sum, c) => sum + c.tests, 0)),
+    0
+  );
 }
 function raiseHint(report) {
   return report.budget.limits.prUsd !== void 0 ? ". A maintainer can raise the pull request budget with `/testmaster budget USD`." : "";
@@ -7592,7 +7595,7 @@ function renderVerdictLine(report) {
   if (report.delivery.status === "head-moved" || report.delivery.status === "failed") {
     return `\u26A0\uFE0F **TestMaster**: ${cases} test(s) accepted but not delivered: ${escapeMarkdown(report.delivery.detail ?? report.delivery.status)}`;
   }
-  if (t.accepted > 0) {
+  if (t.accepted > 0 && cases > 0) {
     const modules = report.modules.filter((m) => accepted(m) > 0).length;
     return `\u2705 **TestMaster** added ${cases} test(s) for ${modules} module(s)${patch}, cost ${formatUsd(t.llm.costUsd)}`;
   }

@@ -35814,7 +35814,7 @@ function parseLedger(value) {
 const NO_AUTOMATIC_RETRY = { retries: 0 };
 function mayHaveCreated(error) {
   const status = statusOf(error);
-  return status === void 0 || status >= 500 || status === 408;
+  return status !== void 0 && (status >= 500 || status === 408);
 }
 async function createOnce(client, steps) {
   const attempts = steps.attempts ?? 3;
@@ -36276,25 +36276,43 @@ function findingTitle(report, dry) {
   if (report.budget.exceeded) return "Budget ran out before every module was handled";
   return "Patch coverage below the threshold";
 }
-async function postCheckRun(client, repo, headSha, content) {
+async function postCheckRun(client, repo, headSha, content, runId) {
   try {
-    const { data } = await client.rest.checks.create({
-      ...repo,
-      name: CHECK_NAME,
-      head_sha: headSha,
-      status: "completed",
-      conclusion: content.conclusion,
-      completed_at: (/* @__PURE__ */ new Date()).toISOString(),
-      output: {
-        title: content.title.slice(0, 255),
-        summary: content.summary.slice(0, 65e3),
-        ...content.annotations && content.annotations.length > 0 ? { annotations: content.annotations.slice(0, MAX_ANNOTATIONS).map((a) => ({ ...a })) } : {}
-      }
+    const outcome = await createOnce(client, {
+      create: async () => (await client.rest.checks.create({
+        ...repo,
+        name: CHECK_NAME,
+        head_sha: headSha,
+        ...runId ? { external_id: runId } : {},
+        status: "completed",
+        conclusion: content.conclusion,
+        completed_at: (/* @__PURE__ */ new Date()).toISOString(),
+        output: {
+          title: content.title.slice(0, 255),
+          summary: content.summary.slice(0, 65e3),
+          ...content.annotations && content.annotations.length > 0 ? {
+            annotations: content.annotations.slice(0, MAX_ANNOTATIONS).map((a) => ({ ...a }))
+          } : {}
+        },
+        request: NO_AUTOMATIC_RETRY
+      })).data.html_url ?? "",
+      // Without a run id there is nothing to know our own check by: never sent twice then.
+      findCreated: async () => runId ? await findRunCheck(client, repo, headSha, runId) : void 0,
+      attempts: runId ? 3 : 1
     });
-    return data.html_url ?? "";
+    return outcome.status === "created" ? outcome.created : outcome.found;
   } catch (error) {
     throw apiError(`posting the ${CHECK_NAME} check run`, error);
   }
+}
+async function findRunCheck(client, repo, sha, runId) {
+  const runs = await client.paginate(client.rest.checks.listForRef, {
+    ...repo,
+    ref: sha,
+    check_name: CHECK_NAME,
+    per_page: 100
+  });
+  return runs.find((run) => run.external_id === runId)?.html_url ?? void 0;
 }
 async function hasCheckRun(client, repo, sha) {
   try {
@@ -36335,9 +36353,9 @@ async function finishReaction(client, trigger, ok) {
   if (trigger.commentId !== void 0)
     await react(client, trigger.repo, trigger.commentId, ok ? "rocket" : "confused");
 }
-async function tryCheckRun(client, repo, sha, content) {
+async function tryCheckRun(job, sha, content) {
   try {
-    await postCheckRun(client, repo, sha, content);
+    await postCheckRun(job.client, job.trigger.repo, sha, content, job.runId);
   } catch (error) {
     warning(`${messageOf(error)} (the job status carries the gate instead)`);
   }
@@ -36886,34 +36904,58 @@ ${options.body}`,
     options.signoff ? BOT_IDENTITY : void 0
   );
   const [headline, ...rest] = message.split("\n");
+  const headMoved = {
+    status: "head-moved",
+    detail: `the branch ${options.branch} moved after ${options.expectedHeadOid.slice(0, 12)}; the tests were not committed`
+  };
   try {
-    const result = await client.graphql(MUTATION, {
-      input: {
-        branch: {
-          repositoryNameWithOwner: `${options.repo.owner}/${options.repo.repo}`,
-          branchName: options.branch
-        },
-        message: { headline: headline ?? options.headline, body: rest.join("\n").trim() },
-        expectedHeadOid: options.expectedHeadOid,
-        fileChanges: { additions }
-      }
+    const outcome = await createOnce(client, {
+      create: async () => {
+        try {
+          const result = await client.graphql(MUTATION, {
+            input: {
+              branch: {
+                repositoryNameWithOwner: `${options.repo.owner}/${options.repo.repo}`,
+                branchName: options.branch
+              },
+              message: { headline: headline ?? options.headline, body: rest.join("\n").trim() },
+              expectedHeadOid: options.expectedHeadOid,
+              fileChanges: { additions }
+            },
+            request: NO_AUTOMATIC_RETRY
+          });
+          const commit = result.createCommitOnBranch.commit;
+          return {
+            status: "committed",
+            commitSha: commit.oid,
+            ...commit.url ? { url: commit.url } : {}
+          };
+        } catch (error) {
+          if (/expected branch to point to|expectedHeadOid|is at .* but expected/i.test(
+            messageOf(error)
+          ))
+            return headMoved;
+          throw error;
+        }
+      },
+      findCreated: () => ourCommitAtTip(client, options)
     });
-    const commit = result.createCommitOnBranch.commit;
-    return {
-      status: "committed",
-      commitSha: commit.oid,
-      ...commit.url ? { url: commit.url } : {}
-    };
+    return outcome.status === "created" ? outcome.created : outcome.found;
   } catch (error) {
-    const text = messageOf(error);
-    if (/expected branch to point to|expectedHeadOid|is at .* but expected/i.test(text)) {
-      return {
-        status: "head-moved",
-        detail: `the branch ${options.branch} moved after ${options.expectedHeadOid.slice(0, 12)}; the tests were not committed`
-      };
-    }
     throw apiError("creating a verified commit", error);
   }
+}
+async function ourCommitAtTip(client, options) {
+  const { data: ref } = await client.rest.git.getRef({
+    ...options.repo,
+    ref: `heads/${options.branch}`
+  });
+  const { data } = await client.rest.git.getCommit({
+    ...options.repo,
+    commit_sha: ref.object.sha
+  });
+  const ours = data.parents.length === 1 && data.parents[0]?.sha === options.expectedHeadOid && readBotTrailer(data.message) === options.runId;
+  return ours ? { status: "committed", commitSha: data.sha } : void 0;
 }
 
 function sideBranchName(pullRequestNumber) {
@@ -37447,10 +37489,10 @@ async function publishPhase(job, ledger, delivered, events, unrestored) {
 }
 async function postGate(job, report) {
   const content = job.guard.redactDeep(checkRunContent(report), "check run");
-  await tryCheckRun(job.client, job.trigger.repo, job.pinnedSha, content);
+  await tryCheckRun(job, job.pinnedSha, content);
   const pushed = report.delivery;
   if (pushed.mode === "commit" && pushed.status === "delivered" && pushed.commitSha)
-    await tryCheckRun(job.client, job.trigger.repo, pushed.commitSha, content);
+    await tryCheckRun(job, pushed.commitSha, content);
 }
 function notesFor(job, ledger, delivered) {
   const notes = [...ledger.notes, ...delivered.notes];
@@ -37661,7 +37703,7 @@ async function botCommitGate(job) {
   notice("The head commit is TestMaster\u2019s own (TestMaster-Run trailer): no new generation.");
   const posted = await hasCheckRun(job.client, job.trigger.repo, job.pinnedSha).catch(() => false);
   if (posted) return true;
-  await tryCheckRun(job.client, job.trigger.repo, job.pinnedSha, {
+  await tryCheckRun(job, job.pinnedSha, {
     conclusion: "success",
     title: "Tests committed by TestMaster",
     summary: "The head commit carries the TestMaster-Run trailer, so no new generation ran."
