@@ -123,5 +123,17 @@ describe('action e2e: a second run on a pull request whose tests are on the bran
     )
     expect(await head(s)).toBe(docsHead)
     expect(await fileAt(s, docsHead)).toBe(refreshed)
+
+    // A maintainer asks again on the same head: nothing new is accepted, nothing is pushed, and
+    // the comment says so without claiming that accepted tests are already on the branch.
+    s.gh.setPermission('maintainer', 'admin')
+    expectSuccess(
+      await s.run('issue_comment', s.commentPayload('/testmaster regenerate', {}), FAST, '103')
+    )
+    expect(await head(s)).toBe(docsHead)
+    const comment = stickies(s)[0]?.body ?? ''
+    expect(comment.split('\n')[1]).toMatch(/^ℹ️ \*\*TestMaster\*\*: no new test accepted/)
+    expect(comment).toContain('**Delivery** (commit): nothing to deliver')
+    expect(comment).not.toContain('already on the branch')
   })
 })
