@@ -135,5 +135,8 @@ describe('action e2e: a second run on a pull request whose tests are on the bran
     expect(comment.split('\n')[1]).toMatch(/^ℹ️ \*\*TestMaster\*\*: no new test accepted/)
     expect(comment).toContain('**Delivery** (commit): nothing to deliver')
     expect(comment).not.toContain('already on the branch')
+    expect(comment).toContain(
+      'src/pricing.ts: skipped: its changed lines are already covered, by the tests TestMaster committed earlier'
+    )
   })
 })

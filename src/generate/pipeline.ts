@@ -324,7 +324,7 @@ export async function processModule(
         fullyCovered &&
         patchBefore.lines.total > 0 &&
         candidates.length === 0
-      ? 'its changed lines are already covered by existing tests'
+      ? coveredBy(job, changed)
       : undefined
   if (skipReason) {
     return {
@@ -976,4 +976,15 @@ function stoppedReason(limit: string, layers: ResolvedConfig['layers']): string 
   const known = LimitNameSchema.safeParse(limit)
   const name = known.success ? limitSettingName(known.data, layers) : undefined
   return name ? `the limit set by ${name} was reached` : `budget limit ${limit} reached`
+}
+
+/** Who already covers a module's changed lines: the repository's tests, or ours from earlier. */
+function coveredBy(job: ModuleJob, changed: readonly LineRange[]): string {
+  const existing = patchCoverage(job.baseline, job.moduleFile, changed)
+  const byExisting =
+    existing.lines.covered === existing.lines.total &&
+    existing.branches.covered === existing.branches.total
+  return byExisting
+    ? 'its changed lines are already covered by existing tests'
+    : 'its changed lines are already covered, by the tests TestMaster committed earlier'
 }
