@@ -195,6 +195,33 @@ describe('mergeTestFiles', () => {
     )
   })
 
+  it('keeps one require of the module when the earlier file has it in the repository style (semicolons, other quotes)', () => {
+    const earlier = lines(
+      'const bytes = require("../index.js");',
+      '',
+      "describe('bytes', () => {",
+      "  it('returns 1B for 1', () => {",
+      "    expect(bytes(1)).toBe('1B');",
+      '  });',
+      '});'
+    )
+    const candidate = lines(
+      "const bytes = require('../index.js')",
+      "describe('bytes', () => {",
+      "  it('returns 1KB for 1024', () => {",
+      "    expect(bytes(1024)).toBe('1KB')",
+      '  })',
+      '})'
+    )
+    const merged = mergeTestFiles([earlier, candidate], 'index.test.js')
+    expect(merged.match(/require\(/g)).toHaveLength(1)
+    expect(merged).not.toContain('bytes_2')
+    expect(testCases(merged, 'index.test.js').map((t) => t.name)).toEqual([
+      'bytes > returns 1B for 1',
+      'bytes > returns 1KB for 1024'
+    ])
+  })
+
   it('joins suites only when their own setup is the same: a hook of one would run around the other', () => {
     const withSetup = (title: string, test: string, hook: string): string =>
       lines(

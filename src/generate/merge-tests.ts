@@ -298,7 +298,7 @@ function addSetup(merge: Merge, statement: ts.Statement, file: ts.SourceFile): v
       merge.taken.set(name, requireMarker(required.specifier, element))
     return
   }
-  const squashed = squash(statement.getText(file))
+  const squashed = canonical(statement.getText(file))
   if (merge.setupSeen.has(squashed)) return
   merge.setupSeen.add(squashed)
   for (const name of declaredNames(statement)) merge.taken.set(name, squashed)
@@ -366,7 +366,7 @@ function clashingNames(
     grew = false
     for (const statement of declarations) {
       const required = destructuredRequire(statement, file)
-      const squashed = squash(renamedText(statement, file, renames, false))
+      const squashed = canonical(renamedText(statement, file, renames, false))
       for (const name of declaredNames(statement)) {
         if (renames.has(name)) continue
         const owner = merge.taken.get(name)
@@ -454,8 +454,13 @@ function isPropertyNameSlot(node: ts.Identifier): boolean {
   )
 }
 
-function squash(text: string): string {
-  return text.replace(/\s+/g, ' ').trim()
+/**
+ * A statement's code with formatting, comments, quotes and semicolons set aside: the explorer's
+ * `const m = require('x')` and the same line in the repository's style are one helper, not two.
+ */
+function canonical(text: string): string {
+  const file = ts.createSourceFile('statement.ts', text, ts.ScriptTarget.Latest, true)
+  return file.statements.map((statement) => normalisedText(statement, file)).join('\n')
 }
 
 function isHoistedMockCall(statement: ts.Statement, file: ts.SourceFile): boolean {
