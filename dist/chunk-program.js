@@ -12,7 +12,7 @@ import require$$1 from 'node:child_process';
 import fs from 'node:fs';
 import require$$4 from 'node:process';
 import { l as loadSettings, d as detectProgressMode, E as EventBus, c as createProgressListener, a as cancelOnTermination } from './chunk-progress-listener.js';
-import { D as gateFunnelLine, E as mutantGateOn, H as funnelLine, I as healingLine, B as ConfigError, f as tryGit, e as GitError, J as EXIT_CODES, k as formatError, K as exitCodeFor, v as renderComment, L as GitRepository } from './chunk-test-location.js';
+import { E as gateFunnelLine, H as mutantGateOn, I as funnelLine, J as healingLine, D as ConfigError, f as tryGit, e as GitError, K as EXIT_CODES, p as formatError, L as exitCodeFor, w as renderComment, M as GitRepository } from './chunk-test-location.js';
 import { T as TOOL_VERSION, r as run, p as planChange, e as estimatedPlanCost } from './chunk-run.js';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';

@@ -5,7 +5,7 @@ const __dirname = import.meta.dirname;
 
 import { readFile } from 'node:fs/promises';
 import { normalize, isAbsolute, join } from 'node:path';
-import { B as ConfigError, M as camelizeKeys, N as toJSONSchema, O as formatKeyPath, P as camelToKebab, Q as valueAtPath, F as FLAT_OPTIONS, R as coerceFlatValue, T as setAtPath, U as SettingsSchema, V as FLAT_OPTION_BY_PATH, L as GitRepository } from './chunk-test-location.js';
+import { D as ConfigError, N as camelizeKeys, O as toJSONSchema, P as formatKeyPath, Q as camelToKebab, R as valueAtPath, F as FLAT_OPTIONS, T as coerceFlatValue, U as setAtPath, V as SettingsSchema, W as FLAT_OPTION_BY_PATH, M as GitRepository } from './chunk-test-location.js';
 import require$$0 from 'process';
 import require$$0$1 from 'buffer';
 import { createHash } from 'node:crypto';
@@ -9286,7 +9286,9 @@ function createProgressListener(mode, out, options = {}) {
       }
       live();
     },
-    "budget:limit": (e) => line(`  budget: ${e.limit} reached (${e.detail})`),
+    "budget:limit": (e) => line(
+      `  budget: ${e.limit === "cancelled" ? "the job was cancelled" : `the ${LIMIT_WORDS[e.limit] ?? e.limit} is reached`} (${e.detail})`
+    ),
     delivery: (e) => line(`  delivery (${e.mode}): ${deliveryLine(e)}`),
     log: (e) => {
       if (e.level === "debug" && !options.verbose) return;
@@ -9304,6 +9306,14 @@ function createProgressListener(mode, out, options = {}) {
     }
   };
 }
+const LIMIT_WORDS = {
+  "run-usd": "run budget",
+  "pr-usd": "pull request budget",
+  "module-usd": "module budget",
+  "max-calls": "call limit",
+  "max-tokens": "token limit",
+  time: "time budget"
+};
 function deliveryLine(delivery) {
   const parts = [delivery.status];
   if (delivery.commitSha) parts.push(`commit ${delivery.commitSha.slice(0, 12)}`);

@@ -7586,8 +7586,9 @@ function renderVerdictLine(report) {
   const cases = acceptedTestCases(report);
   const patch = t.patchCoverageBefore || t.patchCoverageAfter ? `, changed lines covered ${change(t.patchCoverageBefore?.lines, t.patchCoverageAfter?.lines)}` : "";
   if (isDryRun(report)) {
-    const verdict = report.gate.failed ? "\u274C" : "\u{1F9EE}";
-    return `${verdict} **TestMaster dry run**: ${report.plan.modules.length} module(s) to test, ${report.provider === "explorer" ? "offline explorer, no cost" : `estimated cost ${formatUsd(report.plan.estimatedCostUsd)}`}${report.gate.failed ? ` (${escapeMarkdown(report.gate.reasons.join("; "))})${raiseHint(report)}` : ""}`;
+    const over = (report.gate.findings ?? []).filter((f) => f.kind === "budget").map((f) => f.reason);
+    const verdict = report.gate.failed ? "\u274C" : over.length > 0 ? "\u26A0\uFE0F" : "\u{1F9EE}";
+    return `${verdict} **TestMaster dry run**: ${report.plan.modules.length} module(s) to test, ${report.provider === "explorer" ? "offline explorer, no cost" : `estimated cost ${formatUsd(report.plan.estimatedCostUsd)}`}${over.length > 0 ? ` (${escapeMarkdown(over.join("; "))})${raiseHint(report)}` : ""}`;
   }
   if (report.gate.failed) {
     return `\u274C **TestMaster**: ${escapeMarkdown(report.gate.reasons.join("; "))} (${cases} test(s) accepted${patch})`;
@@ -7697,7 +7698,9 @@ function renderRejected(report) {
   }
   for (const m of report.modules) {
     if (m.reason && m.status !== "done")
-      lines.push(`- ${escapeMarkdown(m.path)}: ${m.status}: ${escapeMarkdown(m.reason)}`);
+      lines.push(
+        `- ${escapeMarkdown(m.path)}: ${STATUS_LABEL[m.status].trim().replace(/^\((.*)\)$/, "$1")}: ${escapeMarkdown(m.reason)}`
+      );
   }
   return lines.length > 0 ? details(`Rejected candidates and skipped modules (${lines.length})`, lines.join("\n")) : void 0;
 }
@@ -7834,10 +7837,15 @@ function renderSettings(report) {
   }
   return details("Model and settings", lines.join("\n"));
 }
+function fenceLanguage(path) {
+  return /\.[cm]?tsx?$/.test(path) ? "ts" : "js";
+}
 function renderTests(report) {
   if (report.tests.length === 0) return void 0;
-  const blocks = report.tests.map((t) => details(escapeHtml(t.path), fencedCode(t.code, "ts")));
-  return `**Generated tests** (add them to the branch yourself, or ask a maintainer):
+  const blocks = report.tests.map(
+    (t) => details(escapeHtml(t.path), fencedCode(t.code, fenceLanguage(t.path)))
+  );
+  return `**Generated tests** (not on the branch: add each file at its path to keep it):
 
 ${blocks.join("\n\n")}`;
 }
@@ -13236,4 +13244,4 @@ function stripTestSuffix(fileName) {
   return fileName.replace(/(?:\.testmaster)?\.(?:test|spec)\.[cm]?[jt]sx?$/, "");
 }
 
-export { _enum as $, renderFailedRun as A, ConfigError as B, COMMENT_MAX_CHARS as C, gateFunnelLine as D, mutantGateOn as E, FLAT_OPTIONS as F, GitHubError as G, funnelLine as H, healingLine as I, EXIT_CODES as J, exitCodeFor as K, GitRepository as L, camelizeKeys as M, toJSONSchema as N, formatKeyPath as O, camelToKebab as P, valueAtPath as Q, coerceFlatValue as R, SecretGuard as S, setAtPath as T, SettingsSchema as U, FLAT_OPTION_BY_PATH as V, intersects as W, AnalysisError as X, TestIndex as Y, ZodError as Z, placeTest as _, array as a, LlmCallOutcomeSchema as a0, LlmError as a1, LimitNameSchema as a2, DEPTH_PROFILES as a3, RunnerError as a4, findFileCoverage as a5, DEFAULT_SANDBOX_LIMITS as a6, ratio as a7, lineHits as a8, inRanges as a9, branchArms as aa, pathTranslator as ab, readCoverageFor as ac, canonicalPath as ad, isolatedCommand as ae, resolveTargetPackageFile as af, exactGlob as ag, functionHits as ah, GenerationError as ai, rejected as aj, funnelOf as ak, accepted$1 as al, totalsOf as am, finalizeReport as an, evaluateGate as ao, settingsForReport as ap, boolean as b, strictObject as c, datetime as d, GitError as e, tryGit as f, formatUsd as g, escapeMarkdown as h, isSafeBranchName as i, isSafeRepoPath as j, formatError$1 as k, literal as l, messageOf as m, number as n, object as o, renderReportSections as p, overBudget as q, record as r, string as s, truncateMarkdown as t, unknown as u, renderComment as v, isTestMasterError as w, currentIsolation as x, isolationRefusal as y, isGeneratedTestPath as z };
+export { placeTest as $, isGeneratedTestPath as A, renderFailedRun as B, COMMENT_MAX_CHARS as C, ConfigError as D, gateFunnelLine as E, FLAT_OPTIONS as F, GitHubError as G, mutantGateOn as H, funnelLine as I, healingLine as J, EXIT_CODES as K, exitCodeFor as L, GitRepository as M, camelizeKeys as N, toJSONSchema as O, formatKeyPath as P, camelToKebab as Q, valueAtPath as R, SecretGuard as S, coerceFlatValue as T, setAtPath as U, SettingsSchema as V, FLAT_OPTION_BY_PATH as W, intersects as X, AnalysisError as Y, ZodError as Z, TestIndex as _, array as a, _enum as a0, LlmCallOutcomeSchema as a1, LlmError as a2, LimitNameSchema as a3, DEPTH_PROFILES as a4, RunnerError as a5, findFileCoverage as a6, DEFAULT_SANDBOX_LIMITS as a7, ratio as a8, lineHits as a9, inRanges as aa, branchArms as ab, pathTranslator as ac, readCoverageFor as ad, canonicalPath as ae, isolatedCommand as af, resolveTargetPackageFile as ag, exactGlob as ah, functionHits as ai, GenerationError as aj, rejected as ak, funnelOf as al, accepted$1 as am, totalsOf as an, finalizeReport as ao, evaluateGate as ap, settingsForReport as aq, boolean as b, strictObject as c, datetime as d, GitError as e, tryGit as f, formatUsd as g, acceptedTestCases as h, isSafeBranchName as i, escapeMarkdown as j, isSafeRepoPath as k, literal as l, messageOf as m, number as n, object as o, formatError$1 as p, renderReportSections as q, record as r, string as s, truncateMarkdown as t, unknown as u, overBudget as v, renderComment as w, isTestMasterError as x, currentIsolation as y, isolationRefusal as z };

@@ -38,7 +38,7 @@ import require$$1$5 from 'node:dns';
 import require$$5$3 from 'string_decoder';
 import 'child_process';
 import 'timers';
-import { m as messageOf, G as GitHubError, o as object, s as string, a as array, b as boolean, n as number, r as record, u as unknown, Z as ZodError, c as strictObject, l as literal, d as datetime, C as COMMENT_MAX_CHARS, t as truncateMarkdown, e as GitError, f as tryGit, i as isSafeBranchName, g as formatUsd, h as escapeMarkdown, j as isSafeRepoPath, k as formatError, p as renderReportSections, q as overBudget, v as renderComment, w as isTestMasterError, F as FLAT_OPTIONS, x as currentIsolation, y as isolationRefusal, z as isGeneratedTestPath, A as renderFailedRun, B as ConfigError, S as SecretGuard } from './chunk-test-location.js';
+import { m as messageOf, G as GitHubError, o as object, s as string, a as array, b as boolean, n as number, r as record, u as unknown, Z as ZodError, c as strictObject, l as literal, d as datetime, C as COMMENT_MAX_CHARS, t as truncateMarkdown, e as GitError, f as tryGit, i as isSafeBranchName, g as formatUsd, h as acceptedTestCases, j as escapeMarkdown, k as isSafeRepoPath, p as formatError, q as renderReportSections, v as overBudget, w as renderComment, x as isTestMasterError, F as FLAT_OPTIONS, y as currentIsolation, z as isolationRefusal, A as isGeneratedTestPath, B as renderFailedRun, D as ConfigError, S as SecretGuard } from './chunk-test-location.js';
 import { setTimeout as setTimeout$1 } from 'node:timers/promises';
 import { l as loadSettings, E as EventBus, c as createProgressListener, a as cancelOnTermination } from './chunk-progress-listener.js';
 import { randomUUID } from 'node:crypto';
@@ -36265,7 +36265,8 @@ The job itself passes: \`fail-on\` is ${JSON.stringify(report.settings.failOn ??
   const spent = `${formatUsd(report.budget.spentUsd)} of ${formatUsd(report.budget.limits.runUsd)}`;
   return {
     conclusion: "success",
-    title: `${report.totals.accepted} test(s) accepted, ${spent} spent`,
+    // The tests the run added, as the comment and the commit count them (not candidate files).
+    title: `${acceptedTestCases(report)} test(s) added, ${spent} spent`,
     summary: withNote(`Every changed module was handled within the budget (${spent}).`),
     annotations
   };

@@ -112,4 +112,15 @@ describe('defaultExportName', () => {
       'EventEmitter'
     )
   })
+
+  it('never binds a name twice when a named export is also the default (export default dedent)', () => {
+    const module = moduleAnalysis({
+      path: 'src/index.ts',
+      exports: [
+        { name: 'dedent', kind: 'function', changed: true },
+        { name: 'default', localName: 'dedent', kind: 'function', changed: true }
+      ] as unknown as ModuleAnalysis['exports']
+    })
+    expect(defaultExportName(module, new Set(['dedent', 'default']))).toBe('dedentModule')
+  })
 })

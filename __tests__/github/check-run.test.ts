@@ -116,5 +116,7 @@ describe('checkRunContent', () => {
       }
     )
     expect(checkRunContent(report).conclusion).toBe('success')
+    // Counted as the comment and the commit count: tests added, not candidate files.
+    expect(checkRunContent(report).title).toMatch(/^3 test\(s\) added, /)
   })
 })

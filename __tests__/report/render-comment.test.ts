@@ -279,6 +279,36 @@ describe('renderSummary and renderTerminal', () => {
     )
   })
 
+  it('says a dry run is over budget even when fail-on leaves the job passing, as the check does', () => {
+    const base = sampleReport({ settings: { dryRun: true } })
+    const reason =
+      'the estimated cost $0.0500 is over what is left of the PR budget ($0.0001 of $0.0001)'
+    const report = {
+      ...base,
+      budget: { ...base.budget, limits: { ...base.budget.limits, prUsd: 0.0001 } },
+      gate: { failed: false, reasons: [], findings: [{ kind: 'budget' as const, reason }] }
+    }
+    expect(renderVerdictLine(report)).toBe(
+      `⚠️ **TestMaster dry run**: 0 module(s) to test, estimated cost $0.0500 (${reason.replace(/[()]/g, (c) => `\\${c}`)}). A maintainer can raise the pull request budget with \`/testmaster budget USD\`.`
+    )
+  })
+
+  it('names module states in words and fences a JavaScript test as JavaScript', () => {
+    const base = sampleReport()
+    const report = {
+      ...base,
+      modules: base.modules.map((m, i) =>
+        i === 0 ? { ...m, status: 'not-run' as const, reason: 'dry run: planned only' } : m
+      ),
+      tests: base.tests.map((t) => ({ ...t, path: 'test/math.testmaster.test.js' }))
+    }
+    const text = renderComment(report, { includeTests: true })
+    expect(text).toContain('- src/math.ts: not run: dry run: planned only')
+    expect(text).not.toContain('not-run:')
+    expect(text).toContain('```js\n')
+    expect(text).not.toContain('```ts')
+  })
+
   it('prints no LLM cost for the offline explorer, not even an estimate in a dry run', () => {
     const report = sampleReport()
     const dry = renderTerminal({

@@ -85,7 +85,10 @@ export function createProgressListener(
       }
       live()
     },
-    'budget:limit': (e) => line(`  budget: ${e.limit} reached (${e.detail})`),
+    'budget:limit': (e) =>
+      line(
+        `  budget: ${e.limit === 'cancelled' ? 'the job was cancelled' : `the ${LIMIT_WORDS[e.limit] ?? e.limit} is reached`} (${e.detail})`
+      ),
     delivery: (e) => line(`  delivery (${e.mode}): ${deliveryLine(e)}`),
     log: (e) => {
       if (e.level === 'debug' && !options.verbose) return
@@ -101,6 +104,16 @@ export function createProgressListener(
       )
     }
   }
+}
+
+/** The limits in words, for the log (the report names the setting the user wrote). */
+const LIMIT_WORDS: Record<string, string> = {
+  'run-usd': 'run budget',
+  'pr-usd': 'pull request budget',
+  'module-usd': 'module budget',
+  'max-calls': 'call limit',
+  'max-tokens': 'token limit',
+  time: 'time budget'
 }
 
 /** "delivered commit 1a2b3c4d5e6f to feature (pull request …)", or the status and why. */

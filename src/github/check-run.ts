@@ -1,5 +1,5 @@
 import type { Report } from '../report/report-schema.js'
-import { formatUsd } from '../report/render-comment.js'
+import { acceptedTestCases, formatUsd } from '../report/render-comment.js'
 import {
   annotationsNote,
   MAX_ANNOTATIONS,
@@ -67,7 +67,8 @@ export function checkRunContent(
   const spent = `${formatUsd(report.budget.spentUsd)} of ${formatUsd(report.budget.limits.runUsd)}`
   return {
     conclusion: 'success',
-    title: `${report.totals.accepted} test(s) accepted, ${spent} spent`,
+    // The tests the run added, as the comment and the commit count them (not candidate files).
+    title: `${acceptedTestCases(report)} test(s) added, ${spent} spent`,
     summary: withNote(`Every changed module was handled within the budget (${spent}).`),
     annotations
   }

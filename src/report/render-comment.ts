@@ -68,7 +68,7 @@ function isDryRun(report: Report): boolean {
  * committed earlier are accepted again but are not new; without that count, the tests of its
  * accepted candidates.
  */
-function acceptedTestCases(report: Report): number {
+export function acceptedTestCases(report: Report): number {
   return report.modules.reduce(
     (n, m) =>
       n +
@@ -96,8 +96,12 @@ export function renderVerdictLine(report: Report): string {
       ? `, changed lines covered ${change(t.patchCoverageBefore?.lines, t.patchCoverageAfter?.lines)}`
       : ''
   if (isDryRun(report)) {
-    const verdict = report.gate.failed ? '❌' : '🧮'
-    return `${verdict} **TestMaster dry run**: ${report.plan.modules.length} module(s) to test, ${report.provider === 'explorer' ? 'offline explorer, no cost' : `estimated cost ${formatUsd(report.plan.estimatedCostUsd)}`}${report.gate.failed ? ` (${escapeMarkdown(report.gate.reasons.join('; '))})${raiseHint(report)}` : ''}`
+    // Over budget is said here whether or not `fail-on` fails the job, as the check says it.
+    const over = (report.gate.findings ?? [])
+      .filter((f) => f.kind === 'budget')
+      .map((f) => f.reason)
+    const verdict = report.gate.failed ? '❌' : over.length > 0 ? '⚠️' : '🧮'
+    return `${verdict} **TestMaster dry run**: ${report.plan.modules.length} module(s) to test, ${report.provider === 'explorer' ? 'offline explorer, no cost' : `estimated cost ${formatUsd(report.plan.estimatedCostUsd)}`}${over.length > 0 ? ` (${escapeMarkdown(over.join('; '))})${raiseHint(report)}` : ''}`
   }
   if (report.gate.failed) {
     return `❌ **TestMaster**: ${escapeMarkdown(report.gate.reasons.join('; '))} (${cases} test(s) accepted${patch})`
@@ -236,7 +240,9 @@ function renderRejected(report: Report): string | undefined {
   }
   for (const m of report.modules) {
     if (m.reason && m.status !== 'done')
-      lines.push(`- ${escapeMarkdown(m.path)}: ${m.status}: ${escapeMarkdown(m.reason)}`)
+      lines.push(
+        `- ${escapeMarkdown(m.path)}: ${STATUS_LABEL[m.status].trim().replace(/^\((.*)\)$/, '$1')}: ${escapeMarkdown(m.reason)}`
+      )
   }
   return lines.length > 0
     ? details(`Rejected candidates and skipped modules (${lines.length})`, lines.join('\n'))
@@ -402,10 +408,17 @@ function renderSettings(report: Report): string {
   return details('Model and settings', lines.join('\n'))
 }
 
+/** The fence's language from the test file's extension: a JavaScript test is not shown as TypeScript. */
+function fenceLanguage(path: string): string {
+  return /\.[cm]?tsx?$/.test(path) ? 'ts' : 'js'
+}
+
 function renderTests(report: Report): string | undefined {
   if (report.tests.length === 0) return undefined
-  const blocks = report.tests.map((t) => details(escapeHtml(t.path), fencedCode(t.code, 'ts')))
-  return `**Generated tests** (add them to the branch yourself, or ask a maintainer):\n\n${blocks.join('\n\n')}`
+  const blocks = report.tests.map((t) =>
+    details(escapeHtml(t.path), fencedCode(t.code, fenceLanguage(t.path)))
+  )
+  return `**Generated tests** (not on the branch: add each file at its path to keep it):\n\n${blocks.join('\n\n')}`
 }
 
 /** The sections shared by the comment and the job summary, in order. */

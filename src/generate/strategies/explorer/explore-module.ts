@@ -251,7 +251,11 @@ export function defaultExportName(
   if (isClass && declared === undefined) name = name.charAt(0).toUpperCase() + name.slice(1)
   if (!/^[A-Za-z_$]/.test(name)) name = `module${name}`
   if (name === '' || name === 'default') name = 'subject'
-  while (taken.has(name) && !(declared !== undefined && name === declared)) name = `${name}Module`
+  // A whole CommonJS export is the one binding (its properties are reached through it); with named
+  // imports, `export default dedent` beside `export function dedent` would bind `dedent` twice.
+  const ownName =
+    declared !== undefined && name === declared && module.testStyle.exports === 'whole'
+  while (taken.has(name) && !ownName) name = `${name}Module`
   return name
 }
 
