@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { checkCompiles } from '../../src/generate/gates/1-compiles.js'
+import { removeTests, testsAtLines } from '../../src/generate/test-blocks.js'
 import { createFixtureProject, type FixtureProject } from '../helpers/fixture-project.js'
 
 /*
@@ -62,6 +63,24 @@ describe('gate 1 type-checks candidates against the repository tsconfig', () => 
     )
     expect(result.verdict).toMatchObject({ status: 'rejected', gate: 'compiles' })
     expect(result.verdict.status === 'rejected' && result.verdict.reason).toContain('TS2345')
+  })
+
+  it('locates each type error in the test that holds it, so that test alone can be cut', () => {
+    const file = project.path('tests/math.testmaster.test.candidate-3.ts')
+    const mixed = MISTYPED.replace(
+      '})\n})\n',
+      "})\n  it('adds numbers', () => {\n    expect(add(1, 2)).toBe(3)\n  })\n})\n"
+    )
+    const result = checkCompiles(mixed, file)
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(result.typeErrors?.map((e) => e.line)).toEqual([6])
+    expect(testsAtLines(mixed, file, [6])).toEqual([{ name: 'math > adds strings', line: 6 }])
+    // What is left after the cut type-checks.
+    const { code } = removeTests(mixed, file, ['math > adds strings'])
+    expect(checkCompiles(code, file)).toEqual({ ok: true })
+    // An error outside every test (an import) names no test: the whole file is at fault.
+    expect(testsAtLines(mixed, file, [2])).toEqual([])
   })
 
   it('accepts a well-typed candidate', () => {

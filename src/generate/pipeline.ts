@@ -28,7 +28,7 @@ import { checkAssertsStatically } from './gates/6-asserts-statically.js'
 import type { FailureEvidence, GenerationContext, ProposedTest, Strategy } from './strategy.js'
 import { groupLooseTests } from './group-by-unit.js'
 import { testChanges, withoutKnownTests } from './known-tests.js'
-import { countTestBlocks, removeTests, testCases } from './test-blocks.js'
+import { countTestBlocks, removeTests, testCases, testsAtLines } from './test-blocks.js'
 import { candidatePath, removeFile, resolveTestPath, writeTestFile } from './test-files.js'
 import { accepted, rejected, type Gate, type Verdict } from './verdict.js'
 
@@ -737,9 +737,11 @@ async function evaluateCandidate(input: {
       for (;;) {
         let failure: FailureEvidence | undefined
         let verdict: FileVerdict | undefined
+        let illTyped: FailedTest[] = []
         const compiled = checkCompiles(test.code, path)
         if (!compiled.ok) {
           failure = { gate: 'compiles', message: trimForHealer(compiled.message, job.repoRoot) }
+          illTyped = testsWithTypeErrors(test.code, path, compiled.typeErrors ?? [])
         } else {
           reached = 'compiles'
           await writeTestFile(job.repoRoot, path, test.code)
@@ -770,6 +772,17 @@ async function evaluateCandidate(input: {
               verdict.failed,
               gate,
               verdict.failed.map((t) => t.name)
+            )
+          )
+            continue
+          // Type errors inside tests (an input of the wrong type) cost those tests, not the file.
+          if (
+            illTyped.length > 0 &&
+            !signal.aborted &&
+            cut(
+              illTyped,
+              gate,
+              illTyped.map((t) => t.name)
             )
           )
             continue
@@ -987,4 +1000,27 @@ function coveredBy(job: ModuleJob, changed: readonly LineRange[]): string {
   return byExisting
     ? 'its changed lines are already covered by existing tests'
     : 'its changed lines are already covered, by the tests TestMaster committed earlier'
+}
+
+/**
+ * The tests that hold a type error, each with its error. Only when every error is inside a test:
+ * an error in an import or a helper is the whole file's, and no cut can fix it.
+ */
+function testsWithTypeErrors(
+  code: string,
+  path: string,
+  errors: readonly { line: number; text: string }[]
+): FailedTest[] {
+  if (errors.length === 0) return []
+  const located = testsAtLines(
+    code,
+    path,
+    errors.map((e) => e.line)
+  )
+  const inTests = errors.every((e) => testsAtLines(code, path, [e.line]).length > 0)
+  if (!inTests) return []
+  return located.map(({ name, line }) => ({
+    name,
+    error: errors.find((e) => e.line === line)?.text ?? 'type error'
+  }))
 }

@@ -268,6 +268,27 @@ function isSetup(statement: ts.Statement, file: ts.SourceFile): boolean {
  * Removes the tests `doomed` picks (given each test and its index in `testCases` order), the
  * suites they leave empty and the imports nothing uses any more.
  */
+/**
+ * The full names of the tests whose code holds one of these lines (1-based): a type error on a
+ * line costs the test it is in. A line outside every test (an import, a helper) names none.
+ */
+export function testsAtLines(
+  code: string,
+  fileName: string,
+  lines: readonly number[]
+): { name: string; line: number }[] {
+  const file = parse(code, fileName)
+  const found: { name: string; line: number }[] = []
+  for (const block of blocksOf(file)) {
+    if (block.kind !== 'test') continue
+    const first = file.getLineAndCharacterOfPosition(block.statement.getStart(file)).line + 1
+    const last = file.getLineAndCharacterOfPosition(block.statement.getEnd()).line + 1
+    const line = lines.find((l) => l >= first && l <= last)
+    if (line !== undefined) found.push({ name: block.fullTitle, line })
+  }
+  return found
+}
+
 export function removeTestsWhere(
   code: string,
   fileName: string,

@@ -12,7 +12,15 @@ import { typeErrors } from './type-check.js'
 export function checkCompiles(
   code: string,
   fileName: string
-): { ok: true } | { ok: false; verdict: Verdict; message: string } {
+):
+  | { ok: true }
+  | {
+      ok: false
+      verdict: Verdict
+      message: string
+      /** Type errors only (the file parses), each with its line: the tests that hold them can go. */
+      typeErrors?: readonly { line: number; text: string }[]
+    } {
   const result = ts.transpileModule(code, {
     fileName,
     reportDiagnostics: true,
@@ -31,7 +39,8 @@ export function checkCompiles(
     return {
       ok: false,
       message: typeErrorLines.join('\n'),
-      verdict: rejected('compiles', typeErrorLines[0] ?? 'type error')
+      verdict: rejected('compiles', typeErrorLines[0] ?? 'type error'),
+      typeErrors: typeErrorLines.map((text) => ({ line: errorLine(text, fileName), text }))
     }
   }
   const message = errors
@@ -48,4 +57,10 @@ export function checkCompiles(
     message,
     verdict: rejected('compiles', message.split('\n')[0] ?? 'syntax error')
   }
+}
+
+/** The line of a `file:line:column: error …` diagnostic (0 when it has none). */
+function errorLine(text: string, fileName: string): number {
+  const rest = text.startsWith(`${fileName}:`) ? text.slice(fileName.length + 1) : ''
+  return Number(/^(\d+):/.exec(rest)?.[1] ?? 0)
 }
