@@ -741,7 +741,11 @@ async function evaluateCandidate(input: {
         const compiled = checkCompiles(test.code, path)
         if (!compiled.ok) {
           failure = { gate: 'compiles', message: trimForHealer(compiled.message, job.repoRoot) }
-          illTyped = testsWithTypeErrors(test.code, path, compiled.typeErrors ?? [])
+          // Quoted with the path as the repository names it, not this machine's.
+          illTyped = testsWithTypeErrors(test.code, path, compiled.typeErrors ?? []).map((t) => ({
+            ...t,
+            error: t.error.split(`${job.repoRoot}${sep}`).join('')
+          }))
         } else {
           reached = 'compiles'
           await writeTestFile(job.repoRoot, path, test.code)
